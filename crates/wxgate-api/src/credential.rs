@@ -1,0 +1,40 @@
+//! The credential manager: one account's `access_token`, `jsapi_ticket` and `wx_card` ticket.
+//!
+//! [`Credentials`] is the brain of the central token server (中控服务器). For each credential:
+//!
+//! - **single flight**: concurrent callers that find no valid value wait for one fetch;
+//! - **refresh ahead**: inside the [margin](CredentialOptions::refresh_margin) before expiry,
+//!   callers keep getting the current value while one background task refreshes it;
+//! - **compare and refresh**: [`Credentials::refresh_access_token`] with the token that failed
+//!   refreshes only if the store still holds that token, else returns the newer one;
+//!   [`Credentials::call_with_token`] retries a call rejected with 40001/40014/42001 once;
+//! - **persistence**: values live in the [`Store`](wxgate_store::Store), so a restart fetches
+//!   nothing while they are valid;
+//! - **one refresher per account across instances**: a store lease elects the instance that
+//!   calls WeChat; the others poll the store for the new value;
+//! - **outages**: a valid value keeps being served while WeChat fails; failed refreshes back
+//!   off exponentially instead of being repeated by every caller, and once the value is
+//!   invalid callers get the last error until the next attempt is due.
+//!
+//! # Store keys
+//!
+//! With the default prefix `wxgate` and account id `main` (the account sits in a Redis Cluster
+//! hash tag so all keys of an account share a slot):
+//!
+//! | key | value |
+//! |---|---|
+//! | `wxgate:{main}:access_token` | `{"token":"…","expires_at":<unix s>}`, TTL = remaining life |
+//! | `wxgate:{main}:jsapi_ticket` | same shape |
+//! | `wxgate:{main}:wx_card_ticket` | same shape |
+//! | `wxgate:{main}:access_token:lease` (and per ticket) | the refresh lease, owner = instance id |
+//!
+//! `{`, `}` and `%` in an account id are percent-encoded in keys.
+
+mod account;
+mod clock;
+mod manager;
+mod record;
+
+pub use account::{AccountCredentials, CredentialOptions, TokenPolicy};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use manager::{AccessToken, Credentials, Refresher, Ticket};

@@ -1,0 +1,168 @@
+//! Which account, and how its credentials are managed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::credential::{Clock, SystemClock};
+use crate::{AppId, AppSecret};
+
+/// How an account gets its access token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenPolicy {
+    /// `GET /cgi-bin/token`: every fetch issues a new token (the old one lives 5 more minutes).
+    #[default]
+    Token,
+    /// `POST /cgi-bin/stable_token`: fetches return the same token while it is valid; a
+    /// forced refresh (20 a day) is used only when asked to refresh without a stale token, or
+    /// when WeChat keeps handing back the token that just failed.
+    StableToken,
+}
+
+/// One Official Account as the credential manager knows it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AccountCredentials {
+    /// The account's id in wxgate's config (the `{account}` in URLs and store keys).
+    pub id: String,
+    /// The account's `appid`.
+    pub app_id: AppId,
+    /// The account's AppSecret.
+    pub app_secret: AppSecret,
+    /// `token` or `stable_token`.
+    pub policy: TokenPolicy,
+}
+
+impl AccountCredentials {
+    /// An account using the [`TokenPolicy::Token`] policy.
+    pub fn new(id: impl Into<String>, app_id: impl Into<AppId>, app_secret: AppSecret) -> Self {
+        Self {
+            id: id.into(),
+            app_id: app_id.into(),
+            app_secret,
+            policy: TokenPolicy::default(),
+        }
+    }
+
+    /// Sets the token policy.
+    #[must_use]
+    pub fn policy(mut self, policy: TokenPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+/// Tuning of the credential manager; the defaults suit production.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CredentialOptions {
+    /// Refresh this long before expiry (default 300 s), but never earlier than half-way
+    /// through a value's lifetime.
+    pub refresh_margin: Duration,
+    /// How long a value read from the store is served from memory before the store is read
+    /// again, so a value refreshed by another instance is picked up (default 5 s).
+    pub local_cache_ttl: Duration,
+    /// Lifetime of the refresh lease (default 10 s).
+    pub lease_ttl: Duration,
+    /// How often an instance waiting for another's refresh polls the store (default 50 ms).
+    pub lease_poll: Duration,
+    /// How long to wait for another instance's refresh before giving up (default 15 s).
+    pub lease_wait: Duration,
+    /// Wait after a failed refresh before the next one (default 2 s), doubling with each
+    /// consecutive failure up to `failure_backoff_max` (default 60 s).
+    pub failure_backoff: Duration,
+    /// See `failure_backoff`.
+    pub failure_backoff_max: Duration,
+    /// A value younger than this is not replaced on a stale report or a forced refresh: the
+    /// current value is returned instead. Default: zero (off), so a stale report always
+    /// refreshes as design.md's token API promises; a gateway exposed to many clients should
+    /// set a few seconds, so a client that keeps reporting the current token as stale cannot
+    /// burn WeChat's daily token quota (2000, or 20 forced stable_token refreshes).
+    /// Proactive refreshes are not affected.
+    pub min_refresh_interval: Duration,
+    /// Store key prefix (default `wxgate`).
+    pub key_prefix: String,
+    /// This instance's lease owner id (default: random).
+    pub instance_id: Option<String>,
+    /// The clock expiries are measured against (default: the system clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for CredentialOptions {
+    fn default() -> Self {
+        Self {
+            refresh_margin: Duration::from_secs(300),
+            local_cache_ttl: Duration::from_secs(5),
+            lease_ttl: Duration::from_secs(10),
+            lease_poll: Duration::from_millis(50),
+            lease_wait: Duration::from_secs(15),
+            failure_backoff: Duration::from_secs(2),
+            failure_backoff_max: Duration::from_secs(60),
+            min_refresh_interval: Duration::ZERO,
+            key_prefix: "wxgate".to_owned(),
+            instance_id: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl CredentialOptions {
+    /// Sets [`refresh_margin`](Self::refresh_margin).
+    #[must_use]
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Sets [`local_cache_ttl`](Self::local_cache_ttl).
+    #[must_use]
+    pub fn local_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.local_cache_ttl = ttl;
+        self
+    }
+
+    /// Sets the lease's TTL, poll interval and maximum wait.
+    #[must_use]
+    pub fn lease(mut self, ttl: Duration, poll: Duration, wait: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self.lease_poll = poll;
+        self.lease_wait = wait;
+        self
+    }
+
+    /// Sets the back-off after failed refreshes (first wait, maximum wait).
+    #[must_use]
+    pub fn failure_backoff(mut self, first: Duration, max: Duration) -> Self {
+        self.failure_backoff = first;
+        self.failure_backoff_max = max;
+        self
+    }
+
+    /// Sets [`min_refresh_interval`](Self::min_refresh_interval).
+    #[must_use]
+    pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
+        self.min_refresh_interval = interval;
+        self
+    }
+
+    /// Sets [`key_prefix`](Self::key_prefix).
+    #[must_use]
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// Sets [`instance_id`](Self::instance_id).
+    #[must_use]
+    pub fn instance_id(mut self, id: impl Into<String>) -> Self {
+        self.instance_id = Some(id.into());
+        self
+    }
+
+    /// Sets [`clock`](Self::clock).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}

@@ -1,0 +1,3 @@
+//! `cgi-bin/message/*`: messages sent by the account.
+
+pub mod custom;

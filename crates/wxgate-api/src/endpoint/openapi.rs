@@ -1,0 +1,3 @@
+//! `cgi-bin/openapi/*`: quota and request-id queries.
+
+pub mod quota;

@@ -1,0 +1,3 @@
+//! `cgi-bin/ticket/*`: JS-SDK and card tickets.
+
+pub mod getticket;

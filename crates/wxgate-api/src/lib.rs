@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+mod client;
+pub mod credential;
+pub mod endpoint;
+mod errcode;
+mod error;
+mod id;
+mod redact;
+
+pub use client::{Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
+pub use credential::{
+    AccessToken, AccountCredentials, Clock, CredentialOptions, Credentials, ManualClock, Refresher,
+    SystemClock, Ticket, TokenPolicy,
+};
+pub use errcode::ErrCode;
+pub use error::{ApiError, Error, ErrorKind};
+pub use id::{AppId, AppSecret, MediaId, OpenId};
+
+#[cfg(test)]
+mod tests {
+    use static_assertions::assert_impl_all;
+
+    use super::*;
+
+    assert_impl_all!(Client: Send, Sync, Clone);
+    assert_impl_all!(Credentials: Send, Sync, Clone);
+    assert_impl_all!(Error: Send, Sync, std::error::Error);
+    assert_impl_all!(ErrorKind: Send, Sync, Clone);
+    assert_impl_all!(AccessToken: Send, Sync);
+    assert_impl_all!(Ticket: Send, Sync);
+    assert_impl_all!(Refresher: Send, Sync);
+    assert_impl_all!(ManualClock: Send, Sync);
+}

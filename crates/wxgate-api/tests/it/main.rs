@@ -1,0 +1,8 @@
+//! Integration tests of wxgate-api against the sandbox and real stores.
+
+mod client;
+mod common;
+mod credential;
+mod errcode;
+mod redaction;
+mod redis;

@@ -1,0 +1,467 @@
+//! Verifying and opening a callback request, and sealing its response (spec §1, §2).
+//!
+//! This is the whole callback protocol without I/O: give it the query string and the body,
+//! get the inner XML back; give it a reply, get the body to send.
+//!
+//! The encryption mode comes from the account's configuration, never from the request:
+//! a safe-mode account refuses a plaintext push even if its signature is valid.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{CryptoError, KeySlot, MessageCrypt};
+use crate::envelope::RequestEnvelope;
+use crate::signature;
+use crate::xml::{self, Element, XmlError};
+
+/// The account's message encryption mode, as configured on the platform.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// 明文: plaintext bodies, plaintext replies.
+    #[default]
+    Plaintext,
+    /// 兼容: plaintext fields plus `Encrypt`; either kind of reply.
+    Compatible,
+    /// 安全: only `Encrypt`; encrypted replies.
+    Safe,
+}
+
+impl Mode {
+    /// The mode's config name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Plaintext => "plaintext",
+            Self::Compatible => "compatible",
+            Self::Safe => "safe",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "plaintext" => Ok(Self::Plaintext),
+            "compatible" => Ok(Self::Compatible),
+            "safe" => Ok(Self::Safe),
+            other => Err(format!(
+                "unknown mode {other:?}: expected plaintext, compatible or safe"
+            )),
+        }
+    }
+}
+
+/// The query string of a callback request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    /// `signature`: over token, timestamp, nonce.
+    pub signature: Option<String>,
+    /// `timestamp`.
+    pub timestamp: Option<String>,
+    /// `nonce`.
+    pub nonce: Option<String>,
+    /// `echostr`, on URL verification.
+    pub echostr: Option<String>,
+    /// `openid` of the sender, on user messages.
+    pub openid: Option<String>,
+    /// `encrypt_type`: `aes` when the body is encrypted.
+    pub encrypt_type: Option<String>,
+    /// `msg_signature`: over token, timestamp, nonce, Encrypt.
+    pub msg_signature: Option<String>,
+}
+
+impl Query {
+    /// Parses a raw query string (`a=1&b=2`), percent-decoding values that need it.
+    ///
+    /// Unknown parameters are ignored; for a repeated parameter the first one wins. This is
+    /// the callback hot path, so it does not go through a generic deserializer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wxgate_proto::callback::Query;
+    /// let q = Query::parse("signature=abc&timestamp=1&nonce=2&openid=o%2Bx&encrypt_type=aes");
+    /// assert_eq!(q.openid.as_deref(), Some("o+x"));
+    /// assert!(q.is_encrypted());
+    /// ```
+    #[must_use]
+    pub fn parse(raw: &str) -> Self {
+        let mut query = Self::default();
+        for pair in raw.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match name {
+                "signature" => &mut query.signature,
+                "timestamp" => &mut query.timestamp,
+                "nonce" => &mut query.nonce,
+                "echostr" => &mut query.echostr,
+                "openid" => &mut query.openid,
+                "encrypt_type" => &mut query.encrypt_type,
+                "msg_signature" => &mut query.msg_signature,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(decode(value));
+            }
+        }
+        query
+    }
+
+    /// Whether the request says its body is encrypted.
+    #[must_use]
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypt_type.as_deref() == Some("aes")
+    }
+
+    /// The timestamp as Unix seconds, if present and numeric.
+    #[must_use]
+    pub fn timestamp_secs(&self) -> Option<i64> {
+        self.timestamp.as_deref()?.parse().ok()
+    }
+}
+
+/// Why a callback request was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// A required query parameter is absent.
+    #[error("missing query parameter {0}")]
+    MissingParameter(&'static str),
+    /// `signature` or `msg_signature` does not match.
+    #[error("signature mismatch")]
+    BadSignature,
+    /// The account is in safe mode and the push was not encrypted.
+    #[error("this account requires encrypted messages")]
+    EncryptionRequired,
+    /// The account has no EncodingAESKey but the push is encrypted.
+    #[error("encrypted message but no EncodingAESKey is configured")]
+    NoKey,
+    /// The body is not acceptable XML.
+    #[error("malformed body: {0}")]
+    Xml(#[from] XmlError),
+    /// Decryption failed.
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+    /// The decrypted body is not UTF-8.
+    #[error("decrypted message is not UTF-8")]
+    NotUtf8,
+}
+
+impl CallbackError {
+    /// Whether the failure is about authenticity (HTTP 401) rather than form (HTTP 400).
+    #[must_use]
+    pub const fn is_unauthorized(&self) -> bool {
+        matches!(
+            self,
+            Self::MissingParameter(_)
+                | Self::BadSignature
+                | Self::Crypto(CryptoError::ValidateSignature)
+        )
+    }
+}
+
+/// One account's callback settings.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    token: String,
+    mode: Mode,
+    crypt: Option<MessageCrypt>,
+}
+
+/// A verified request body, ready to parse.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    /// The inner XML document, parsed.
+    pub document: Element,
+    /// `Some(key)` when the body was encrypted (the reply must be too, with that key).
+    pub encrypted: Option<KeySlot>,
+}
+
+impl Endpoint {
+    /// Settings for an account: its token, mode and, for compatible/safe modes, its crypt.
+    #[must_use]
+    pub fn new(token: impl Into<String>, mode: Mode, crypt: Option<MessageCrypt>) -> Self {
+        Self {
+            token: token.into(),
+            mode,
+            crypt,
+        }
+    }
+
+    /// The configured mode.
+    #[must_use]
+    pub const fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The crypt, if a key is configured.
+    #[must_use]
+    pub const fn crypt(&self) -> Option<&MessageCrypt> {
+        self.crypt.as_ref()
+    }
+
+    /// Checks a URL-verification GET and returns the `echostr` to answer with (spec §1.1).
+    ///
+    /// # Errors
+    ///
+    /// [`CallbackError::MissingParameter`] or [`CallbackError::BadSignature`].
+    pub fn verify_echo<'q>(&self, query: &'q Query) -> Result<&'q str, CallbackError> {
+        self.check_signature(query)?;
+        query
+            .echostr
+            .as_deref()
+            .ok_or(CallbackError::MissingParameter("echostr"))
+    }
+
+    /// Checks `signature` (token, timestamp, nonce).
+    ///
+    /// # Errors
+    ///
+    /// [`CallbackError::MissingParameter`] or [`CallbackError::BadSignature`].
+    pub fn check_signature(&self, query: &Query) -> Result<(), CallbackError> {
+        let (timestamp, nonce) = timestamp_nonce(query)?;
+        let sig = query
+            .signature
+            .as_deref()
+            .ok_or(CallbackError::MissingParameter("signature"))?;
+        if signature::verify(&[&self.token, timestamp, nonce], sig) {
+            Ok(())
+        } else {
+            Err(CallbackError::BadSignature)
+        }
+    }
+
+    /// Verifies a push and returns its inner document, decrypted when it was encrypted.
+    ///
+    /// Plaintext pushes are checked with `signature`; encrypted ones with `msg_signature`
+    /// before anything is decrypted. Safe mode refuses plaintext pushes.
+    ///
+    /// # Errors
+    ///
+    /// Any [`CallbackError`].
+    pub fn open(&self, query: &Query, body: &str) -> Result<Opened, CallbackError> {
+        let encrypted = query.is_encrypted() && self.mode != Mode::Plaintext;
+        if !encrypted {
+            if self.mode == Mode::Safe {
+                // Authenticate first, so an unsigned probe learns nothing about the mode.
+                self.check_signature(query)?;
+                return Err(CallbackError::EncryptionRequired);
+            }
+            self.check_signature(query)?;
+            return Ok(Opened {
+                document: xml::parse(body)?,
+                encrypted: None,
+            });
+        }
+        let (timestamp, nonce) = timestamp_nonce(query)?;
+        let msg_signature = query
+            .msg_signature
+            .as_deref()
+            .ok_or(CallbackError::MissingParameter("msg_signature"))?;
+        let envelope = RequestEnvelope::from_element(&xml::parse(body)?)?;
+        if !signature::verify(
+            &[&self.token, timestamp, nonce, &envelope.encrypt],
+            msg_signature,
+        ) {
+            return Err(CallbackError::BadSignature);
+        }
+        let crypt = self.crypt.as_ref().ok_or(CallbackError::NoKey)?;
+        let opened = crypt.open(&envelope.encrypt)?;
+        let inner = String::from_utf8(opened.message).map_err(|_| CallbackError::NotUtf8)?;
+        Ok(Opened {
+            document: xml::parse(&inner)?,
+            encrypted: Some(opened.key),
+        })
+    }
+
+    /// The body to answer a push with: `reply_xml` as is for plaintext requests, or its
+    /// encrypted envelope when the request was encrypted.
+    ///
+    /// `timestamp`, `nonce` and `random16` are the caller's (current time, fresh randomness).
+    #[must_use]
+    pub fn seal(
+        &self,
+        opened: &Opened,
+        reply_xml: String,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> String {
+        self.seal_with(opened.encrypted, reply_xml, timestamp, nonce, random16)
+    }
+
+    /// As [`Endpoint::seal`], given only how the request was encrypted.
+    #[must_use]
+    pub fn seal_with(
+        &self,
+        encrypted: Option<KeySlot>,
+        reply_xml: String,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> String {
+        match (encrypted, &self.crypt) {
+            (Some(slot), Some(crypt)) => {
+                crypt.seal_reply_with(slot, &reply_xml, timestamp, nonce, random16)
+            }
+            _ => reply_xml,
+        }
+    }
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (`+` is a space, `%XX` a byte).
+fn decode(value: &str) -> String {
+    if !value.bytes().any(|b| b == b'%' || b == b'+') {
+        return value.to_owned();
+    }
+    let spaced = value.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn timestamp_nonce(query: &Query) -> Result<(&str, &str), CallbackError> {
+    Ok((
+        query
+            .timestamp
+            .as_deref()
+            .ok_or(CallbackError::MissingParameter("timestamp"))?,
+        query
+            .nonce
+            .as_deref()
+            .ok_or(CallbackError::MissingParameter("nonce"))?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::AesKey;
+    use crate::crypto::vectors::C_BODY;
+
+    fn q(pairs: &[(&str, &str)]) -> Query {
+        let mut query = Query::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "signature" => query.signature = v,
+                "timestamp" => query.timestamp = v,
+                "nonce" => query.nonce = v,
+                "echostr" => query.echostr = v,
+                "openid" => query.openid = v,
+                "encrypt_type" => query.encrypt_type = v,
+                "msg_signature" => query.msg_signature = v,
+                _ => unreachable!(),
+            }
+        }
+        query
+    }
+
+    #[test]
+    fn raw_query_parsing() {
+        let query =
+            Query::parse("nonce=1&signature=s&timestamp=2&echostr=a%20b+c&x=y&nonce=9&flag");
+        assert_eq!(query.nonce.as_deref(), Some("1"));
+        assert_eq!(query.echostr.as_deref(), Some("a b c"));
+        assert_eq!(query.openid, None);
+        assert_eq!(Query::parse(""), Query::default());
+        assert_eq!(
+            Query::parse("openid=%E4%BD%A0").openid.as_deref(),
+            Some("你")
+        );
+    }
+
+    #[test]
+    fn v1_echo() {
+        let endpoint = Endpoint::new("AAAAA", Mode::Safe, None);
+        let query = q(&[
+            ("signature", "f464b24fc39322e44b38aa78f5edd27bd1441696"),
+            ("echostr", "4375120948345356249"),
+            ("timestamp", "1714036504"),
+            ("nonce", "1514711492"),
+        ]);
+        assert_eq!(endpoint.verify_echo(&query), Ok("4375120948345356249"));
+        let mut bad = query.clone();
+        bad.nonce = Some("1514711493".into());
+        assert_eq!(endpoint.verify_echo(&bad), Err(CallbackError::BadSignature));
+        bad.signature = None;
+        assert_eq!(
+            endpoint.verify_echo(&bad),
+            Err(CallbackError::MissingParameter("signature"))
+        );
+    }
+
+    #[test]
+    fn c_compatible_mode_both_ways() {
+        let crypt = MessageCrypt::new(
+            "spamtest",
+            AesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap(),
+            "wx2c2769f8efd9abc2",
+        );
+        let endpoint = Endpoint::new("spamtest", Mode::Compatible, Some(crypt));
+        let encrypted = q(&[
+            ("signature", "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a"),
+            ("timestamp", "1409735669"),
+            ("nonce", "1320562132"),
+            ("encrypt_type", "aes"),
+            ("msg_signature", "5d197aaffba7e9b25a30732f161a50dee96bd5fa"),
+        ]);
+        let opened = endpoint.open(&encrypted, C_BODY).unwrap();
+        assert_eq!(opened.encrypted, Some(KeySlot::Current));
+        assert_eq!(
+            opened.document.text_of("MsgId"),
+            Some("6054768590064713728")
+        );
+        // The same body read as plaintext (compatible mode accepts both).
+        let plain = q(&[
+            ("signature", "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a"),
+            ("timestamp", "1409735669"),
+            ("nonce", "1320562132"),
+        ]);
+        let opened = endpoint.open(&plain, C_BODY).unwrap();
+        assert_eq!(opened.encrypted, None);
+        assert_eq!(opened.document.text_of("Content"), Some("abcdteT"));
+        // A wrong msg_signature is refused before decryption.
+        let mut forged = encrypted.clone();
+        forged.msg_signature = Some("0".repeat(40));
+        assert_eq!(
+            endpoint.open(&forged, C_BODY),
+            Err(CallbackError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn safe_mode_refuses_plaintext() {
+        let endpoint = Endpoint::new("AAAAA", Mode::Safe, None);
+        let query = q(&[
+            ("signature", "899cf89e464efb63f54ddac96b0a0a235f53aa78"),
+            ("timestamp", "1714037059"),
+            ("nonce", "486452656"),
+        ]);
+        assert_eq!(
+            endpoint.open(&query, "<xml/>"),
+            Err(CallbackError::EncryptionRequired)
+        );
+    }
+
+    #[test]
+    fn reply_is_sealed_only_for_encrypted_requests() {
+        let crypt = MessageCrypt::new("t", AesKey::parse(&"A".repeat(43)).unwrap(), "wxapp");
+        let endpoint = Endpoint::new("t", Mode::Compatible, Some(crypt.clone()));
+        let plain = Opened {
+            document: Element::default(),
+            encrypted: None,
+        };
+        assert_eq!(
+            endpoint.seal(&plain, "<xml/>".into(), "1", "n", [0; 16]),
+            "<xml/>"
+        );
+        let enc = Opened {
+            document: Element::default(),
+            encrypted: Some(KeySlot::Current),
+        };
+        let sealed = endpoint.seal(&enc, "<xml/>".into(), "1", "n", [0; 16]);
+        assert_eq!(crypt.open_reply(&sealed).unwrap(), b"<xml/>");
+    }
+}

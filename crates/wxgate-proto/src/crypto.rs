@@ -1,0 +1,437 @@
+//! WXBizMsgCrypt: the AES message encryption of compatible and safe modes (spec §2).
+//!
+//! ```text
+//! FullStr = random(16) || len(msg) as u32 big-endian || msg || appid
+//! Encrypt = base64(AES-256-CBC(key, iv = key[..16], PKCS#7 over 32-byte blocks(FullStr)))
+//! ```
+
+use std::fmt;
+
+use aes::Aes256;
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+use cbc::cipher::block_padding::NoPadding;
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+
+use crate::signature;
+
+/// PKCS#7 block size WeChat pads to (not AES's 16).
+const PAD_BLOCK: usize = 32;
+
+/// Standard alphabet, padded output, and decoding that tolerates non-zero trailing bits (spec §2.2).
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
+/// What went wrong while encrypting, decrypting or checking a message.
+///
+/// Kinds are named after the official sample's error codes (spec §2.6); [`CryptoError::code`]
+/// gives the number. Texts never contain key material or plaintext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// −40001: `msg_signature` does not match.
+    #[error("message signature mismatch")]
+    ValidateSignature,
+    /// −40002: the envelope is not the expected XML.
+    #[error("encrypted envelope is malformed")]
+    ParseXml,
+    /// −40004: the EncodingAESKey is not 43 characters of `[A-Za-z0-9]`.
+    #[error("EncodingAESKey must be 43 characters of [A-Za-z0-9]")]
+    IllegalAesKey,
+    /// −40005: the appid trailer is not the expected one.
+    #[error("appid in the decrypted message does not match")]
+    ValidateAppId,
+    /// −40007: the ciphertext length is not a whole number of blocks, or too short.
+    #[error("ciphertext has an invalid length")]
+    DecryptAes,
+    /// −40008: the decrypted buffer has bad padding or a bad length field.
+    #[error("decrypted message is malformed (padding or length)")]
+    IllegalBuffer,
+    /// −40010: `Encrypt` is not valid base64.
+    #[error("Encrypt is not valid base64")]
+    DecodeBase64,
+}
+
+impl CryptoError {
+    /// The official sample's numeric code for this error.
+    #[must_use]
+    pub const fn code(self) -> i32 {
+        match self {
+            Self::ValidateSignature => -40001,
+            Self::ParseXml => -40002,
+            Self::IllegalAesKey => -40004,
+            Self::ValidateAppId => -40005,
+            Self::DecryptAes => -40007,
+            Self::IllegalBuffer => -40008,
+            Self::DecodeBase64 => -40010,
+        }
+    }
+}
+
+/// The 32-byte AES key derived from an EncodingAESKey. Prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AesKey([u8; 32]);
+
+impl AesKey {
+    /// Derives the key from a 43-character EncodingAESKey (`base64(key + "=")`).
+    ///
+    /// Trailing bits in the last character are accepted, as WeChat's own keys have them.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::IllegalAesKey`] when the text is not 43 characters of `[A-Za-z0-9]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wxgate_proto::crypto::AesKey;
+    /// let key = AesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap();
+    /// assert_eq!(hex::encode(key.as_bytes()), "69b71d79f8218a39259a7a29aabb2dbafc31cb3d35db7e39ebbf3d0010831051");
+    /// ```
+    pub fn parse(encoding_aes_key: &str) -> Result<Self, CryptoError> {
+        if encoding_aes_key.len() != 43
+            || !encoding_aes_key.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(CryptoError::IllegalAesKey);
+        }
+        let mut padded = [b'='; 44];
+        padded[..43].copy_from_slice(encoding_aes_key.as_bytes());
+        let mut key = [0u8; 32];
+        match LENIENT.decode_slice(padded, &mut key) {
+            Ok(32) => Ok(Self(key)),
+            _ => Err(CryptoError::IllegalAesKey),
+        }
+    }
+
+    /// Wraps raw key bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw key bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn iv(&self) -> [u8; 16] {
+        let mut iv = [0u8; 16];
+        iv.copy_from_slice(&self.0[..16]);
+        iv
+    }
+}
+
+impl fmt::Debug for AesKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AesKey([redacted])")
+    }
+}
+
+/// Which of an account's keys opened a message (spec §2.7: keep the current and the previous).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySlot {
+    /// The configured EncodingAESKey.
+    Current,
+    /// The key in use before the last rotation.
+    Previous,
+}
+
+/// A decrypted message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    /// The inner message bytes, exactly as encrypted (usually XML).
+    pub message: Vec<u8>,
+    /// The key that opened it; encrypt the reply with the same one.
+    pub key: KeySlot,
+}
+
+/// The message crypt of one account (or one third-party platform): token, key(s) and AppID.
+///
+/// The AppID is the one in the plaintext trailer: the account's own AppID, or the component
+/// AppID for third-party platforms (spec §2.4).
+#[derive(Clone)]
+pub struct MessageCrypt {
+    token: String,
+    key: AesKey,
+    previous_key: Option<AesKey>,
+    app_id: String,
+}
+
+impl fmt::Debug for MessageCrypt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageCrypt")
+            .field("token", &"[redacted]")
+            .field("key", &self.key)
+            .field(
+                "previous_key",
+                &self.previous_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("app_id", &self.app_id)
+            .finish()
+    }
+}
+
+impl MessageCrypt {
+    /// Builds the crypt for `app_id` from its callback token and AES key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wxgate_proto::crypto::{AesKey, MessageCrypt};
+    /// let key = AesKey::parse(&"A".repeat(43)).unwrap();
+    /// let crypt = MessageCrypt::new("AAAAA", key, "wxba5fad812f8e6fb9");
+    /// let encrypt = crypt.encrypt(b"<xml/>", [7; 16]);
+    /// assert_eq!(crypt.decrypt(&encrypt).unwrap(), b"<xml/>");
+    /// ```
+    #[must_use]
+    pub fn new(token: impl Into<String>, key: AesKey, app_id: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            key,
+            previous_key: None,
+            app_id: app_id.into(),
+        }
+    }
+
+    /// Also accepts messages encrypted with the key in use before the last rotation.
+    #[must_use]
+    pub fn with_previous_key(mut self, previous: AesKey) -> Self {
+        self.previous_key = Some(previous);
+        self
+    }
+
+    /// The AppID expected in (and written to) the plaintext trailer.
+    #[must_use]
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The callback token used in signatures.
+    #[must_use]
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Encrypts `message` with the current key and the given 16 random bytes; returns `Encrypt`.
+    #[must_use]
+    pub fn encrypt(&self, message: &[u8], random16: [u8; 16]) -> String {
+        self.encrypt_with(KeySlot::Current, message, random16)
+    }
+
+    /// Encrypts with the key in `slot` (falls back to the current key if there is no previous).
+    #[must_use]
+    pub fn encrypt_with(&self, slot: KeySlot, message: &[u8], random16: [u8; 16]) -> String {
+        let key = self.key_for(slot);
+        let app_id = self.app_id.as_bytes();
+        let len = 16 + 4 + message.len() + app_id.len();
+        let pad = PAD_BLOCK - len % PAD_BLOCK;
+        let mut buf = Vec::with_capacity(len + pad);
+        buf.extend_from_slice(&random16);
+        buf.extend_from_slice(
+            &u32::try_from(message.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
+        buf.extend_from_slice(message);
+        buf.extend_from_slice(app_id);
+        buf.resize(len + pad, u8::try_from(pad).unwrap_or(32));
+        let iv = key.iv();
+        let encryptor = cbc::Encryptor::<Aes256>::new(key.as_bytes().into(), (&iv).into());
+        let total = buf.len();
+        let cipher = encryptor
+            .encrypt_padded_mut::<NoPadding>(&mut buf, total)
+            .map(|c| c.len())
+            .unwrap_or(0);
+        buf.truncate(cipher);
+        LENIENT.encode(&buf)
+    }
+
+    /// Decrypts `Encrypt` and checks the AppID trailer.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::DecodeBase64`], [`CryptoError::DecryptAes`], [`CryptoError::IllegalBuffer`]
+    /// or [`CryptoError::ValidateAppId`].
+    pub fn decrypt(&self, encrypt: &str) -> Result<Vec<u8>, CryptoError> {
+        self.open(encrypt).map(|opened| opened.message)
+    }
+
+    /// Decrypts `Encrypt` with the current key, then the previous one, checking the trailer.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageCrypt::decrypt`]; the error of the current key is reported when both fail.
+    pub fn open(&self, encrypt: &str) -> Result<Opened, CryptoError> {
+        let cipher = decode_cipher(encrypt)?;
+        let current = self.open_with(&self.key, cipher.clone());
+        match (&current, &self.previous_key) {
+            (Err(_), Some(previous)) => match self.open_with(previous, cipher) {
+                Ok(message) => Ok(Opened {
+                    message,
+                    key: KeySlot::Previous,
+                }),
+                Err(_) => current.map(|message| Opened {
+                    message,
+                    key: KeySlot::Current,
+                }),
+            },
+            _ => current.map(|message| Opened {
+                message,
+                key: KeySlot::Current,
+            }),
+        }
+    }
+
+    /// Decrypts `Encrypt` without checking the trailer; returns the message and the trailer.
+    ///
+    /// For third-party platforms that must see which AppID a message carries.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageCrypt::decrypt`], without [`CryptoError::ValidateAppId`].
+    pub fn decrypt_unchecked(&self, encrypt: &str) -> Result<(Vec<u8>, String), CryptoError> {
+        let plain = decrypt_raw(&self.key, decode_cipher(encrypt)?)?;
+        let (message, trailer) = split_plain(&plain)?;
+        Ok((
+            message.to_vec(),
+            String::from_utf8_lossy(trailer).into_owned(),
+        ))
+    }
+
+    /// `msg_signature` of an `Encrypt` value (spec §2.3).
+    #[must_use]
+    pub fn msg_signature(&self, timestamp: &str, nonce: &str, encrypt: &str) -> String {
+        signature::sign(&[&self.token, timestamp, nonce, encrypt])
+    }
+
+    /// Checks a `msg_signature` in constant time.
+    #[must_use]
+    pub fn verify_msg_signature(
+        &self,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+    ) -> bool {
+        signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature)
+    }
+
+    /// Builds the encrypted reply envelope (spec §2.5) around a passive reply's XML.
+    #[must_use]
+    pub fn seal_reply(
+        &self,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> String {
+        self.seal_reply_with(KeySlot::Current, reply_xml, timestamp, nonce, random16)
+    }
+
+    /// As [`MessageCrypt::seal_reply`], with the key that opened the request.
+    #[must_use]
+    pub fn seal_reply_with(
+        &self,
+        slot: KeySlot,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> String {
+        let encrypt = self.encrypt_with(slot, reply_xml.as_bytes(), random16);
+        let signature = self.msg_signature(timestamp, nonce, &encrypt);
+        crate::envelope::reply_envelope(&encrypt, &signature, timestamp, nonce)
+    }
+
+    /// Opens an encrypted reply envelope: checks `MsgSignature`, decrypts, checks the trailer.
+    ///
+    /// This is what WeChat does with a reply; the sandbox and tests use it.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::ParseXml`] for a malformed envelope, [`CryptoError::ValidateSignature`],
+    /// and the errors of [`MessageCrypt::decrypt`].
+    pub fn open_reply(&self, envelope_xml: &str) -> Result<Vec<u8>, CryptoError> {
+        let envelope = crate::envelope::ReplyEnvelope::parse(envelope_xml)?;
+        if !self.verify_msg_signature(
+            &envelope.msg_signature,
+            &envelope.timestamp,
+            &envelope.nonce,
+            &envelope.encrypt,
+        ) {
+            return Err(CryptoError::ValidateSignature);
+        }
+        self.decrypt(&envelope.encrypt)
+    }
+
+    fn key_for(&self, slot: KeySlot) -> &AesKey {
+        match (slot, &self.previous_key) {
+            (KeySlot::Previous, Some(previous)) => previous,
+            _ => &self.key,
+        }
+    }
+
+    fn open_with(&self, key: &AesKey, cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        let mut plain = decrypt_raw(key, cipher)?;
+        let (message_len, trailer) = {
+            let (message, trailer) = split_plain(&plain)?;
+            (message.len(), trailer)
+        };
+        if trailer != self.app_id.as_bytes() {
+            return Err(CryptoError::ValidateAppId);
+        }
+        plain.truncate(20 + message_len);
+        plain.drain(..20);
+        Ok(plain)
+    }
+}
+
+fn decode_cipher(encrypt: &str) -> Result<Vec<u8>, CryptoError> {
+    let cipher = LENIENT
+        .decode(encrypt.trim())
+        .map_err(|_| CryptoError::DecodeBase64)?;
+    if cipher.len() < PAD_BLOCK || cipher.len() % 16 != 0 {
+        return Err(CryptoError::DecryptAes);
+    }
+    Ok(cipher)
+}
+
+/// Decrypts and removes the 32-byte PKCS#7 padding.
+fn decrypt_raw(key: &AesKey, mut cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+    let iv = key.iv();
+    let decryptor = cbc::Decryptor::<Aes256>::new(key.as_bytes().into(), (&iv).into());
+    let len = decryptor
+        .decrypt_padded_mut::<NoPadding>(&mut cipher)
+        .map_err(|_| CryptoError::DecryptAes)?
+        .len();
+    cipher.truncate(len);
+    let pad = usize::from(*cipher.last().ok_or(CryptoError::IllegalBuffer)?);
+    if pad == 0 || pad > PAD_BLOCK || pad > cipher.len() {
+        return Err(CryptoError::IllegalBuffer);
+    }
+    cipher.truncate(cipher.len() - pad);
+    Ok(cipher)
+}
+
+/// Splits `random16 || len || message || trailer` into message and trailer.
+fn split_plain(plain: &[u8]) -> Result<(&[u8], &[u8]), CryptoError> {
+    if plain.len() < 20 {
+        return Err(CryptoError::IllegalBuffer);
+    }
+    let len = u32::from_be_bytes([plain[16], plain[17], plain[18], plain[19]]) as usize;
+    let end = 20usize.checked_add(len).ok_or(CryptoError::IllegalBuffer)?;
+    if end > plain.len() {
+        return Err(CryptoError::IllegalBuffer);
+    }
+    Ok((&plain[20..end], &plain[end..]))
+}
+
+#[cfg(test)]
+pub(crate) mod vectors;
+
+#[cfg(test)]
+mod tests;

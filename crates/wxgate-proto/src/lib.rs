@@ -1,0 +1,32 @@
+//! Sans-IO core of the WeChat Official Account protocol.
+//!
+//! Everything here is a pure function or a plain type: no sockets, no clocks, no randomness
+//! (callers pass timestamps and random bytes in). It is tested with the official vectors of
+//! the protocol reference.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`signature`] | `signature` / `msg_signature` (SHA-1 over sorted parts), constant-time checks |
+//! | [`crypto`] | WXBizMsgCrypt: EncodingAESKey, AES-256-CBC with 32-byte PKCS#7, appid trailer |
+//! | [`envelope`] | encrypted request and reply envelopes, third-party envelope |
+//! | [`xml`] | safe XML reader (no DTD, bounded) and CDATA writer |
+//! | [`message`] | typed inbound messages and events, with a raw fallback |
+//! | [`reply`] | every passive reply, and `success` |
+//! | [`callback`] | verifying and opening a callback request, sealing its response |
+//! | [`component`] | third-party platform notifications |
+//! | [`jssdk`] | `wx.config` and card signatures |
+//! | [`oauth`] | OAuth2 authorize URLs |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+pub mod callback;
+pub mod component;
+pub mod crypto;
+pub mod envelope;
+pub mod event;
+pub mod jssdk;
+pub mod message;
+pub mod oauth;
+pub mod reply;
+pub mod signature;
+pub mod xml;

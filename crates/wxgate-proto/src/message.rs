@@ -1,0 +1,199 @@
+//! Typed inbound messages and events (spec §3), with a raw fallback.
+//!
+//! [`Inbound::parse`] never fails on a message or event type it does not know: it yields
+//! [`Body::Unknown`] (or [`crate::event::Event::Other`]) and the whole document stays
+//! available in [`Inbound::raw`], so no field is ever lost.
+
+mod image;
+mod link;
+mod location;
+mod miniprogram_page;
+mod text;
+mod video;
+mod voice;
+
+use serde::{Deserialize, Serialize};
+
+pub use image::Image;
+pub use link::Link;
+pub use location::Location;
+pub use miniprogram_page::MiniProgramPage;
+pub use text::Text;
+pub use video::Video;
+pub use voice::Voice;
+
+use crate::event::Event;
+use crate::xml::{self, Element, XmlError};
+
+/// One parsed push: the common header, the typed body and the raw document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// `ToUserName`: the account's original id (`gh_…`).
+    pub to_user_name: String,
+    /// `FromUserName`: the sender's OpenID.
+    pub from_user_name: String,
+    /// `CreateTime`, Unix seconds.
+    pub create_time: u64,
+    /// `MsgType` as sent.
+    pub msg_type: String,
+    /// The typed body.
+    pub body: Body,
+    /// The whole document, every field included.
+    pub raw: Element,
+}
+
+/// The typed body of a push, by `MsgType`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Body {
+    /// `text`.
+    Text(Text),
+    /// `image`.
+    Image(Image),
+    /// `voice`.
+    Voice(Voice),
+    /// `video`.
+    Video(Video),
+    /// `shortvideo` (same fields as video).
+    ShortVideo(Video),
+    /// `location`.
+    Location(Location),
+    /// `link`.
+    Link(Link),
+    /// `miniprogrampage`.
+    MiniProgramPage(MiniProgramPage),
+    /// `event`.
+    Event(Event),
+    /// A `MsgType` this version does not know; every field is in [`Inbound::raw`].
+    Unknown,
+}
+
+impl Inbound {
+    /// Parses a plaintext push document.
+    ///
+    /// # Errors
+    ///
+    /// [`XmlError`] when the document is not XML, lacks a header field, or a known field has
+    /// an invalid value (e.g. a non-numeric `CreateTime`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wxgate_proto::message::{Body, Inbound};
+    /// let msg = Inbound::parse("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>42</MsgId></xml>").unwrap();
+    /// assert!(matches!(&msg.body, Body::Text(t) if t.content == "hi"));
+    /// assert_eq!(msg.msg_id(), Some("42"));
+    /// ```
+    pub fn parse(document: &str) -> Result<Self, XmlError> {
+        Self::from_element(xml::parse(document)?)
+    }
+
+    /// Reads a push from an already parsed document.
+    ///
+    /// # Errors
+    ///
+    /// As [`Inbound::parse`].
+    pub fn from_element(raw: Element) -> Result<Self, XmlError> {
+        let to_user_name = raw.required("ToUserName")?.to_owned();
+        let from_user_name = raw.required("FromUserName")?.to_owned();
+        let create_time: u64 = raw
+            .parse_of("CreateTime")?
+            .ok_or(XmlError::Missing("CreateTime"))?;
+        let msg_type = raw.required("MsgType")?.trim().to_owned();
+        let body = match msg_type.as_str() {
+            "text" => Body::Text(Text::from_element(&raw)?),
+            "image" => Body::Image(Image::from_element(&raw)?),
+            "voice" => Body::Voice(Voice::from_element(&raw)?),
+            "video" => Body::Video(Video::from_element(&raw)?),
+            "shortvideo" => Body::ShortVideo(Video::from_element(&raw)?),
+            "location" => Body::Location(Location::from_element(&raw)?),
+            "link" => Body::Link(Link::from_element(&raw)?),
+            "miniprogrampage" => Body::MiniProgramPage(MiniProgramPage::from_element(&raw)?),
+            "event" => Body::Event(Event::from_element(&raw)?),
+            _ => Body::Unknown,
+        };
+        Ok(Self {
+            to_user_name,
+            from_user_name,
+            create_time,
+            msg_type,
+            body,
+            raw,
+        })
+    }
+
+    /// `MsgId` of a message (or `MsgID` of a job-finish event), as sent.
+    #[must_use]
+    pub fn msg_id(&self) -> Option<&str> {
+        self.raw
+            .text_of("MsgId")
+            .or_else(|| self.raw.text_of("MsgID"))
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+    }
+
+    /// The event, if this push is one.
+    #[must_use]
+    pub fn event(&self) -> Option<&Event> {
+        match &self.body {
+            Body::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The key that identifies this push across WeChat's retries (spec §1.3).
+    ///
+    /// Messages: `MsgId`. Events: `FromUserName` + `CreateTime` + `Event` + `EventKey`, so two
+    /// different events in the same second are not collapsed.
+    #[must_use]
+    pub fn dedup_key(&self) -> String {
+        let mut key = String::with_capacity(96);
+        self.write_dedup_key(&mut key);
+        key
+    }
+
+    /// Appends [`Inbound::dedup_key`] to `out` (lets callers prefix it without another copy).
+    pub fn write_dedup_key(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        match (self.event(), self.msg_id()) {
+            (None, Some(id)) => {
+                out.push_str("msg:");
+                out.push_str(id);
+            }
+            (event, _) => {
+                let _ = write!(
+                    out,
+                    "evt:{}:{}:{}:{}",
+                    self.from_user_name,
+                    self.create_time,
+                    event.map_or(self.msg_type.as_str(), Event::name),
+                    self.raw.text_of("EventKey").unwrap_or_default()
+                );
+            }
+        }
+    }
+
+    /// Whether WeChat shows a passive reply to this push (spec §3.4): user messages and
+    /// user-triggered events, not notifications such as `unsubscribe` or job results.
+    #[must_use]
+    pub fn accepts_reply(&self) -> bool {
+        self.event().is_none_or(Event::accepts_reply)
+    }
+}
+
+/// The `MsgId` field of a message, when present.
+pub(crate) fn msg_id(raw: &Element) -> Option<String> {
+    raw.text_of("MsgId").map(|s| s.trim().to_owned())
+}
+
+pub(crate) fn opt(raw: &Element, name: &str) -> Option<String> {
+    raw.text_of(name).map(str::to_owned)
+}
+
+pub(crate) fn text_or_empty(raw: &Element, name: &str) -> String {
+    raw.text_of(name).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,138 @@
+//! Sandbox-wide settings and the description of one simulated Official Account.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of one sandbox instance.
+///
+/// Build it with struct-update syntax: `SandboxConfig { seed: Some(7), ..Default::default() }`.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Seed of the random generator. With a seed, tokens, tickets, OpenIDs, nonces and the 16 random
+    /// bytes of every ciphertext are reproducible (deterministic mode, spec §15.7).
+    pub seed: Option<u64>,
+    /// When set, the state is loaded from this JSON file at start and saved to it (atomically,
+    /// debounced) after every change.
+    pub state_file: Option<PathBuf>,
+    /// How long one push delivery waits for the callback's answer (WeChat: 5 s, spec §1.3).
+    pub push_timeout: Duration,
+    /// Deliveries per push in total, the first one included (WeChat: 3, spec §1.3).
+    pub push_attempts: u32,
+    /// Unix seconds of the virtual clock at start; default: the wall clock.
+    pub start_time: Option<u64>,
+    /// When true the virtual clock moves only through `POST /sandbox/clock` (useful with a seed to
+    /// get byte-identical pushes); by default it also follows the wall clock.
+    pub freeze_clock: bool,
+    /// Page size of `user/get` and `user/tag/get` (WeChat: 10 000). Lower it to test paging.
+    pub user_page_size: usize,
+    /// Permanent QR codes an account may create (WeChat: 100 000).
+    pub permanent_qr_limit: usize,
+    /// Articles allowed in a passive `news` reply to a user message (spec §4: 1; 8 for events).
+    pub news_reply_limit: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            seed: None,
+            state_file: None,
+            push_timeout: Duration::from_secs(5),
+            push_attempts: 3,
+            start_time: None,
+            freeze_clock: false,
+            user_page_size: 10_000,
+            permanent_qr_limit: 100_000,
+            news_reply_limit: 1,
+        }
+    }
+}
+
+/// The message encryption mode of an account (spec §2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// 明文: plaintext XML.
+    #[default]
+    Plaintext,
+    /// 兼容: plaintext fields plus `<Encrypt>`; plaintext or encrypted replies.
+    Compatible,
+    /// 安全: only `<ToUserName>` and `<Encrypt>`; encrypted replies.
+    Safe,
+}
+
+/// One simulated Official Account: the body of `POST /sandbox/apps`.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct AppSpec {
+    /// The AppID, e.g. `wx0123456789abcdef`.
+    pub app_id: String,
+    /// The AppSecret checked by `cgi-bin/token` and friends.
+    pub app_secret: String,
+    /// The callback Token used for `signature` and `msg_signature`.
+    pub token: String,
+    /// 43 characters; required for the compatible and safe modes.
+    #[serde(default)]
+    pub encoding_aes_key: Option<String>,
+    /// Encryption mode of pushes.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Where pushes are POSTed.
+    #[serde(default)]
+    pub callback_url: String,
+    /// Lifetime of access tokens and tickets (default 7200).
+    #[serde(default)]
+    pub token_ttl_secs: Option<u64>,
+    /// Daily `cgi-bin/token` quota (default 2000).
+    #[serde(default)]
+    pub daily_token_quota: Option<u64>,
+    /// The account's original id (`gh_…`), used as `ToUserName`; derived from the AppID when absent.
+    #[serde(default)]
+    pub original_id: Option<String>,
+}
+
+impl fmt::Debug for AppSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppSpec")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"[redacted]")
+            .field("token", &"[redacted]")
+            .field(
+                "encoding_aes_key",
+                &self.encoding_aes_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("mode", &self.mode)
+            .field("callback_url", &self.callback_url)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("daily_token_quota", &self.daily_token_quota)
+            .field("original_id", &self.original_id)
+            .finish()
+    }
+}
+
+impl AppSpec {
+    /// Lifetime of access tokens and tickets in seconds.
+    pub fn ttl(&self) -> u64 {
+        self.token_ttl_secs.unwrap_or(7200).max(1)
+    }
+
+    /// Daily `cgi-bin/token` quota.
+    pub fn token_quota(&self) -> u64 {
+        self.daily_token_quota.unwrap_or(2000)
+    }
+
+    /// The `gh_…` original id.
+    pub fn original_id(&self) -> String {
+        if let Some(id) = &self.original_id {
+            return id.clone();
+        }
+        // FNV-1a: a stable, dependency-free derivation.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.app_id.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("gh_{:012x}", hash & 0xffff_ffff_ffff)
+    }
+}

@@ -1,0 +1,363 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod clock;
+mod config;
+mod console;
+mod control;
+mod error;
+mod persist;
+mod push;
+mod state;
+mod wechat;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use tokio::sync::Notify;
+
+pub use crate::config::{AppSpec, Mode, SandboxConfig};
+pub use crate::error::SandboxError;
+
+use crate::clock::Clock;
+use crate::state::{App, State};
+
+/// A simulated WeChat platform. Cheap to clone: clones share one state.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SandboxConfig,
+    state: Mutex<State>,
+    http: reqwest::Client,
+    dirty: AtomicBool,
+    saver_started: AtomicBool,
+    save_notify: Arc<Notify>,
+}
+
+impl Sandbox {
+    /// Build a sandbox; with `state_file` set, load the state saved there (if the file exists).
+    ///
+    /// # Errors
+    /// [`SandboxError::StateFile`] / [`SandboxError::StateFormat`] when the state file exists but
+    /// cannot be read or parsed.
+    ///
+    /// # Examples
+    /// ```
+    /// let sandbox = wxgate_sandbox::Sandbox::new(wxgate_sandbox::SandboxConfig {
+    ///     start_time: Some(1_700_000_000),
+    ///     freeze_clock: true,
+    ///     ..Default::default()
+    /// })
+    /// .unwrap();
+    /// assert_eq!(sandbox.now(), 1_700_000_000);
+    /// ```
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let clock = Clock::new(config.start_time, config.freeze_clock);
+        let state = match &config.state_file {
+            Some(path) => persist::load(path, clock.clone(), config.seed)?,
+            None => None,
+        }
+        .unwrap_or_else(|| State::new(clock, config.seed));
+        let http = reqwest::Client::builder()
+            .timeout(config.push_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(state),
+                http,
+                dirty: AtomicBool::new(false),
+                saver_started: AtomicBool::new(false),
+                save_notify: Arc::new(Notify::new()),
+            }),
+        })
+    }
+
+    /// The sandbox's HTTP surface: WeChat's paths at the root, the control API under `/sandbox/`
+    /// and the console at `/sandbox/console`.
+    ///
+    /// It registers no fallback and none of the gateway's prefixes (`/wechat`, `/v1`, `/oauth`,
+    /// `/healthz`, `/metrics`), so it can be merged into another `Router`.
+    ///
+    /// # Examples
+    /// ```
+    /// let sandbox = wxgate_sandbox::Sandbox::new(Default::default()).unwrap();
+    /// let app: axum::Router = axum::Router::new()
+    ///     .route("/healthz", axum::routing::get(|| async { "ok" }))
+    ///     .merge(sandbox.router());
+    /// # drop(app);
+    /// ```
+    pub fn router(&self) -> Router {
+        Router::new()
+            .merge(wechat::routes())
+            .merge(control::routes())
+            .merge(console::routes())
+            .with_state(self.clone())
+    }
+
+    /// Add an account, or update the configuration of an existing one (its state is kept).
+    ///
+    /// # Errors
+    /// [`SandboxError::InvalidApp`] when a required field is empty, or the mode needs an
+    /// `encoding_aes_key` that is missing or not 43 valid characters.
+    ///
+    /// # Examples
+    /// ```
+    /// use wxgate_sandbox::{AppSpec, Mode, Sandbox};
+    /// let sandbox = Sandbox::new(Default::default()).unwrap();
+    /// let app = AppSpec {
+    ///     app_id: "wx0123456789abcdef".to_owned(),
+    ///     app_secret: "secret".to_owned(),
+    ///     token: "token".to_owned(),
+    ///     mode: Mode::Safe,
+    ///     callback_url: "http://127.0.0.1:8080/wechat/main".to_owned(),
+    ///     ..AppSpec::default()
+    /// };
+    /// assert!(sandbox.add_app(app.clone()).is_err(), "safe mode needs an EncodingAESKey");
+    /// let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".to_owned();
+    /// sandbox.add_app(AppSpec { encoding_aes_key: Some(key), ..app }).unwrap();
+    /// ```
+    pub fn add_app(&self, app: AppSpec) -> Result<(), SandboxError> {
+        self.upsert_app(app).map(|_| ())
+    }
+
+    /// Virtual unix seconds: the clock every expiry in the sandbox follows.
+    ///
+    /// It starts at `start_time` (default: the wall clock), follows the wall clock unless
+    /// `freeze_clock`, and moves forward with `POST /sandbox/clock`.
+    pub fn now(&self) -> u64 {
+        self.with_state_ro(|s| s.now())
+    }
+
+    /// Write the state file now (no-op without `state_file`).
+    ///
+    /// # Errors
+    /// [`SandboxError::StateFile`] when the file cannot be written.
+    pub fn save(&self) -> Result<(), SandboxError> {
+        let Some(path) = &self.inner.config.state_file else {
+            return Ok(());
+        };
+        let snapshot = self.with_state_ro(persist::snapshot);
+        persist::write_atomically(path, &snapshot)
+    }
+
+    /// Returns `true` when the app was created, `false` when it was updated.
+    pub(crate) fn upsert_app(&self, app: AppSpec) -> Result<bool, SandboxError> {
+        validate_app(&app)?;
+        Ok(self.with_state(|s| {
+            let now = s.now();
+            match s.apps.get_mut(&app.app_id) {
+                Some(existing) => {
+                    existing.spec = app;
+                    false
+                }
+                None => {
+                    s.apps.insert(app.app_id.clone(), App::new(app, now));
+                    true
+                }
+            }
+        }))
+    }
+
+    pub(crate) fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Run `f` on the state and schedule a save.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let result = {
+            let mut state = self
+                .inner
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut state)
+        };
+        self.mark_dirty();
+        result
+    }
+
+    /// Run `f` on the state without scheduling a save.
+    pub(crate) fn with_state_ro<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        let state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&state)
+    }
+
+    fn mark_dirty(&self) {
+        if self.inner.config.state_file.is_none() {
+            return;
+        }
+        self.inner.dirty.store(true, Ordering::SeqCst);
+        if !self.inner.saver_started.load(Ordering::SeqCst)
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+            && !self.inner.saver_started.swap(true, Ordering::SeqCst)
+        {
+            handle.spawn(persist::saver(
+                Arc::downgrade(&self.inner),
+                Arc::clone(&self.inner.save_notify),
+            ));
+        }
+        self.inner.save_notify.notify_one();
+    }
+}
+
+fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
+    if app.app_id.is_empty() {
+        return Err(SandboxError::InvalidApp("app_id is empty".to_owned()));
+    }
+    if app.app_secret.is_empty() {
+        return Err(SandboxError::InvalidApp("app_secret is empty".to_owned()));
+    }
+    if app.token.is_empty() {
+        return Err(SandboxError::InvalidApp("token is empty".to_owned()));
+    }
+    if app.mode != Mode::Plaintext {
+        let Some(key) = &app.encoding_aes_key else {
+            return Err(SandboxError::InvalidApp(
+                "encoding_aes_key is required in compatible and safe modes".to_owned(),
+            ));
+        };
+        if wxgate_proto::crypto::AesKey::parse(key).is_err() {
+            return Err(SandboxError::InvalidApp(
+                "encoding_aes_key must be 43 characters of [A-Za-z0-9]".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A sandbox serving on a loopback port, started by [`spawn`].
+pub struct RunningSandbox {
+    /// The bound address (`127.0.0.1:PORT`).
+    pub addr: SocketAddr,
+    /// The sandbox, for direct (library) control.
+    pub sandbox: Sandbox,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSandbox {
+    /// `http://127.0.0.1:PORT`: the API base URL to give a WeChat client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Build a sandbox, bind `127.0.0.1:0` and serve it in a background task (stopped when the
+/// returned value is dropped: keep it alive for as long as clients talk to it).
+///
+/// # Errors
+/// When the port cannot be bound or the state file cannot be loaded.
+///
+/// # Examples
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let running = wxgate_sandbox::spawn(Default::default()).await?;
+/// let clock: serde_json::Value = reqwest::get(format!("{}/sandbox/clock", running.base_url()))
+///     .await
+///     .and_then(|r| r.error_for_status())
+///     .map_err(std::io::Error::other)?
+///     .json()
+///     .await
+///     .map_err(std::io::Error::other)?;
+/// assert_eq!(clock["now"], running.sandbox.now());
+/// # Ok(())
+/// # }
+/// ```
+pub async fn spawn(config: SandboxConfig) -> std::io::Result<RunningSandbox> {
+    let sandbox = Sandbox::new(config).map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn({
+        let sandbox = sandbox.clone();
+        async move {
+            if let Err(error) = serve(sandbox, listener).await {
+                tracing::error!(%error, "sandbox server stopped");
+            }
+        }
+    });
+    Ok(RunningSandbox {
+        addr,
+        sandbox,
+        task,
+    })
+}
+
+/// Serve the sandbox's [`Sandbox::router`] on `listener` until the task is dropped.
+///
+/// # Errors
+/// When accepting connections fails.
+///
+/// # Examples
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// let sandbox = wxgate_sandbox::Sandbox::new(Default::default()).map_err(std::io::Error::other)?;
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8081").await?;
+/// wxgate_sandbox::serve(sandbox, listener).await
+/// # }
+/// ```
+pub async fn serve(sandbox: Sandbox, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, sandbox.router()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static_assertions::assert_impl_all!(Sandbox: Send, Sync, Clone);
+    static_assertions::assert_impl_all!(SandboxConfig: Send, Sync);
+    static_assertions::assert_impl_all!(AppSpec: Send, Sync);
+    static_assertions::assert_impl_all!(SandboxError: Send, Sync);
+
+    #[test]
+    fn app_spec_debug_redacts_secrets() {
+        let spec = AppSpec {
+            app_id: "wx1".to_owned(),
+            app_secret: "topsecret".to_owned(),
+            token: "tok".to_owned(),
+            encoding_aes_key: Some("k".repeat(43)),
+            ..AppSpec::default()
+        };
+        let debug = format!("{spec:?}");
+        assert!(!debug.contains("topsecret"));
+        assert!(!debug.contains("kkkk"));
+        assert!(debug.contains("[redacted]"));
+    }
+
+    #[test]
+    fn safe_mode_requires_a_key() {
+        let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
+        let spec = AppSpec {
+            app_id: "wx1".to_owned(),
+            app_secret: "s".to_owned(),
+            token: "t".to_owned(),
+            mode: Mode::Safe,
+            ..AppSpec::default()
+        };
+        assert!(matches!(
+            sandbox.add_app(spec),
+            Err(SandboxError::InvalidApp(_))
+        ));
+    }
+}

@@ -1,0 +1,242 @@
+//! Signing, encrypting, POSTing with timeout and retries, and classifying the answer.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use wxgate_proto::crypto::{AesKey, MessageCrypt};
+use wxgate_proto::signature;
+
+use super::reply;
+use crate::Sandbox;
+use crate::config::Mode;
+use crate::state::App;
+
+/// How an answer was classified (spec §1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Reply,
+    Success,
+    Empty,
+    Invalid,
+    Timeout,
+}
+
+impl Outcome {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::Success => "success",
+            Self::Empty => "empty",
+            Self::Invalid => "invalid",
+            Self::Timeout => "timeout",
+        }
+    }
+}
+
+/// Everything needed to deliver one push, gathered under the state lock.
+pub(crate) struct Prepared {
+    url: String,
+    token: String,
+    mode: Mode,
+    crypt: Option<MessageCrypt>,
+    original_id: String,
+    openid: String,
+    /// The plaintext message XML.
+    pub(crate) xml: String,
+    /// The body POSTed on every attempt.
+    body: String,
+    /// `<Encrypt>` of the body, in compatible and safe modes.
+    encrypt: Option<String>,
+    /// Articles allowed in a news reply; `None` when replies are ignored (notification events).
+    pub(crate) news_limit: Option<usize>,
+}
+
+impl Prepared {
+    pub(crate) fn new(
+        app: &App,
+        openid: &str,
+        xml: String,
+        news_limit: Option<usize>,
+        random16: [u8; 16],
+    ) -> Self {
+        let spec = &app.spec;
+        let crypt = spec
+            .encoding_aes_key
+            .as_deref()
+            .and_then(|k| AesKey::parse(k).ok())
+            .map(|key| MessageCrypt::new(spec.token.clone(), key, spec.app_id.clone()));
+        let original_id = spec.original_id();
+        let (body, encrypt) = match (&spec.mode, &crypt) {
+            (Mode::Plaintext, _) | (_, None) => (xml.clone(), None),
+            (mode, Some(crypt)) => {
+                let encrypt = crypt.encrypt(xml.as_bytes(), random16);
+                let mut cdata = String::new();
+                wxgate_proto::xml::push_cdata(&mut cdata, &encrypt);
+                let body = if *mode == Mode::Safe {
+                    let mut w = wxgate_proto::xml::Writer::new();
+                    w.text("ToUserName", &original_id).text("Encrypt", &encrypt);
+                    w.finish()
+                } else {
+                    let cut = xml.rfind("</xml>").unwrap_or(xml.len());
+                    format!("{}<Encrypt>{cdata}</Encrypt></xml>", &xml[..cut])
+                };
+                (body, Some(encrypt))
+            }
+        };
+        Self {
+            url: spec.callback_url.clone(),
+            token: spec.token.clone(),
+            mode: spec.mode,
+            crypt,
+            original_id,
+            openid: openid.to_owned(),
+            xml,
+            body,
+            encrypt,
+            news_limit,
+        }
+    }
+}
+
+/// The result of one push.
+pub(crate) struct Delivery {
+    pub(crate) outcome: Outcome,
+    pub(crate) reply: Option<Value>,
+    pub(crate) raw: String,
+    pub(crate) decrypted: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) attempts: u32,
+    pub(crate) elapsed_ms: u64,
+    pub(crate) tries: Vec<Value>,
+    pub(crate) body: String,
+}
+
+impl Delivery {
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "outcome": self.outcome.as_str(),
+            "reply": self.reply,
+            "raw": self.raw,
+            "decrypted": self.decrypted,
+            "error": self.error,
+            "attempts": self.attempts,
+            "elapsed_ms": self.elapsed_ms,
+            "tries": self.tries,
+        })
+    }
+}
+
+pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
+    let started = Instant::now();
+    let attempts = sb.config().push_attempts.max(1);
+    let timeout = sb.config().push_timeout;
+    let mut tries = Vec::new();
+    let mut last_error = None;
+    for attempt in 1..=attempts {
+        let (timestamp, nonce) = sb.with_state(|s| (s.now().to_string(), s.random_nonce()));
+        let mut query = vec![
+            (
+                "signature",
+                signature::sign(&[&prepared.token, &timestamp, &nonce]),
+            ),
+            ("timestamp", timestamp.clone()),
+            ("nonce", nonce.clone()),
+            ("openid", prepared.openid.clone()),
+        ];
+        if let Some(encrypt) = &prepared.encrypt {
+            query.push(("encrypt_type", "aes".to_owned()));
+            query.push((
+                "msg_signature",
+                signature::sign(&[&prepared.token, &timestamp, &nonce, encrypt]),
+            ));
+        }
+        let try_started = Instant::now();
+        let result = sb
+            .http()
+            .post(&prepared.url)
+            .query(&query)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(prepared.body.clone())
+            .timeout(timeout)
+            .send()
+            .await;
+        let response = match result {
+            Ok(response) => {
+                let status = response.status();
+                response.bytes().await.map(|bytes| (status, bytes))
+            }
+            Err(error) => Err(error),
+        };
+        match response {
+            Ok((status, bytes)) => {
+                let ms = try_started.elapsed().as_millis() as u64;
+                tries.push(json!({"attempt": attempt, "ms": ms, "status": status.as_u16()}));
+                let raw = String::from_utf8_lossy(&bytes).into_owned();
+                let classified = if status.is_success() {
+                    reply::classify(&prepared, &raw)
+                } else {
+                    reply::Classified::invalid(format!("callback answered HTTP {status}"))
+                };
+                return Delivery {
+                    outcome: classified.outcome,
+                    reply: classified.reply,
+                    raw,
+                    decrypted: classified.decrypted,
+                    error: classified.error,
+                    attempts: attempt,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                    tries,
+                    body: prepared.body,
+                };
+            }
+            Err(error) => {
+                let ms = try_started.elapsed().as_millis() as u64;
+                let text = if error.is_timeout() {
+                    format!("no answer within {} ms", timeout.as_millis())
+                } else {
+                    format!("could not reach the callback: {}", without_url(&error))
+                };
+                tries.push(json!({"attempt": attempt, "ms": ms, "error": text}));
+                last_error = Some(text);
+            }
+        }
+    }
+    Delivery {
+        outcome: Outcome::Timeout,
+        reply: None,
+        raw: String::new(),
+        decrypted: None,
+        error: last_error,
+        attempts,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        tries,
+        body: prepared.body,
+    }
+}
+
+/// reqwest errors print the URL, which carries signatures; keep only the kind.
+fn without_url(error: &reqwest::Error) -> String {
+    if error.is_connect() {
+        "connection failed".to_owned()
+    } else if error.is_request() {
+        "request failed".to_owned()
+    } else {
+        "transport error".to_owned()
+    }
+}
+
+/// Fields `reply::classify` needs from a prepared push.
+impl Prepared {
+    pub(crate) fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub(crate) fn crypt(&self) -> Option<&MessageCrypt> {
+        self.crypt.as_ref()
+    }
+    pub(crate) fn original_id(&self) -> &str {
+        &self.original_id
+    }
+    pub(crate) fn openid(&self) -> &str {
+        &self.openid
+    }
+}

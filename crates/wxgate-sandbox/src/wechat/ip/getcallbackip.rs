@@ -1,0 +1,14 @@
+//! `GET /cgi-bin/getcallbackip`: the IPs pushes come from.
+//!
+//! See the protocol reference, §11.6.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    reply(
+        sb.enter("cgi-bin/getcallbackip", &q)
+            .await
+            .map(|_| json!({"ip_list": ["127.0.0.1"]})),
+    )
+}

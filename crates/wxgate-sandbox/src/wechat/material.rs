@@ -1,0 +1,48 @@
+//! Permanent material (spec §11.4, brief): `material/add_material`, `material/get_material`,
+//! `material/del_material`, `material/get_materialcount`, `material/batchget_material`.
+//!
+//! Types `image`, `voice`, `video`, `thumb` with the temporary-media size limits (45001), unknown
+//! types 40004, no `media` field 41005; videos take a `description` form field
+//! `{"title","introduction"}` (47003 when missing or not JSON). At most 100 000 images and 1 000 of
+//! each other type (45009, sandbox choice: the platform's code is undocumented). Unknown media 40007.
+//! Images answer a `url` served by the sandbox. News material is not modelled (replaced by drafts):
+//! `news_count` is 0 and `batchget_material` of `news` is empty. Material ids are accepted wherever
+//! a `media_id` is checked (customer-service messages).
+
+pub(super) mod add_material;
+pub(super) mod batchget_material;
+pub(super) mod del_material;
+pub(super) mod get_material;
+pub(super) mod get_materialcount;
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::media::{Upload, limit_of, media_url, read_upload};
+use super::{json_body, ok, params, reply, str_field};
+use crate::Sandbox;
+use crate::error::WxError;
+use crate::state::{App, Media, URL_SAFE};
+
+/// How many materials of `kind` an account may keep.
+fn capacity(kind: &str) -> usize {
+    if kind == "image" { 100_000 } else { 1_000 }
+}
+
+fn count(app: &App, kind: &str) -> usize {
+    app.materials.values().filter(|m| m.kind == kind).count()
+}
+
+/// The material named by a `{"media_id"}` body (40007 when unknown).
+fn find<'a>(app: &'a App, body: &Value) -> Result<(&'a str, &'a Media), WxError> {
+    let id = str_field(body, "media_id").unwrap_or_default();
+    app.materials
+        .get_key_value(id)
+        .filter(|(_, m)| m.kind != "uploadimg")
+        .map(|(k, m)| (k.as_str(), m))
+        .ok_or_else(|| WxError::new(40007, "invalid media_id"))
+}

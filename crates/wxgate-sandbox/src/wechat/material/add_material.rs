@@ -1,0 +1,76 @@
+//! `POST /cgi-bin/material/add_material?type=TYPE`: add a permanent material (multipart `media`, videos also `description`).
+//!
+//! See the protocol reference, §11.4 (永久素材).
+
+use super::*;
+
+pub(crate) async fn handler(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    query: RawQuery,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let q = params(query);
+    let result = async {
+        let app_id = sb.enter("cgi-bin/material/add_material", &q).await?;
+        let kind = q.get("type").cloned().unwrap_or_default();
+        let limit = limit_of(&kind).ok_or_else(|| WxError::new(40004, "invalid media type"))?;
+        let Upload {
+            filename,
+            content_type,
+            bytes,
+            description,
+        } = read_upload(multipart, &kind).await?;
+        if bytes.len() > limit {
+            return Err(WxError::new(45001, "media size out of limit"));
+        }
+        let (title, introduction) = if kind == "video" {
+            let description: Value = description
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .filter(Value::is_object)
+                .ok_or_else(|| WxError::argument_invalid("description"))?;
+            (
+                Some(
+                    str_field(&description, "title")
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                Some(
+                    str_field(&description, "introduction")
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+            )
+        } else {
+            (None, None)
+        };
+        sb.with_state(|s| {
+            let now = s.now();
+            let media_id = s.random_string(URL_SAFE, 43);
+            let app = s.app_mut(&app_id)?;
+            if count(app, &kind) >= capacity(&kind) {
+                return Err(WxError::quota());
+            }
+            app.materials.insert(
+                media_id.clone(),
+                Media {
+                    kind: kind.clone(),
+                    filename,
+                    content_type,
+                    data: base64::engine::general_purpose::STANDARD.encode(&bytes),
+                    created_at: now,
+                    title,
+                    introduction,
+                },
+            );
+            let mut body = json!({"media_id": media_id});
+            if kind == "image" {
+                body["url"] = json!(media_url(&headers, &media_id));
+            }
+            Ok(body)
+        })
+    }
+    .await;
+    reply(result)
+}

@@ -1,0 +1,49 @@
+//! `POST /cgi-bin/material/batchget_material`: a page of materials of one type.
+//!
+//! See the protocol reference, §11.4 (永久素材).
+
+use super::*;
+
+pub(crate) async fn handler(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/material/batchget_material", &q).await?;
+            let body = json_body(&body)?;
+            let kind = str_field(&body, "type").unwrap_or_default().to_owned();
+            if !matches!(kind.as_str(), "image" | "voice" | "video" | "news") {
+                return Err(WxError::new(40004, "invalid media type"));
+            }
+            let offset = body.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let count = body.get("count").and_then(Value::as_u64).unwrap_or(0) as usize;
+            if !(1..=20).contains(&count) {
+                return Err(WxError::argument_invalid("count must be 1-20"));
+            }
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let mut all: Vec<(&String, &Media)> =
+                    app.materials.iter().filter(|(_, m)| m.kind == kind).collect();
+                all.sort_by_key(|(id, m)| (std::cmp::Reverse(m.created_at), (*id).clone()));
+                let items: Vec<Value> = all
+                    .iter()
+                    .skip(offset)
+                    .take(count)
+                    .map(|(id, m)| {
+                        let mut item = json!({"media_id": id, "name": m.filename, "update_time": m.created_at});
+                        if kind == "image" {
+                            item["url"] = json!(media_url(&headers, id));
+                        }
+                        item
+                    })
+                    .collect();
+                Ok(json!({"total_count": all.len(), "item_count": items.len(), "item": items}))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,22 @@
+//! `POST /cgi-bin/material/del_material`: delete a permanent material.
+//!
+//! See the protocol reference, §11.4 (永久素材).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/material/del_material", &q).await?;
+            let body = json_body(&body)?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                let id = find(app, &body)?.0.to_owned();
+                app.materials.remove(&id);
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

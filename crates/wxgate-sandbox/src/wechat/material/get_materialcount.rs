@@ -1,0 +1,24 @@
+//! `GET /cgi-bin/material/get_materialcount`: how many materials of each type.
+//!
+//! See the protocol reference, §11.4 (永久素材).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/material/get_materialcount", &q).await?;
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                Ok(json!({
+                    "voice_count": count(app, "voice"),
+                    "video_count": count(app, "video"),
+                    "image_count": count(app, "image"),
+                    "news_count": 0,
+                }))
+            })
+        }
+        .await,
+    )
+}

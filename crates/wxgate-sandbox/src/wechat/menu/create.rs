@@ -1,0 +1,26 @@
+//! `POST /cgi-bin/menu/create`: set the default menu.
+//!
+//! See the protocol reference, §10 (创建接口).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/menu/create", &q).await?;
+            let button = validate_buttons(&json_body(&body)?)?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                app.menu_serial += 1;
+                app.menu = Some(Menu {
+                    menuid: 400_000_000 + app.menu_serial,
+                    button,
+                    matchrule: None,
+                });
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,30 @@
+//! `POST /cgi-bin/menu/delconditional`: delete a conditional menu.
+//!
+//! See the protocol reference, §10 (个性化菜单).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/menu/delconditional", &q).await?;
+            let body = json_body(&body)?;
+            let menuid = match body.get("menuid") {
+                Some(Value::String(s)) => s.parse::<u64>().ok(),
+                Some(Value::Number(n)) => n.as_u64(),
+                _ => None,
+            };
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                let before = app.conditional_menus.len();
+                app.conditional_menus.retain(|m| Some(m.menuid) != menuid);
+                if app.conditional_menus.len() == before {
+                    return Err(WxError::new(65301, "menuid not exist"));
+                }
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,19 @@
+//! `GET /cgi-bin/menu/get`: the API-created menus.
+//!
+//! See the protocol reference, §10 (查询接口).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/menu/get", &q).await?;
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                menu_json(app).ok_or_else(|| WxError::new(46003, "menu no exist"))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,26 @@
+//! `POST /cgi-bin/menu/trymatch`: the menu a user would see.
+//!
+//! See the protocol reference, §10 (测试个性化菜单匹配结果).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/menu/trymatch", &q).await?;
+            let body = json_body(&body)?;
+            let user_id = str_field(&body, "user_id").unwrap_or_default();
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let user = app
+                    .user(user_id)
+                    .ok_or_else(|| WxError::new(65302, "no such user"))?;
+                let menu = effective_menu(app, user)
+                    .ok_or_else(|| WxError::new(46003, "menu no exist"))?;
+                Ok(json!({"button": menu.button}))
+            })
+        }
+        .await,
+    )
+}

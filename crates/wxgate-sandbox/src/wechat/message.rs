@@ -1,0 +1,200 @@
+//! `POST /cgi-bin/message/custom/send` (spec §11.1) and `POST /cgi-bin/message/template/send`
+//! (spec §11.2).
+//!
+//! Customer-service messages need an open window (spec §3.4, current table): a user message opens
+//! 5 sends within 48 h (a newer message replaces that window); a menu click (`CLICK`,
+//! `scancode_push`, `scancode_waitmsg`), a follow or a QR scan opens 3 sends within 1 minute.
+//! Sends take from the open window that expires first. Errors: 40003 unknown OpenID, 43004 not
+//! following, 43019 blacklisted, 45015 no open window, 45047 window used up, 40008 unknown `msgtype`, 47003 missing
+//! field, 45002 text over 2048 bytes, 45008 more than one news article, 40007 image/voice/video
+//! `media_id` that is not a live temporary media of the app.
+//!
+//! `POST /cgi-bin/message/custom/typing` (`Typing`/`CancelTyping`, else 45072): needs an
+//! interaction within the last 30 s (45080); `Typing` lasts 15 s and cannot be re-sent while
+//! active (45081); a customer-service message cancels it.
+//!
+//! Template messages: any `template_id` of 1–128 `[A-Za-z0-9_-]` is accepted (the sandbox keeps
+//! no template library), others answer 40037; 40003/43004 as above; 47003 when `data` is not an
+//! object. A `client_msg_id` seen in the last 10 minutes returns the first send's `msgid` without
+//! sending again. After the answer, a `TEMPLATESENDJOBFINISH` event (`Status` `success`) is pushed.
+//!
+//! Mass sends (spec §11.3): `mass/sendall` (to every follower, or the followers with `tag_id`;
+//! 45159 unknown tag), `mass/send` (2–10 000 OpenIDs, 40130), `mass/preview` (one follower),
+//! `mass/get`, `mass/delete` (47003 for an unknown `msg_id`). Types `text`, `mpnews`, `voice`,
+//! `image`, `images` (`media_ids`), `mpvideo`, `wxcard` (40008 otherwise; media ids are not checked:
+//! permanent material is not modelled). Followers who are not blocked get the message in their
+//! inbox (`source` `mass`); unknown or non-following OpenIDs are filtered out. `clientmsgid` longer
+//! than 64 bytes answers 45067; one seen in the last 24 h answers 45065 with the first `msg_id`.
+//! After the answer, `MASSSENDJOBFINISH` is pushed from `mphelper` with `TotalCount`,
+//! `FilterCount`, `SentCount` and `ErrorCount`. 100 sends of each kind per day (45009); the
+//! per-account-type frequency (1 a day for subscription accounts…) is not modelled.
+
+pub(super) mod custom_send;
+pub(super) mod custom_typing;
+pub(super) mod mass_delete;
+pub(super) mod mass_get;
+pub(super) mod mass_preview;
+pub(super) mod mass_send;
+pub(super) mod mass_sendall;
+pub(super) mod template_send;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{json_body, ok, params, reply, str_field};
+use crate::Sandbox;
+use crate::error::WxError;
+use crate::push;
+use crate::state::{App, MEDIA_TTL, MassJob};
+
+const TEXT_MAX: usize = 2048;
+
+fn blacklisted() -> WxError {
+    WxError::new(43019, "require remove blacklist")
+}
+
+/// Check a mass-send message and return it as the inbox records it.
+fn mass_message(body: &Value) -> Result<Value, WxError> {
+    let msgtype = str_field(body, "msgtype").unwrap_or_default();
+    let required: &[&str] = match msgtype {
+        "text" => &["content"],
+        "mpnews" | "voice" | "image" | "mpvideo" => &["media_id"],
+        "wxcard" => &["card_id"],
+        "images" => &[],
+        _ => return Err(WxError::new(40008, "invalid message type")),
+    };
+    let inner = body
+        .get(msgtype)
+        .filter(|v| v.is_object())
+        .ok_or_else(|| WxError::argument_invalid(msgtype))?;
+    if let Some(missing) = required
+        .iter()
+        .find(|f| str_field(inner, f).is_none_or(str::is_empty))
+    {
+        return Err(WxError::argument_invalid(missing));
+    }
+    if msgtype == "images"
+        && inner
+            .get("media_ids")
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    {
+        return Err(WxError::argument_invalid("media_ids"));
+    }
+    if msgtype == "text" && str_field(inner, "content").unwrap_or_default().len() > TEXT_MAX {
+        return Err(WxError::new(45002, "content size out of limit"));
+    }
+    let mut message = json!({"msgtype": msgtype});
+    message[msgtype] = inner.clone();
+    Ok(message)
+}
+
+/// Who a mass send goes to.
+enum Audience {
+    All,
+    Tag(u32),
+    OpenIds(Vec<String>),
+}
+
+/// Submit a mass send: deliver to the audience's inboxes, record the job, push the result.
+async fn submit_mass(
+    sb: &Sandbox,
+    path: &'static str,
+    q: &super::Params,
+    body: &Value,
+    audience: Audience,
+) -> Result<Value, WxError> {
+    let app_id = sb.enter(path, q).await?;
+    let message = mass_message(body)?;
+    let client_id = str_field(body, "clientmsgid").map(str::to_owned);
+    if client_id.as_ref().is_some_and(|c| c.len() > 64) {
+        return Err(WxError::new(45067, "clientmsgid size out of limit"));
+    }
+    let outcome = sb.with_state(|s| {
+        let now = s.now();
+        let msg_id = s.random_u63() % 10_000_000_000;
+        let msg_data_id = s.random_u63() % 10_000_000_000;
+        let app = s.app_mut(&app_id)?;
+        if let Some(client_id) = &client_id {
+            app.mass_client_ids.retain(|_, (_, at)| *at + 86_400 > now);
+            if let Some((existing, _)) = app.mass_client_ids.get(client_id) {
+                return Ok(Err(*existing));
+            }
+            app.mass_client_ids.insert(client_id.clone(), (msg_id, now));
+        }
+        let targets: Vec<String> = match &audience {
+            Audience::All => app.followers().iter().map(|u| u.openid.clone()).collect(),
+            Audience::Tag(tag) => {
+                if !app.tags.contains_key(tag) {
+                    return Err(WxError::new(45159, "invalid tag id"));
+                }
+                app.followers()
+                    .iter()
+                    .filter(|u| u.tags.contains(tag))
+                    .map(|u| u.openid.clone())
+                    .collect()
+            }
+            Audience::OpenIds(list) => list.clone(),
+        };
+        let total = targets.len();
+        let mut filtered = 0;
+        let mut sent = 0;
+        for openid in &targets {
+            let Some(user) = app.users.get_mut(openid).filter(|u| u.subscribed) else {
+                continue;
+            };
+            filtered += 1;
+            if !user.blacklisted {
+                sent += 1;
+                user.push_inbox(now, "mass", message.clone());
+            }
+        }
+        let msgtype = message["msgtype"].as_str().unwrap_or_default().to_owned();
+        app.mass_jobs.insert(
+            msg_id,
+            MassJob {
+                msgtype: msgtype.clone(),
+                sent_at: now,
+                status: "SEND_SUCCESS".to_owned(),
+            },
+        );
+        let mut answer =
+            json!({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id});
+        if msgtype == "mpnews" {
+            answer["msg_data_id"] = json!(msg_data_id);
+        }
+        Ok(Ok((answer, msg_id, total, filtered, sent)))
+    })?;
+    let (answer, msg_id, total, filtered, sent) = match outcome {
+        Ok(done) => done,
+        Err(existing) => {
+            return Ok(json!({
+                "errcode": 45065,
+                "errmsg": format!("clientmsgid exist rid: {}", crate::error::rid()),
+                "msg_id": existing,
+            }));
+        }
+    };
+    push::notify(sb, &app_id, "mphelper", "MASSSENDJOBFINISH", |w| {
+        w.number("MsgID", msg_id)
+            .text("Status", "send success")
+            .number("TotalCount", total)
+            .number("FilterCount", filtered)
+            .number("SentCount", sent)
+            .number("ErrorCount", filtered - sent);
+    });
+    Ok(answer)
+}
+
+/// The job of a `msg_id` body field (47003 when unknown).
+fn mass_job_id(app: &App, body: &Value) -> Result<u64, WxError> {
+    let id = match body.get("msg_id") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    id.filter(|id| app.mass_jobs.contains_key(id))
+        .ok_or_else(|| WxError::argument_invalid("msg_id"))
+}

@@ -1,0 +1,43 @@
+//! `POST /cgi-bin/message/custom/typing`: show or hide the typing indicator.
+//!
+//! See the protocol reference, §11.1.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/message/custom/typing", &q).await?;
+            let body = json_body(&body)?;
+            let command = str_field(&body, "command").unwrap_or_default();
+            if command != "Typing" && command != "CancelTyping" {
+                return Err(WxError::new(45072, "command invalid"));
+            }
+            let openid = str_field(&body, "touser").unwrap_or_default().to_owned();
+            sb.with_state(|s| {
+                let now = s.now();
+                let user = s.app_mut(&app_id)?.user_mut(&openid)?;
+                if !user.subscribed {
+                    return Err(WxError::new(43004, "require subscribe"));
+                }
+                let last_interaction = user.windows.iter().map(|w| w.opened_at).max();
+                if last_interaction.is_none_or(|t| t + 30 < now) {
+                    return Err(WxError::new(
+                        45080,
+                        "has not sent message to user in 30 seconds",
+                    ));
+                }
+                if command == "CancelTyping" {
+                    user.typing_until = 0;
+                } else if user.typing_until > now {
+                    return Err(WxError::new(45081, "you are already typing"));
+                } else {
+                    user.typing_until = now + 15;
+                }
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

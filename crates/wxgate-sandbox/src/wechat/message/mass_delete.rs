@@ -1,0 +1,24 @@
+//! `POST /cgi-bin/message/mass/delete`: delete a sent mass message.
+//!
+//! See the protocol reference, §11.3 (群发).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/message/mass/delete", &q).await?;
+            let body = json_body(&body)?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                let id = mass_job_id(app, &body)?;
+                if let Some(job) = app.mass_jobs.get_mut(&id) {
+                    job.status = "DELETE".to_owned();
+                }
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,22 @@
+//! `POST /cgi-bin/message/mass/get`: the status of a mass send.
+//!
+//! See the protocol reference, §11.3 (群发).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/message/mass/get", &q).await?;
+            let body = json_body(&body)?;
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let id = mass_job_id(app, &body)?;
+                let status = app.mass_jobs.get(&id).map(|j| j.status.clone());
+                Ok(json!({"msg_id": id, "msg_status": status}))
+            })
+        }
+        .await,
+    )
+}

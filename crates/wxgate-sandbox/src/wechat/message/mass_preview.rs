@@ -1,0 +1,30 @@
+//! `POST /cgi-bin/message/mass/preview`: send a mass message to one follower to check it.
+//!
+//! See the protocol reference, §11.3 (群发).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/message/mass/preview", &q).await?;
+            let body = json_body(&body)?;
+            let message = mass_message(&body)?;
+            let openid = str_field(&body, "touser")
+                .ok_or_else(|| WxError::argument_invalid("touser (towxname is not modelled)"))?
+                .to_owned();
+            sb.with_state(|s| {
+                let now = s.now();
+                let msg_id = s.random_u63() % 10_000_000_000;
+                let user = s.app_mut(&app_id)?.user_mut(&openid)?;
+                if !user.subscribed {
+                    return Err(WxError::new(43004, "require subscribe"));
+                }
+                user.push_inbox(now, "preview", message);
+                Ok(json!({"errcode": 0, "errmsg": "preview success", "msg_id": msg_id}))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,93 @@
+//! OAuth 2.0 web authorization (spec §8): `GET /connect/oauth2/authorize`,
+//! `GET /sns/oauth2/access_token`, `GET /sns/oauth2/refresh_token`, `GET /sns/userinfo`,
+//! `GET /sns/auth`.
+//!
+//! `authorize` answers an HTML page that lists the app's virtual users (for both scopes: the
+//! sandbox has no WeChat client to know who is browsing) plus "a new visitor"; choosing one
+//! redirects (302) to `redirect_uri?code=CODE&state=STATE`. Tests skip the page with
+//! `&sandbox_openid=OPENID` (or `&sandbox_openid=new` to create a non-following user). Page
+//! errors (HTML, status 400, WeChat's page codes): 10012 appid missing or unknown, 10011
+//! redirect_uri missing, 10010 scope missing, 10005 scope not `snsapi_base`/`snsapi_userinfo`.
+//! The redirect_uri domain is not checked against an OAuth domain (none is configured).
+//!
+//! Codes are single-use and live 5 minutes: 40029 unknown, expired or of another app, 40163 used,
+//! 41008 missing. OAuth access tokens live 7200 s, refresh tokens 30 days (refresh keeps the
+//! refresh token and issues a new access token; 40030 unknown, 42002 expired). `sns/userinfo`
+//! needs `snsapi_userinfo` (48001) and the token's OpenID (40003); it returns the post-2021 privacy
+//! shape (sex 0, empty places). Invalid OAuth tokens answer 40001, expired ones 42001.
+
+pub(super) mod access_token;
+pub(super) mod auth;
+pub(super) mod authorize;
+pub(super) mod refresh_token;
+pub(super) mod userinfo;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::{Params, params, reply};
+use crate::Sandbox;
+use crate::error::WxError;
+use crate::state::{OAuthCode, OAuthToken, URL_SAFE, User};
+
+const CODE_TTL: u64 = 300;
+const TOKEN_TTL: u64 = 7200;
+const REFRESH_TTL: u64 = 30 * 86_400;
+
+pub(crate) fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn token_body(s: &mut crate::state::State, grant: &OAuthToken, refresh: String) -> Value {
+    let now = s.now();
+    let access = s.random_token();
+    s.oauth_tokens.insert(
+        access.clone(),
+        OAuthToken {
+            expires_at: now + TOKEN_TTL,
+            ..grant.clone()
+        },
+    );
+    let mut body = json!({
+        "access_token": access,
+        "expires_in": TOKEN_TTL,
+        "refresh_token": refresh,
+        "openid": grant.openid,
+        "scope": grant.scope,
+    });
+    let user = s.app(&grant.app_id).and_then(|a| a.user(&grant.openid));
+    if user.is_some_and(|u| u.snapshot) {
+        body["is_snapshotuser"] = json!(1);
+    }
+    if grant.scope == "snsapi_userinfo"
+        && let Some(unionid) = user.and_then(|u| u.unionid.clone())
+    {
+        body["unionid"] = json!(unionid);
+    }
+    body
+}
+
+/// Check an OAuth access token; returns its grant.
+async fn enter_oauth(sb: &Sandbox, path: &'static str, q: &Params) -> Result<OAuthToken, WxError> {
+    let token = q
+        .get("access_token")
+        .filter(|t| !t.is_empty())
+        .cloned()
+        .ok_or_else(|| WxError::new(41001, "access_token missing"))?;
+    let grant = sb
+        .with_state_ro(|s| s.oauth_tokens.get(&token).cloned())
+        .ok_or_else(WxError::invalid_credential)?;
+    sb.enter_app(path, &grant.app_id).await?;
+    if grant.expires_at <= sb.now() {
+        return Err(WxError::new(42001, "access_token expired"));
+    }
+    if q.get("openid").map(String::as_str) != Some(grant.openid.as_str()) {
+        return Err(WxError::invalid_openid());
+    }
+    Ok(grant)
+}

@@ -1,0 +1,37 @@
+//! `GET /sns/userinfo`: the authorizing user's profile.
+//!
+//! See the protocol reference, §8.4.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    let result = async {
+        let grant = enter_oauth(&sb, "sns/userinfo", &q).await?;
+        if grant.scope != "snsapi_userinfo" {
+            return Err(WxError::unauthorized());
+        }
+        sb.with_state_ro(|s| {
+            let user = s
+                .app(&grant.app_id)
+                .and_then(|a| a.user(&grant.openid))
+                .ok_or_else(WxError::invalid_openid)?;
+            let mut body = json!({
+                "openid": user.openid,
+                "nickname": user.nickname,
+                "sex": 0,
+                "province": "",
+                "city": "",
+                "country": "",
+                "headimgurl": "",
+                "privilege": [],
+            });
+            if let Some(unionid) = &user.unionid {
+                body["unionid"] = json!(unionid);
+            }
+            Ok(body)
+        })
+    }
+    .await;
+    reply(result)
+}

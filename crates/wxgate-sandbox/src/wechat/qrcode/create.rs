@@ -1,0 +1,119 @@
+//! `POST /cgi-bin/qrcode/create`: create a parametric QR code.
+//!
+//! See the protocol reference, §7 (生成带参数的二维码).
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/qrcode/create", &q).await?;
+            let body = json_body(&body)?;
+            create_qr(&sb, &app_id, &body)
+        }
+        .await,
+    )
+}
+
+fn create_qr(sb: &Sandbox, app_id: &str, body: &Value) -> Result<Value, WxError> {
+    let action = str_field(body, "action_name")
+        .unwrap_or_default()
+        .to_owned();
+    let (permanent, string_scene) = match action.as_str() {
+        "QR_SCENE" => (false, false),
+        "QR_STR_SCENE" => (false, true),
+        "QR_LIMIT_SCENE" => (true, false),
+        "QR_LIMIT_STR_SCENE" => (true, true),
+        _ => return Err(WxError::invalid_args("action_name")),
+    };
+    let scene = body.pointer("/action_info/scene");
+    let (scene_id, scene_str) = if string_scene {
+        let s = scene
+            .and_then(|s| s.get("scene_str"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if s.is_empty() || s.len() > 64 {
+            return Err(WxError::invalid_args("scene_str"));
+        }
+        (None, Some(s.to_owned()))
+    } else {
+        let id = scene.and_then(|s| s.get("scene_id")).and_then(scene_id_of);
+        let max = if permanent {
+            100_000
+        } else {
+            u64::from(u32::MAX)
+        };
+        match id {
+            Some(id) if (1..=max).contains(&id) => (Some(id), None),
+            _ => return Err(WxError::invalid_args("scene_id")),
+        }
+    };
+    let expire = if permanent {
+        None
+    } else {
+        let requested = body
+            .get("expire_seconds")
+            .and_then(Value::as_u64)
+            .filter(|s| *s > 0)
+            .unwrap_or(DEFAULT_EXPIRE);
+        Some(requested.min(MAX_EXPIRE))
+    };
+    let limit = sb.config().permanent_qr_limit;
+    sb.with_state(|s| {
+        let now = s.now();
+        if s.app(app_id).is_none() {
+            return Err(WxError::invalid_appid());
+        }
+        if permanent {
+            let mut existing = s
+                .qrcodes
+                .iter()
+                .filter(|(_, q)| q.app_id == app_id && q.permanent());
+            if let Some((ticket, qr)) = existing.clone().find(|(_, q)| {
+                q.scene_id == scene_id && q.scene_str == scene_str && q.action_name == action
+            }) {
+                return Ok(json!({"ticket": ticket, "url": qr.url}));
+            }
+            if existing.by_ref().count() >= limit {
+                return Err(WxError::new(45029, "qrcode count out of limit"));
+            }
+        }
+        let mut raw = [0u8; 50];
+        s.rng.fill_bytes(&mut raw);
+        let ticket = format!(
+            "gQ{}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        );
+        let url = format!("http://weixin.qq.com/q/{}", s.random_string(ALNUM, 22));
+        s.qrcodes.insert(
+            ticket.clone(),
+            QrCode {
+                app_id: app_id.to_owned(),
+                action_name: action.clone(),
+                scene_id,
+                scene_str,
+                url: url.clone(),
+                created_at: now,
+                expires_at: expire.map(|e| now + e),
+            },
+        );
+        Ok(match expire {
+            Some(e) => json!({"ticket": ticket, "expire_seconds": e, "url": url}),
+            None => json!({"ticket": ticket, "url": url}),
+        })
+    })
+}
+
+/// `scene_id` as a JSON number, or a decimal string (some clients send strings).
+fn scene_id_of(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+const MAX_EXPIRE: u64 = 2_592_000;
+
+const DEFAULT_EXPIRE: u64 = 60;

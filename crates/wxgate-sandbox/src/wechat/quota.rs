@@ -1,0 +1,57 @@
+//! Quota management (spec §5.4): `POST /cgi-bin/clear_quota`, `POST /cgi-bin/clear_quota/v2`,
+//! `POST /cgi-bin/openapi/quota/get`.
+//!
+//! Clears reset every daily counter of the app; 10 clears per Beijing calendar month (both
+//! variants together) then 48006. `openapi/quota/get` knows the paths with a daily limit in
+//! spec §13.1 (`cgi-bin/token` uses the app's configured quota); other paths answer 76021,
+//! paths not starting with `/` 76003, `/sns/…` paths 76022. `openapi/quota/clear` resets one
+//! path's counter (same checks; counts against the monthly clears).
+
+pub(super) mod clear;
+pub(super) mod clear_quota;
+pub(super) mod clear_quota_v2;
+pub(super) mod get;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{json_body, ok, params, reply, str_field};
+use crate::Sandbox;
+use crate::clock;
+use crate::error::WxError;
+
+const CLEARS_PER_MONTH: usize = 10;
+
+fn clear(sb: &Sandbox, app_id: &str) -> Result<Value, WxError> {
+    sb.with_state(|s| {
+        let now = s.now();
+        let app = s.app_mut(app_id)?;
+        let month = clock::beijing_month(now);
+        app.quota_clears
+            .retain(|t| clock::beijing_month(*t) == month);
+        if app.quota_clears.len() >= CLEARS_PER_MONTH {
+            return Err(WxError::new(
+                48006,
+                "forbid to clear quota because of reaching the limit",
+            ));
+        }
+        app.quota_clears.push(now);
+        app.quota_used.clear();
+        Ok(ok())
+    })
+}
+
+fn checked_path(cgi_path: &str) -> Result<&str, WxError> {
+    let Some(path) = cgi_path.strip_prefix('/') else {
+        return Err(WxError::new(76003, "cgi_path format error"));
+    };
+    if path.starts_with("sns/") {
+        return Err(WxError::new(
+            76022,
+            "could not use this cgi_path,no permission",
+        ));
+    }
+    Ok(path)
+}

@@ -1,0 +1,36 @@
+//! `POST /cgi-bin/openapi/quota/clear`: reset one API's daily quota.
+//!
+//! See the protocol reference, §5.4.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/openapi/quota/clear", &q).await?;
+            let body = json_body(&body)?;
+            let path = checked_path(str_field(&body, "cgi_path").unwrap_or_default())?.to_owned();
+            sb.with_state(|s| {
+                let now = s.now();
+                let app = s.app_mut(&app_id)?;
+                if app.daily_limit(&path).is_none() {
+                    return Err(WxError::new(76021, "cgi_path not found, please check"));
+                }
+                let month = clock::beijing_month(now);
+                app.quota_clears
+                    .retain(|t| clock::beijing_month(*t) == month);
+                if app.quota_clears.len() >= CLEARS_PER_MONTH {
+                    return Err(WxError::new(
+                        48006,
+                        "forbid to clear quota because of reaching the limit",
+                    ));
+                }
+                app.quota_clears.push(now);
+                app.quota_used.remove(&path);
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,24 @@
+//! `POST /cgi-bin/clear_quota`: reset every daily quota (access_token).
+//!
+//! See the protocol reference, §5.4.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let caller = sb.enter("cgi-bin/clear_quota", &q).await?;
+            let body = json_body(&body)?;
+            let app_id = str_field(&body, "appid").unwrap_or_default();
+            if app_id.is_empty() {
+                return Err(WxError::new(41002, "appid missing"));
+            }
+            if app_id != caller {
+                return Err(WxError::invalid_appid());
+            }
+            clear(&sb, app_id)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,32 @@
+//! `POST /cgi-bin/openapi/quota/get`: one API's daily quota.
+//!
+//! See the protocol reference, §5.4.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/openapi/quota/get", &q).await?;
+            let body = json_body(&body)?;
+            let cgi_path = str_field(&body, "cgi_path").unwrap_or_default();
+            let path = checked_path(cgi_path)?;
+            sb.with_state(|s| {
+                let now = s.now();
+                let app = s.app_mut(&app_id)?;
+                app.roll_quota_day(now);
+                let Some(limit) = app.daily_limit(path) else {
+                    return Err(WxError::new(76021, "cgi_path not found, please check"));
+                };
+                let used = app.quota_used.get(path).copied().unwrap_or(0);
+                Ok(json!({
+                    "errcode": 0,
+                    "errmsg": "ok",
+                    "quota": {"daily_limit": limit, "used": used, "remain": limit.saturating_sub(used)},
+                }))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,22 @@
+//! Short keys (spec §11.5, 短key托管): `POST /cgi-bin/shorten/gen`, `POST /cgi-bin/shorten/fetch`.
+//!
+//! `long_data` is 1–4096 bytes and `expire_seconds` defaults to, and is clamped at, 2 592 000;
+//! keys are 15 characters. Empty or oversized `long_data`, and unknown or expired keys, answer
+//! 47003 (sandbox choice: the platform's codes are undocumented). The legacy `shorturl` API is
+//! discontinued and answers like any unknown API (48001).
+
+pub(super) mod fetch;
+pub(super) mod r#gen;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{json_body, params, reply, str_field};
+use crate::Sandbox;
+use crate::error::WxError;
+use crate::state::ALNUM;
+
+const MAX_EXPIRE: u64 = 2_592_000;
+const MAX_DATA: usize = 4096;

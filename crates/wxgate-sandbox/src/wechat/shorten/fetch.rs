@@ -1,0 +1,33 @@
+//! `POST /cgi-bin/shorten/fetch`: the data stored under a short key.
+//!
+//! See the protocol reference, §11.5.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/shorten/fetch", &q).await?;
+            let body = json_body(&body)?;
+            let key = str_field(&body, "short_key").unwrap_or_default().to_owned();
+            sb.with_state_ro(|s| {
+                let now = s.now();
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let (data, created, until) = app
+                    .short_keys
+                    .get(&key)
+                    .filter(|(_, _, until)| *until > now)
+                    .ok_or_else(|| WxError::argument_invalid("short_key"))?;
+                Ok(json!({
+                    "errcode": 0,
+                    "errmsg": "ok",
+                    "long_data": data,
+                    "create_time": created,
+                    "expire_seconds": until - now,
+                }))
+            })
+        }
+        .await,
+    )
+}

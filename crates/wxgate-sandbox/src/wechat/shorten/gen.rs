@@ -1,0 +1,35 @@
+//! `POST /cgi-bin/shorten/gen`: store up to 4 KB under a short key.
+//!
+//! See the protocol reference, §11.5.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/shorten/gen", &q).await?;
+            let body = json_body(&body)?;
+            let long_data = str_field(&body, "long_data").unwrap_or_default().to_owned();
+            if long_data.is_empty() || long_data.len() > MAX_DATA {
+                return Err(WxError::argument_invalid("long_data must be 1-4096 bytes"));
+            }
+            let expire = body
+                .get("expire_seconds")
+                .and_then(Value::as_u64)
+                .filter(|e| *e > 0)
+                .unwrap_or(MAX_EXPIRE)
+                .min(MAX_EXPIRE);
+            sb.with_state(|s| {
+                let now = s.now();
+                let key = s.random_string(ALNUM, 15);
+                let app = s.app_mut(&app_id)?;
+                app.short_keys.retain(|_, (_, _, until)| *until > now);
+                app.short_keys
+                    .insert(key.clone(), (long_data, now, now + expire));
+                Ok(json!({"errcode": 0, "errmsg": "ok", "short_key": key}))
+            })
+        }
+        .await,
+    )
+}

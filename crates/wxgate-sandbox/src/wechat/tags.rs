@@ -1,0 +1,126 @@
+//! Tags (spec §9.3): `tags/create|get|update|delete`, `tags/members/batchtagging|batchuntagging`,
+//! `tags/getidlist`, `user/tag/get`.
+//!
+//! Tag 2 (星标组) exists from the start; ids 0–2 cannot be changed (45058); new tags get ids from
+//! 100. Limits: 100 tags (45056), names 1–30 bytes (45158 too long, 45157 empty or duplicate),
+//! 20 tags per user (45059), 1–50 OpenIDs per batch (40032), unknown tag 45159, unknown OpenID
+//! 40003, OpenID of another app 49003.
+//!
+//! Blacklist (spec §9.4): `tags/members/getblacklist` (paged like `user/get`, in the order users
+//! were blocked), `batchblacklist` / `batchunblacklist` (1–20 OpenIDs, 40032). Blocked users
+//! cannot receive customer-service or template messages (43019).
+
+pub(super) mod batchblacklist;
+pub(super) mod batchtagging;
+pub(super) mod batchunblacklist;
+pub(super) mod batchuntagging;
+pub(super) mod create;
+pub(super) mod delete;
+pub(super) mod get;
+pub(super) mod getblacklist;
+pub(super) mod getidlist;
+pub(super) mod update;
+pub(super) mod user_tag_get;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::{json_body, ok, params, reply, str_field};
+use crate::Sandbox;
+use crate::error::WxError;
+use crate::state::{App, State as SbState, Tag};
+
+const MAX_TAGS: usize = 100;
+const MAX_TAGS_PER_USER: usize = 20;
+
+fn tag_name(body: &Value) -> Result<String, WxError> {
+    let name = body
+        .pointer("/tag/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if name.is_empty() {
+        return Err(WxError::new(45157, "invalid tag name"));
+    }
+    if name.len() > 30 {
+        return Err(WxError::new(45158, "tag name too long"));
+    }
+    Ok(name.to_owned())
+}
+
+fn tag_id(body: &Value, pointer: &str) -> Result<u32, WxError> {
+    body.pointer(pointer)
+        .and_then(Value::as_u64)
+        .and_then(|id| u32::try_from(id).ok())
+        .ok_or_else(|| WxError::new(45159, "invalid tag id"))
+}
+
+fn duplicate(app: &App, name: &str, except: Option<u32>) -> bool {
+    app.tags
+        .iter()
+        .any(|(id, tag)| tag.name == name && Some(*id) != except)
+}
+
+fn editable(app: &App, id: u32) -> Result<(), WxError> {
+    if id <= 2 {
+        return Err(WxError::new(45058, "can't modify sys tag"));
+    }
+    if !app.tags.contains_key(&id) {
+        return Err(WxError::new(45159, "invalid tag id"));
+    }
+    Ok(())
+}
+
+/// The OpenIDs of a batch body, checked against the app: 40032 size, 40003 unknown, 49003 other app.
+fn batch_openids(
+    s: &SbState,
+    app_id: &str,
+    body: &Value,
+    max: usize,
+) -> Result<Vec<String>, WxError> {
+    let list = body
+        .get("openid_list")
+        .and_then(Value::as_array)
+        .ok_or_else(|| WxError::new(40032, "invalid openid list size"))?;
+    if list.is_empty() || list.len() > max {
+        return Err(WxError::new(40032, "invalid openid list size"));
+    }
+    let app = s.app(app_id).ok_or_else(WxError::invalid_appid)?;
+    list.iter()
+        .map(|v| {
+            let openid = v.as_str().unwrap_or_default();
+            if app.user(openid).is_some() {
+                Ok(openid.to_owned())
+            } else if s.apps.values().any(|a| a.user(openid).is_some()) {
+                Err(WxError::new(49003, "not match openid with appid"))
+            } else {
+                Err(WxError::invalid_openid())
+            }
+        })
+        .collect()
+}
+
+async fn set_blacklisted(
+    sb: &Sandbox,
+    path: &'static str,
+    q: &super::Params,
+    body: &[u8],
+    blocked: bool,
+) -> Result<Value, WxError> {
+    let app_id = sb.enter(path, q).await?;
+    let body = json_body(body)?;
+    sb.with_state(|s| {
+        let openids = batch_openids(s, &app_id, &body, 20)?;
+        let now = s.now();
+        let app = s.app_mut(&app_id)?;
+        for openid in &openids {
+            let user = app.user_mut(openid)?;
+            if user.blacklisted != blocked {
+                user.blacklisted = blocked;
+                user.blacklisted_at = now;
+            }
+        }
+        Ok(ok())
+    })
+}

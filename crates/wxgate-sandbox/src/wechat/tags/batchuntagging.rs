@@ -1,0 +1,28 @@
+//! `POST /cgi-bin/tags/members/batchuntagging`: untag up to 50 users.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/members/batchuntagging", &q).await?;
+            let body = json_body(&body)?;
+            let id = tag_id(&body, "/tagid")?;
+            sb.with_state(|s| {
+                let openids = batch_openids(s, &app_id, &body, 50)?;
+                let app = s.app_mut(&app_id)?;
+                if !app.tags.contains_key(&id) {
+                    return Err(WxError::new(45159, "invalid tag id"));
+                }
+                for openid in &openids {
+                    app.user_mut(openid)?.tags.retain(|t| *t != id);
+                }
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,29 @@
+//! `POST /cgi-bin/tags/create`: create a tag.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/create", &q).await?;
+            let name = tag_name(&json_body(&body)?)?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                if duplicate(app, &name, None) {
+                    return Err(WxError::new(45157, "invalid tag name"));
+                }
+                if app.tags.len() >= MAX_TAGS {
+                    return Err(WxError::new(45056, "too many tags"));
+                }
+                let id = app.next_tag_id;
+                app.next_tag_id += 1;
+                app.tags.insert(id, Tag { name: name.clone() });
+                Ok(json!({"tag": {"id": id, "name": name}}))
+            })
+        }
+        .await,
+    )
+}

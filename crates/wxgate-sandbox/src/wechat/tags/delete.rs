@@ -1,0 +1,25 @@
+//! `POST /cgi-bin/tags/delete`: delete a tag.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/delete", &q).await?;
+            let id = tag_id(&json_body(&body)?, "/tag/id")?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                editable(app, id)?;
+                app.tags.remove(&id);
+                for user in app.users.values_mut() {
+                    user.tags.retain(|t| *t != id);
+                }
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

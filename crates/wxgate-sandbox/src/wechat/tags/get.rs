@@ -1,0 +1,27 @@
+//! `GET /cgi-bin/tags/get`: every tag with its follower count.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/get", &q).await?;
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let tags: Vec<Value> = app
+                    .tags
+                    .iter()
+                    .map(|(id, tag)| {
+                        let count = app.users.values().filter(|u| u.tags.contains(id)).count();
+                        json!({"id": id, "name": tag.name, "count": count})
+                    })
+                    .collect();
+                Ok(json!({"tags": tags}))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,38 @@
+//! `POST /cgi-bin/tags/members/getblacklist`: the blocked users, paged.
+//!
+//! See the protocol reference, §9.4.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/members/getblacklist", &q).await?;
+            let body = json_body(&body).or_else(|e| {
+                if e.code == 44002 {
+                    Ok(json!({}))
+                } else {
+                    Err(e)
+                }
+            })?;
+            let next = str_field(&body, "begin_openid")
+                .unwrap_or_default()
+                .to_owned();
+            let page_size = sb.config().user_page_size.max(1);
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let mut blocked: Vec<(u64, String)> = app
+                    .users
+                    .values()
+                    .filter(|u| u.blacklisted)
+                    .map(|u| (u.blacklisted_at, u.openid.clone()))
+                    .collect();
+                blocked.sort();
+                let openids: Vec<String> = blocked.into_iter().map(|(_, o)| o).collect();
+                crate::wechat::user::page(&openids, &next, page_size, Some(openids.len()))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,22 @@
+//! `POST /cgi-bin/tags/getidlist`: a user's tags.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/getidlist", &q).await?;
+            let body = json_body(&body)?;
+            let openid = str_field(&body, "openid").unwrap_or_default();
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let user = app.user(openid).ok_or_else(WxError::invalid_openid)?;
+                Ok(json!({"tagid_list": user.tags}))
+            })
+        }
+        .await,
+    )
+}

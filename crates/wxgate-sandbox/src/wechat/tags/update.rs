@@ -1,0 +1,27 @@
+//! `POST /cgi-bin/tags/update`: rename a tag.
+//!
+//! See the protocol reference, §9.3.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/tags/update", &q).await?;
+            let body = json_body(&body)?;
+            let id = tag_id(&body, "/tag/id")?;
+            let name = tag_name(&body)?;
+            sb.with_state(|s| {
+                let app = s.app_mut(&app_id)?;
+                editable(app, id)?;
+                if duplicate(app, &name, Some(id)) {
+                    return Err(WxError::new(45157, "invalid tag name"));
+                }
+                app.tags.insert(id, Tag { name });
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

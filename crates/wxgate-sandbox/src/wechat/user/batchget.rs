@@ -1,0 +1,36 @@
+//! `POST /cgi-bin/user/info/batchget`: up to 100 users.
+//!
+//! See the protocol reference, §9.2.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/user/info/batchget", &q).await?;
+            let body = json_body(&body)?;
+            let list = body
+                .get("user_list")
+                .and_then(Value::as_array)
+                .ok_or_else(|| WxError::argument_invalid("user_list"))?;
+            if list.is_empty() || list.len() > 100 {
+                return Err(WxError::argument_invalid("user_list size must be 1-100"));
+            }
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let infos = list
+                    .iter()
+                    .map(|entry| {
+                        let openid = str_field(entry, "openid").unwrap_or_default();
+                        app.user(openid)
+                            .map(user_info)
+                            .ok_or_else(WxError::invalid_openid)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(json!({"user_info_list": infos}))
+            })
+        }
+        .await,
+    )
+}

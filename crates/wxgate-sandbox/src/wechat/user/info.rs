@@ -1,0 +1,21 @@
+//! `GET /cgi-bin/user/info?openid=`: one user.
+//!
+//! See the protocol reference, §9.2.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/user/info", &q).await?;
+            let openid = q.get("openid").cloned().unwrap_or_default();
+            sb.with_state_ro(|s| {
+                let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
+                let user = app.user(&openid).ok_or_else(WxError::invalid_openid)?;
+                Ok(user_info(user))
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,27 @@
+//! `POST /cgi-bin/user/info/updateremark`: set a user's remark.
+//!
+//! See the protocol reference, §9.2.
+
+use super::*;
+
+pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
+    let q = params(query);
+    reply(
+        async {
+            let app_id = sb.enter("cgi-bin/user/info/updateremark", &q).await?;
+            let body = json_body(&body)?;
+            let openid = str_field(&body, "openid").unwrap_or_default().to_owned();
+            let remark = str_field(&body, "remark").unwrap_or_default().to_owned();
+            if remark.chars().count() > 30 {
+                return Err(WxError::argument_invalid(
+                    "remark longer than 30 characters",
+                ));
+            }
+            sb.with_state(|s| {
+                s.app_mut(&app_id)?.user_mut(&openid)?.remark = remark;
+                Ok(ok())
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,340 @@
+//! The WeChat callback endpoint: `GET|POST /wechat/{account}`.
+//!
+//! POST: verify → decrypt per the account's mode → parse → de-duplicate → route → reply within
+//! the deadline (or `success`, with the reply queued for the customer-service API) → encrypt
+//! when the request was encrypted.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::FutureExt as _;
+use rand::Rng as _;
+use tokio::time::Instant;
+use wxgate_proto::callback::{self, CallbackError};
+use wxgate_proto::crypto::{CryptoError, KeySlot};
+use wxgate_proto::message::Inbound;
+use wxgate_proto::reply::SUCCESS;
+use wxgate_proto::xml::XmlError;
+
+use crate::app::{Account, Shared};
+use crate::dedup::{Claim, Flight, Outcome};
+use crate::deferred::DeferredReply;
+use crate::handler::Incoming;
+use crate::metrics::Ending;
+
+/// Why a callback request was refused: an HTTP status and a short reason with no secret in it.
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    status: StatusCode,
+    reason: String,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+        }
+    }
+
+    fn ending(&self) -> Ending {
+        if self.status == StatusCode::UNAUTHORIZED {
+            Ending::Rejected401
+        } else {
+            Ending::Rejected400
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            self.reason,
+        )
+            .into_response()
+    }
+}
+
+impl From<CallbackError> for Rejection {
+    fn from(error: CallbackError) -> Self {
+        let status = if error.is_unauthorized() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let reason = match &error {
+            CallbackError::Crypto(CryptoError::IllegalBuffer) => {
+                "invalid padding or length in the decrypted message".to_owned()
+            }
+            CallbackError::Xml(XmlError::Dtd) => {
+                "DTD and entity declarations are not allowed".to_owned()
+            }
+            other => other.to_string(),
+        };
+        Self::new(status, reason)
+    }
+}
+
+/// `GET /wechat/{account}`: URL verification; answers `echostr` only for a valid signature.
+pub(crate) async fn verify(
+    State(shared): State<Arc<Shared>>,
+    Path(account): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(account) = shared.accounts.get(&account) else {
+        return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
+    };
+    let query = callback::Query::parse(query.as_deref().unwrap_or_default());
+    let checked = shared.check_timestamp(&query).and_then(|()| {
+        account
+            .endpoint
+            .verify_echo(&query)
+            .map(str::to_owned)
+            .map_err(Rejection::from)
+    });
+    match checked {
+        Ok(echostr) => {
+            account.metrics.count(Ending::Verified);
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                echostr,
+            )
+                .into_response()
+        }
+        Err(rejection) => {
+            account.metrics.count(rejection.ending());
+            tracing::info!(account = %account.id, reason = %rejection.reason, "URL verification refused");
+            rejection.into_response()
+        }
+    }
+}
+
+/// `POST /wechat/{account}`: a pushed message or event.
+pub(crate) async fn push(
+    State(shared): State<Arc<Shared>>,
+    Path(account): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let Some(account) = shared.accounts.get(&account) else {
+        return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
+    };
+    let query = callback::Query::parse(query.as_deref().unwrap_or_default());
+    let deadline = Instant::now() + shared.deadline;
+    match open(&shared, account, &query, &body) {
+        Ok((encrypted, inbound)) => {
+            let incoming = Incoming::new(Arc::clone(&account.id), inbound);
+            let mut key = String::with_capacity(128);
+            key.push_str(&account.id);
+            key.push(':');
+            incoming.write_dedup_key(&mut key);
+            let outcome = match shared.dedup.begin(key, deadline).await {
+                Claim::Duplicate(outcome) => {
+                    account.metrics.count(Ending::Duplicate);
+                    outcome
+                }
+                Claim::First(flight) => {
+                    let outcome = run(&shared, account, incoming, flight, deadline).await;
+                    account.metrics.count(match outcome.as_ref() {
+                        Outcome::Reply(_) => Ending::Reply,
+                        Outcome::Nothing => Ending::Success,
+                        Outcome::Deferred => Ending::Deferred,
+                    });
+                    outcome
+                }
+            };
+            respond(account, encrypted, &outcome)
+        }
+        Err(rejection) => {
+            account.metrics.count(rejection.ending());
+            tracing::info!(account = %account.id, status = %rejection.status, reason = %rejection.reason, "push refused");
+            rejection.into_response()
+        }
+    }
+}
+
+fn open(
+    shared: &Shared,
+    account: &Account,
+    query: &callback::Query,
+    body: &[u8],
+) -> Result<(Option<KeySlot>, Inbound), Rejection> {
+    shared.check_timestamp(query)?;
+    let body = std::str::from_utf8(body)
+        .map_err(|_| Rejection::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
+    let opened = account.endpoint.open(query, body)?;
+    let inbound = Inbound::from_element(opened.document)
+        .map_err(|e| Rejection::from(CallbackError::Xml(e)))?;
+    Ok((opened.encrypted, inbound))
+}
+
+/// Runs the handler in its own task and waits for it until the deadline.
+async fn run(
+    shared: &Arc<Shared>,
+    account: &Arc<Account>,
+    incoming: Incoming,
+    flight: Flight,
+    deadline: Instant,
+) -> Arc<Outcome> {
+    let Some(handler) = account.handler_for(&shared.router, &incoming) else {
+        return flight.finish(Outcome::Nothing).await;
+    };
+    let started = std::time::Instant::now();
+    let mut reply_future = handler.call(incoming.clone());
+    // Most handlers (configured replies, in-memory logic) finish on their first poll: answer
+    // inline then. Anything that has to wait runs in its own task, so that a dropped
+    // connection never cancels it and it can outlive the deadline.
+    let first_poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        (&mut reply_future).now_or_never()
+    }));
+    let mut task = match first_poll {
+        Err(_panic) => {
+            tracing::error!(account = %account.id, "message handler panicked");
+            return flight.finish(Outcome::Nothing).await;
+        }
+        Ok(Some(reply)) => {
+            account.metrics.handler_time(elapsed_micros(started));
+            return flight
+                .finish(reply_outcome(account, &incoming, reply))
+                .await;
+        }
+        Ok(None) => {
+            let task_account = Arc::clone(account);
+            tokio::spawn(async move {
+                let reply = reply_future.await;
+                task_account.metrics.handler_time(elapsed_micros(started));
+                reply
+            })
+        }
+    };
+    match tokio::time::timeout_at(deadline, &mut task).await {
+        Ok(Ok(reply)) => {
+            flight
+                .finish(reply_outcome(account, &incoming, reply))
+                .await
+        }
+        Ok(Err(join_error)) => {
+            tracing::error!(account = %account.id, error = %join_error, "message handler failed");
+            flight.finish(Outcome::Nothing).await
+        }
+        Err(_elapsed) => {
+            let outcome = flight.finish(Outcome::Deferred).await;
+            let store = Arc::clone(&shared.store);
+            let account = Arc::clone(account);
+            tracing::warn!(account = %account.id, "handler missed the callback deadline; answering success and deferring its reply");
+            tokio::spawn(async move {
+                match task.await {
+                    Ok(Some(reply)) if incoming.accepts_reply() => {
+                        let deferred = DeferredReply {
+                            account: account.id.to_string(),
+                            to_user: incoming.from_user_name.clone(),
+                            reply,
+                            received_at: incoming.create_time,
+                        };
+                        if let Err(e) = deferred.enqueue(store.as_ref()).await {
+                            tracing::error!(account = %account.id, error = %e, "could not queue a deferred reply");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::error!(account = %account.id, error = %e, "late message handler failed")
+                    }
+                }
+            });
+            outcome
+        }
+    }
+}
+
+fn respond(account: &Account, encrypted: Option<KeySlot>, outcome: &Outcome) -> Response {
+    match outcome {
+        Outcome::Reply(xml) => {
+            let body = match encrypted {
+                None => xml.clone(),
+                Some(_) => {
+                    let mut rng = rand::rng();
+                    let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
+                    let random16: [u8; 16] = rng.random();
+                    account.endpoint.seal_with(
+                        encrypted,
+                        xml.clone(),
+                        &unix_now().to_string(),
+                        &nonce,
+                        random16,
+                    )
+                }
+            };
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                body,
+            )
+                .into_response()
+        }
+        Outcome::Nothing | Outcome::Deferred => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            SUCCESS,
+        )
+            .into_response(),
+    }
+}
+
+fn reply_outcome(
+    account: &Account,
+    incoming: &Incoming,
+    reply: Option<wxgate_proto::reply::Reply>,
+) -> Outcome {
+    match reply {
+        Some(reply) if incoming.accepts_reply() => Outcome::Reply(reply.to_xml(
+            &incoming.from_user_name,
+            &incoming.to_user_name,
+            unix_now(),
+        )),
+        Some(_) => {
+            tracing::debug!(account = %account.id, event = ?incoming.event().map(|e| e.name()), "WeChat ignores replies to this event; answering success");
+            Outcome::Nothing
+        }
+        None => Outcome::Nothing,
+    }
+}
+
+fn elapsed_micros(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Shared {
+    /// Refuses a request whose timestamp is missing, not a number, or outside the window.
+    fn check_timestamp(&self, query: &callback::Query) -> Result<(), Rejection> {
+        if self.timestamp_window_secs == 0 {
+            return Ok(());
+        }
+        let Some(ts) = query.timestamp_secs() else {
+            return Err(Rejection::new(
+                StatusCode::UNAUTHORIZED,
+                "missing or invalid timestamp",
+            ));
+        };
+        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        if now.abs_diff(ts) > self.timestamp_window_secs {
+            return Err(Rejection::new(
+                StatusCode::UNAUTHORIZED,
+                "timestamp outside the accepted window",
+            ));
+        }
+        Ok(())
+    }
+}

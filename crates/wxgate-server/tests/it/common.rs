@@ -1,0 +1,175 @@
+//! Shared helpers: a gateway with one account per mode, and WeChat-side request building.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+use wxgate_proto::crypto::{AesKey, MessageCrypt};
+use wxgate_proto::envelope::RequestEnvelope;
+use wxgate_proto::signature;
+use wxgate_server::{Config, Gateway, MessageRouter};
+use wxgate_store::{MemoryStore, Store};
+
+pub(crate) const TOKEN: &str = "AAAAA";
+pub(crate) const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub(crate) const APP_ID: &str = "wxb11529c136998cb6";
+
+pub(crate) fn config_toml(extra_server: &str) -> String {
+    format!(
+        r#"
+[server]
+api_keys = ["test-key-123456"]
+{extra_server}
+
+[storage]
+url = "memory://"
+
+[[accounts]]
+id = "plain"
+app_id = "{APP_ID}"
+token = "{TOKEN}"
+mode = "plaintext"
+
+[[accounts.replies]]
+keyword = "hello"
+text = "Hi there"
+
+[[accounts.replies]]
+regex = "^order (\\d+)$"
+[accounts.replies.news]
+title = "Your order"
+url = "https://example.com/o"
+
+[accounts.subscribe_reply]
+text = "Welcome!"
+
+[[accounts]]
+id = "compat"
+app_id = "{APP_ID}"
+token = "{TOKEN}"
+encoding_aes_key = "{KEY}"
+mode = "compatible"
+
+[[accounts.replies]]
+keyword = "hello"
+text = "Hi there"
+
+[[accounts]]
+id = "safe"
+app_id = "{APP_ID}"
+token = "{TOKEN}"
+encoding_aes_key = "{KEY}"
+mode = "safe"
+
+[[accounts.replies]]
+keyword = "hello"
+text = "你好 🎉"
+"#
+    )
+}
+
+pub(crate) struct TestGateway {
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+}
+
+pub(crate) async fn gateway(messages: MessageRouter, extra_server: &str) -> TestGateway {
+    gateway_on(Arc::new(MemoryStore::new()), messages, extra_server).await
+}
+
+/// A gateway on a given store: several of them on one store are instances of one deployment.
+pub(crate) async fn gateway_on(
+    store: Arc<dyn Store>,
+    messages: MessageRouter,
+    extra_server: &str,
+) -> TestGateway {
+    let config =
+        Config::from_toml(&config_toml(extra_server), Vec::new()).expect("valid test config");
+    let gateway = Gateway::builder(config)
+        .messages(messages)
+        .store(Arc::clone(&store))
+        .build()
+        .await
+        .expect("gateway");
+    TestGateway {
+        router: gateway.router(),
+        store,
+    }
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+pub(crate) fn crypt() -> MessageCrypt {
+    MessageCrypt::new(TOKEN, AesKey::parse(KEY).unwrap(), APP_ID)
+}
+
+pub(crate) fn text_xml(content: &str, msg_id: u64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName><CreateTime>{}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>",
+        now()
+    )
+}
+
+/// A plaintext push: query with `signature`.
+pub(crate) fn plain_uri(account: &str, timestamp: u64) -> String {
+    let ts = timestamp.to_string();
+    let sig = signature::sign(&[TOKEN, &ts, "12345"]);
+    format!("/wechat/{account}?signature={sig}&timestamp={ts}&nonce=12345&openid=o_user")
+}
+
+/// An encrypted push: the body and the query with `msg_signature`.
+pub(crate) fn encrypted(account: &str, inner: &str, safe: bool) -> (String, String) {
+    let ts = now().to_string();
+    let encrypt = crypt().encrypt(inner.as_bytes(), *b"0123456789abcdef");
+    let body = if safe {
+        RequestEnvelope::safe_body("gh_test", &encrypt)
+    } else {
+        inner.replace(
+            "</xml>",
+            &format!("<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"),
+        )
+    };
+    let msg_sig = crypt().msg_signature(&ts, "777", &encrypt);
+    let sig = signature::sign(&[TOKEN, &ts, "777"]);
+    (
+        format!(
+            "/wechat/{account}?signature={sig}&timestamp={ts}&nonce=777&openid=o_user&encrypt_type=aes&msg_signature={msg_sig}"
+        ),
+        body,
+    )
+}
+
+pub(crate) async fn post(
+    router: &Router,
+    uri: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, String) {
+    let response = router
+        .clone()
+        .oneshot(Request::post(uri).body(body.into()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub(crate) async fn get(router: &Router, uri: &str) -> (StatusCode, String) {
+    let response = router
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}

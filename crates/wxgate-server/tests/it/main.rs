@@ -1,0 +1,7 @@
+//! Integration tests of the gateway, driven through its axum router without a socket.
+
+mod bad_input;
+mod callback;
+mod common;
+mod dedup;
+mod sandboxed;

@@ -1,0 +1,349 @@
+//! The small set of state operations wxgate needs, behind one object-safe trait.
+//!
+//! Every stateful piece of wxgate (credential caches, leases that elect one token refresher
+//! per account, de-duplication of WeChat's retries, the durable queue of deferred replies)
+//! is written against [`Store`], so that one process can run on an embedded SQLite file and a
+//! fleet can share one Redis.
+//!
+//! | backend | type | feature | survives restart | shared by processes |
+//! |---|---|---|---|---|
+//! | memory | [`MemoryStore`] | always | no | no |
+//! | SQLite | `SqliteStore` | `sqlite` (default) | yes | yes (one file, one host) |
+//! | Redis | `RedisStore` | `redis` (default) | as Redis is configured | yes |
+//!
+//! Keys are plain strings chosen by the caller. Callers that want Redis Cluster co-location put
+//! the account in a hash tag, e.g. `wxgate:{main}:access_token`.
+//!
+//! # Opening a store
+//!
+//! [`open`] turns the `[storage] url` of the configuration into an `Arc<dyn Store>`:
+//!
+//! | url | store |
+//! |---|---|
+//! | `memory://` | a fresh [`MemoryStore`] |
+//! | `sqlite://wxgate.db`, `sqlite:///var/lib/wxgate.db` | `SqliteStore` on that file (relative or absolute) |
+//! | `sqlite::memory:` | `SqliteStore` on a private in-memory database |
+//! | `redis://[user:password@]host[:port][/db]` | `RedisStore` |
+//!
+//! ```
+//! # async fn demo() -> Result<(), wxgate_store::StoreError> {
+//! let store = wxgate_store::open("memory://").await?;
+//! store.set("greeting", b"hello", None).await?;
+//! assert_eq!(store.get("greeting").await?.as_deref(), Some(&b"hello"[..]));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Semantics shared by every backend
+//!
+//! - **Time to live.** TTLs, delays and lease durations are rounded *up* to whole milliseconds,
+//!   with a minimum of 1 ms, so `Some(Duration::ZERO)` stores a value that expires at once
+//!   instead of one that never expires.
+//! - **Leases are values.** A lease lives in the same key space as values: while held, `get` on
+//!   the lease key returns the owner's bytes. Don't use one key both ways.
+//! - **Jobs.** A pushed job waits until it is due, then [`Store::claim_job`] hands out the one
+//!   with the earliest due time (ties in push order) and hides it for the claim's lease. A job
+//!   counts as *claimed* from its claim until it is completed, retried or buried, even after the
+//!   lease ran out, so a late [`Store::complete_job`] still works. Ids carry no claim token: a
+//!   worker whose lease ran out and whose job was claimed again by another worker can still
+//!   complete, retry or bury it, so keep leases longer than the work. Completing, retrying or
+//!   burying a job that is not claimed (never claimed, retried and not yet claimed again, or
+//!   already completed or buried) fails with [`StoreError::UnknownJob`]. Job ids are never
+//!   reused within a queue. Buried jobs are kept until the backend's data is removed.
+//!
+//! # Features
+//!
+//! | feature | enables | default |
+//! |---|---|---|
+//! | `sqlite` | `SqliteStore` (bundled SQLite, via rusqlite) | yes |
+//! | `redis` | `RedisStore` (via redis-rs, plain TCP; `rediss://` is refused) | yes |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod trace;
+mod url;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+pub use trace::TraceStore;
+pub use url::open;
+
+/// State operations shared by every backend.
+///
+/// All operations are atomic with respect to each other on the same key, across every process
+/// that shares the backend. Expired entries behave exactly like absent ones.
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug + 'static {
+    /// Reads a value; an expired or missing key reads as `None`.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a value, replacing any previous one; `ttl = None` keeps it until deleted.
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<(), StoreError>;
+
+    /// Writes a value only if the key is absent (or expired). Returns whether it was written.
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError>;
+
+    /// Writes `value` only if the current value equals `expected` (`None` = absent or expired).
+    /// Returns whether it was written.
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a key. Returns whether a live value was deleted.
+    async fn delete(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Deletes a key only if its current value equals `expected`. Returns whether it was deleted.
+    async fn compare_and_delete(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError>;
+
+    /// Takes or renews the lease `key` for `owner` for `ttl`.
+    ///
+    /// Returns `true` if `owner` holds the lease afterwards: the lease was free or expired, or
+    /// `owner` already held it (then its expiry is pushed to now + `ttl`). Returns `false` while
+    /// another owner holds it.
+    async fn acquire_lease(
+        &self,
+        key: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives the lease up if `owner` holds it. Returns whether it did.
+    async fn release_lease(&self, key: &str, owner: &str) -> Result<bool, StoreError>;
+
+    /// Appends a job to the durable queue `queue`, to become claimable after `delay`.
+    async fn push_job(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        delay: Duration,
+    ) -> Result<JobId, StoreError>;
+
+    /// Claims the oldest due job of `queue`, hiding it from other claimers for `lease`.
+    ///
+    /// A claimed job that is neither completed, retried nor buried before its lease runs out
+    /// becomes claimable again (its `attempts` counts every claim), so a crash loses nothing.
+    async fn claim_job(&self, queue: &str, lease: Duration) -> Result<Option<Job>, StoreError>;
+
+    /// Removes a claimed job for good: it was done.
+    async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError>;
+
+    /// Puts a claimed job back, claimable again after `delay`.
+    async fn retry_job(&self, queue: &str, id: &JobId, delay: Duration) -> Result<(), StoreError>;
+
+    /// Moves a job that will never succeed to the queue's dead-letter list, with a reason.
+    async fn bury_job(&self, queue: &str, id: &JobId, reason: &str) -> Result<(), StoreError>;
+
+    /// Counts the jobs of `queue` that are waiting or claimed (not buried).
+    async fn queue_len(&self, queue: &str) -> Result<u64, StoreError>;
+
+    /// Lists the buried jobs of `queue`, oldest first, with their reasons.
+    async fn dead_jobs(&self, queue: &str) -> Result<Vec<DeadJob>, StoreError>;
+}
+
+/// The identifier of a queued job, unique within its queue.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub String);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A claimed job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The job's identifier, to complete, retry or bury it.
+    pub id: JobId,
+    /// What was pushed.
+    pub payload: Vec<u8>,
+    /// How many times the job has been claimed, this claim included (1 on the first claim).
+    pub attempts: u32,
+}
+
+/// A job that was buried, with the reason given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadJob {
+    /// The job's identifier.
+    pub id: JobId,
+    /// What was pushed.
+    pub payload: Vec<u8>,
+    /// How many times the job was claimed.
+    pub attempts: u32,
+    /// Why it was buried.
+    pub reason: String,
+}
+
+/// What went wrong in a store operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store URL could not be understood.
+    #[error("invalid store url: {0}")]
+    InvalidUrl(String),
+    /// The backend could not be reached or failed.
+    #[error("{backend} store failed: {message}")]
+    Backend {
+        /// `memory`, `sqlite` or `redis`.
+        backend: &'static str,
+        /// What the backend said (never containing stored values).
+        message: String,
+    },
+    /// A job id that is not claimed in that queue was completed, retried or buried.
+    #[error("no claimed job {0} in that queue")]
+    UnknownJob(JobId),
+}
+
+/// A shared store is a store: `Arc<dyn Store>` (what [`open`] returns) can be wrapped, e.g. in
+/// [`TraceStore`], or passed where `impl Store` is expected.
+#[async_trait]
+impl<S> Store for Arc<S>
+where
+    S: Store + ?Sized,
+{
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key).await
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<(), StoreError> {
+        (**self).set(key, value, ttl).await
+    }
+
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        (**self).set_if_absent(key, value, ttl).await
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        (**self).compare_and_set(key, expected, value, ttl).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        (**self).delete(key).await
+    }
+
+    async fn compare_and_delete(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        (**self).compare_and_delete(key, expected).await
+    }
+
+    async fn acquire_lease(
+        &self,
+        key: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        (**self).acquire_lease(key, owner, ttl).await
+    }
+
+    async fn release_lease(&self, key: &str, owner: &str) -> Result<bool, StoreError> {
+        (**self).release_lease(key, owner).await
+    }
+
+    async fn push_job(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        delay: Duration,
+    ) -> Result<JobId, StoreError> {
+        (**self).push_job(queue, payload, delay).await
+    }
+
+    async fn claim_job(&self, queue: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
+        (**self).claim_job(queue, lease).await
+    }
+
+    async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {
+        (**self).complete_job(queue, id).await
+    }
+
+    async fn retry_job(&self, queue: &str, id: &JobId, delay: Duration) -> Result<(), StoreError> {
+        (**self).retry_job(queue, id, delay).await
+    }
+
+    async fn bury_job(&self, queue: &str, id: &JobId, reason: &str) -> Result<(), StoreError> {
+        (**self).bury_job(queue, id, reason).await
+    }
+
+    async fn queue_len(&self, queue: &str) -> Result<u64, StoreError> {
+        (**self).queue_len(queue).await
+    }
+
+    async fn dead_jobs(&self, queue: &str) -> Result<Vec<DeadJob>, StoreError> {
+        (**self).dead_jobs(queue).await
+    }
+}
+
+/// The longest TTL, delay or lease a backend is asked for, in milliseconds (about 142,000
+/// years): longer durations are cut to it, so every backend (Redis scripts use doubles) can add
+/// it to a unix-millisecond clock without overflow or rounding.
+const MAX_MILLIS: u64 = 1 << 52;
+
+/// Rounds a duration up to whole milliseconds, at least 1 and at most [`MAX_MILLIS`].
+fn ttl_millis(ttl: Duration) -> u64 {
+    let millis = ttl.as_nanos().div_ceil(1_000_000);
+    u64::try_from(millis)
+        .unwrap_or(MAX_MILLIS)
+        .clamp(1, MAX_MILLIS)
+}
+
+/// Rounds a delay up to whole milliseconds (zero stays zero), at most [`MAX_MILLIS`].
+fn delay_millis(delay: Duration) -> u64 {
+    let millis = delay.as_nanos().div_ceil(1_000_000);
+    u64::try_from(millis).unwrap_or(MAX_MILLIS).min(MAX_MILLIS)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{MAX_MILLIS, delay_millis, ttl_millis};
+
+    #[test]
+    fn ttl_rounds_up_to_whole_milliseconds() {
+        assert_eq!(ttl_millis(Duration::ZERO), 1);
+        assert_eq!(ttl_millis(Duration::from_nanos(1)), 1);
+        assert_eq!(ttl_millis(Duration::from_micros(1_001)), 2);
+        assert_eq!(ttl_millis(Duration::from_millis(250)), 250);
+        assert_eq!(ttl_millis(Duration::MAX), MAX_MILLIS);
+    }
+
+    #[test]
+    fn delay_may_be_zero() {
+        assert_eq!(delay_millis(Duration::ZERO), 0);
+        assert_eq!(delay_millis(Duration::from_nanos(1)), 1);
+        assert_eq!(delay_millis(Duration::MAX), MAX_MILLIS);
+    }
+}

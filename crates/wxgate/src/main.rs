@@ -1,0 +1,206 @@
+//! `wxgate`: the gateway, the sandbox and the demo, from one binary.
+
+mod demo;
+
+/// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
+/// under load (perf, bench/callback.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use wxgate_server::{Config, Gateway};
+
+/// WeChat Official Account gateway, central token server and local WeChat sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "wxgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway: WeChat callbacks and the /v1 token API.
+    Serve {
+        /// The configuration file.
+        #[arg(long, short, default_value = "wxgate.toml", env = "WXGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Check a configuration file; print every problem with its field and line.
+    CheckConfig {
+        /// The configuration file.
+        file: PathBuf,
+    },
+    /// Read credentials through the central token server's store (no second token fetcher).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Run the WeChat sandbox alone.
+    Sandbox {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        listen: SocketAddr,
+        /// Seed for deterministic tokens, ids and ciphertexts.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Keep the sandbox's state in this JSON file across restarts.
+        #[arg(long)]
+        state_file: Option<PathBuf>,
+    },
+    /// Run the sandbox and the gateway together, wired to a demo account.
+    Demo {
+        /// Listen address for both.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Where the demo keeps its SQLite file (default: a temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print an account's current access_token as JSON, fetching it only if none is stored.
+    Get {
+        /// The account id in the configuration.
+        account: String,
+        /// The configuration file.
+        #[arg(long, short, default_value = "wxgate.toml", env = "WXGATE_CONFIG")]
+        config: PathBuf,
+        /// Refresh if the stored token is still this one (it failed with 40001/40014/42001).
+        #[arg(long)]
+        stale: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { config } => {
+            let config =
+                Config::load(&config).map_err(|e| anyhow::anyhow!("{}:\n{e}", config.display()))?;
+            let listen: SocketAddr = config.server.listen.parse().context("server.listen")?;
+            let gateway = Gateway::builder(config).build().await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            println!("wxgate listening on http://{}", listener.local_addr()?);
+            wxgate_server::serve(&gateway, listener).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig { file } => match Config::load(&file) {
+            Ok(config) => {
+                println!(
+                    "{}: ok ({} account(s))",
+                    file.display(),
+                    config.accounts.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                for problem in &e.0 {
+                    match problem.line {
+                        Some(line) => println!(
+                            "{}:{line}: {}: {}",
+                            file.display(),
+                            problem.path,
+                            problem.message
+                        ),
+                        None => {
+                            println!("{}: {}: {}", file.display(), problem.path, problem.message)
+                        }
+                    }
+                }
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Token {
+            command:
+                TokenCommand::Get {
+                    account,
+                    config,
+                    stale,
+                },
+        } => {
+            let config =
+                Config::load(&config).map_err(|e| anyhow::anyhow!("{}:\n{e}", config.display()))?;
+            let gateway = Gateway::builder(config).build().await?;
+            let credentials = gateway
+                .credentials(&account)
+                .with_context(|| format!("no account {account:?} in the configuration"))?;
+            let token = match stale {
+                Some(stale) => credentials.refresh_access_token(Some(&stale)).await?,
+                None => credentials.access_token().await?,
+            };
+            println!(
+                "{}",
+                serde_json::json!({"access_token": token.token, "expires_at": token.expires_at})
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sandbox {
+            listen,
+            seed,
+            state_file,
+        } => {
+            let config = wxgate_sandbox::SandboxConfig {
+                seed,
+                state_file,
+                ..Default::default()
+            };
+            let sandbox = wxgate_sandbox::Sandbox::new(config)?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!("wxgate sandbox listening on http://{addr}");
+            println!("console: http://{addr}/sandbox/console");
+            tokio::select! {
+                served = wxgate_sandbox::serve(sandbox.clone(), listener) => served?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            sandbox.save()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen, data_dir } => {
+            demo::run(listen, data_dir).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WXGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

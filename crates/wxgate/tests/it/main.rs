@@ -1,0 +1,4 @@
+//! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
+
+mod cli;
+mod process;
