@@ -23,14 +23,17 @@ struct World {
 }
 
 async fn world(mode: Mode, messages: MessageRouter, deadline_ms: u64) -> World {
-    world_on(Arc::new(MemoryStore::new()), mode, messages, deadline_ms).await
+    world_on(Arc::new(MemoryStore::new()), mode, messages, deadline_ms, &[]).await
 }
 
+/// A sandbox and a gateway serving over loopback. `faults` are injected into the sandbox before
+/// the gateway starts, so its background refresher already meets them on its first call.
 async fn world_on(
     store: Arc<dyn Store>,
     mode: Mode,
     messages: MessageRouter,
     deadline_ms: u64,
+    faults: &[Value],
 ) -> World {
     let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
         .await
@@ -54,6 +57,19 @@ async fn world_on(
             ..AppSpec::default()
         })
         .unwrap();
+    let http = reqwest::Client::new();
+    for fault in faults {
+        let response = http
+            .post(format!(
+                "{}/sandbox/apps/{APP_ID}/faults",
+                sandbox.base_url()
+            ))
+            .json(fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "fault {fault} refused");
+    }
     let toml = format!(
         r#"
 [server]
@@ -85,7 +101,7 @@ api_base = "{}"
     World {
         sandbox,
         gateway_url,
-        http: reqwest::Client::new(),
+        http,
         _server: server,
     }
 }
@@ -293,11 +309,13 @@ async fn tickets_and_jssdk_config_verify() {
 #[tokio::test]
 async fn wechat_refusal_is_a_502_with_errcode() {
     use reqwest::Method;
-    let w = world(Mode::Safe, MessageRouter::new(), 4500).await;
-    w.sandbox(
-        Method::POST,
-        &format!("/sandbox/apps/{APP_ID}/faults"),
-        Some(json!({"path": "cgi-bin/token", "errcode": 40164, "times": 10})),
+    // Injected before the gateway starts: its background refresher must not get a token first.
+    let w = world_on(
+        Arc::new(MemoryStore::new()),
+        Mode::Safe,
+        MessageRouter::new(),
+        4500,
+        &[json!({"path": "cgi-bin/token", "errcode": 40164, "times": 1000})],
     )
     .await;
     let (status, body) = w
@@ -409,6 +427,7 @@ async fn deferred_replies_queued_before_a_restart_are_delivered_after_it() {
         Mode::Safe,
         MessageRouter::new(),
         4500,
+        &[],
     )
     .await;
     let (openid, _) = user_says(&first, "hi").await;
