@@ -288,7 +288,10 @@ impl Endpoint {
         nonce: &str,
         random16: [u8; 16],
     ) -> String {
-        self.seal_with(opened.encrypted, reply_xml, timestamp, nonce, random16)
+        match opened.encrypted {
+            None => reply_xml,
+            encrypted => self.seal_with(encrypted, &reply_xml, timestamp, nonce, random16),
+        }
     }
 
     /// As [`Endpoint::seal`], given only how the request was encrypted.
@@ -296,16 +299,16 @@ impl Endpoint {
     pub fn seal_with(
         &self,
         encrypted: Option<KeySlot>,
-        reply_xml: String,
+        reply_xml: &str,
         timestamp: &str,
         nonce: &str,
         random16: [u8; 16],
     ) -> String {
         match (encrypted, &self.crypt) {
             (Some(slot), Some(crypt)) => {
-                crypt.seal_reply_with(slot, &reply_xml, timestamp, nonce, random16)
+                crypt.seal_reply_with(slot, reply_xml, timestamp, nonce, random16)
             }
-            _ => reply_xml,
+            _ => reply_xml.to_owned(),
         }
     }
 }

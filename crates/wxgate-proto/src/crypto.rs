@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 use cbc::cipher::block_padding::NoPadding;
-use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit};
 
 use crate::signature;
 
@@ -156,16 +156,38 @@ pub struct Opened {
 #[derive(Clone)]
 pub struct MessageCrypt {
     token: String,
-    key: AesKey,
-    previous_key: Option<AesKey>,
+    key: Keyed,
+    previous_key: Option<Keyed>,
     app_id: String,
+}
+
+/// A key with its AES key schedule, expanded once rather than per message.
+#[derive(Clone)]
+struct Keyed {
+    key: AesKey,
+    cipher: Aes256,
+}
+
+impl Keyed {
+    fn new(key: AesKey) -> Self {
+        let cipher = Aes256::new(key.as_bytes().into());
+        Self { key, cipher }
+    }
+
+    fn encryptor(&self) -> cbc::Encryptor<Aes256> {
+        cbc::Encryptor::inner_iv_init(self.cipher.clone(), (&self.key.iv()).into())
+    }
+
+    fn decryptor(&self) -> cbc::Decryptor<Aes256> {
+        cbc::Decryptor::inner_iv_init(self.cipher.clone(), (&self.key.iv()).into())
+    }
 }
 
 impl fmt::Debug for MessageCrypt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageCrypt")
             .field("token", &"[redacted]")
-            .field("key", &self.key)
+            .field("key", &self.key.key)
             .field(
                 "previous_key",
                 &self.previous_key.as_ref().map(|_| "[redacted]"),
@@ -191,7 +213,7 @@ impl MessageCrypt {
     pub fn new(token: impl Into<String>, key: AesKey, app_id: impl Into<String>) -> Self {
         Self {
             token: token.into(),
-            key,
+            key: Keyed::new(key),
             previous_key: None,
             app_id: app_id.into(),
         }
@@ -200,7 +222,7 @@ impl MessageCrypt {
     /// Also accepts messages encrypted with the key in use before the last rotation.
     #[must_use]
     pub fn with_previous_key(mut self, previous: AesKey) -> Self {
-        self.previous_key = Some(previous);
+        self.previous_key = Some(Keyed::new(previous));
         self
     }
 
@@ -239,10 +261,9 @@ impl MessageCrypt {
         buf.extend_from_slice(message);
         buf.extend_from_slice(app_id);
         buf.resize(len + pad, u8::try_from(pad).unwrap_or(32));
-        let iv = key.iv();
-        let encryptor = cbc::Encryptor::<Aes256>::new(key.as_bytes().into(), (&iv).into());
         let total = buf.len();
-        let cipher = encryptor
+        let cipher = key
+            .encryptor()
             .encrypt_padded_mut::<NoPadding>(&mut buf, total)
             .map(|c| c.len())
             .unwrap_or(0);
@@ -267,22 +288,25 @@ impl MessageCrypt {
     /// As [`MessageCrypt::decrypt`]; the error of the current key is reported when both fail.
     pub fn open(&self, encrypt: &str) -> Result<Opened, CryptoError> {
         let cipher = decode_cipher(encrypt)?;
-        let current = self.open_with(&self.key, cipher.clone());
-        match (&current, &self.previous_key) {
-            (Err(_), Some(previous)) => match self.open_with(previous, cipher) {
-                Ok(message) => Ok(Opened {
-                    message,
-                    key: KeySlot::Previous,
-                }),
-                Err(_) => current.map(|message| Opened {
-                    message,
-                    key: KeySlot::Current,
-                }),
-            },
-            _ => current.map(|message| Opened {
+        let Some(previous) = &self.previous_key else {
+            return self.open_with(&self.key, cipher).map(|message| Opened {
+                message,
+                key: KeySlot::Current,
+            });
+        };
+        match self.open_with(&self.key, cipher.clone()) {
+            Ok(message) => Ok(Opened {
                 message,
                 key: KeySlot::Current,
             }),
+            // The current key's error is the one reported when both fail.
+            Err(current) => self
+                .open_with(previous, cipher)
+                .map(|message| Opened {
+                    message,
+                    key: KeySlot::Previous,
+                })
+                .map_err(|_| current),
         }
     }
 
@@ -368,14 +392,14 @@ impl MessageCrypt {
         self.decrypt(&envelope.encrypt)
     }
 
-    fn key_for(&self, slot: KeySlot) -> &AesKey {
+    fn key_for(&self, slot: KeySlot) -> &Keyed {
         match (slot, &self.previous_key) {
             (KeySlot::Previous, Some(previous)) => previous,
             _ => &self.key,
         }
     }
 
-    fn open_with(&self, key: &AesKey, cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+    fn open_with(&self, key: &Keyed, cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
         let mut plain = decrypt_raw(key, cipher)?;
         let (message_len, trailer) = {
             let (message, trailer) = split_plain(&plain)?;
@@ -401,10 +425,9 @@ fn decode_cipher(encrypt: &str) -> Result<Vec<u8>, CryptoError> {
 }
 
 /// Decrypts and removes the 32-byte PKCS#7 padding.
-fn decrypt_raw(key: &AesKey, mut cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
-    let iv = key.iv();
-    let decryptor = cbc::Decryptor::<Aes256>::new(key.as_bytes().into(), (&iv).into());
-    let len = decryptor
+fn decrypt_raw(key: &Keyed, mut cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+    let len = key
+        .decryptor()
         .decrypt_padded_mut::<NoPadding>(&mut cipher)
         .map_err(|_| CryptoError::DecryptAes)?
         .len();

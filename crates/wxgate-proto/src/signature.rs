@@ -17,7 +17,12 @@ use subtle::ConstantTimeEq;
 /// ```
 #[must_use]
 pub fn sign(parts: &[&str]) -> String {
-    hex::encode(digest(parts))
+    let mut hex = [0u8; 40];
+    // A 20-byte digest always fits 40 hex digits, which are ASCII.
+    let _ = hex::encode_to_slice(digest(parts), &mut hex);
+    std::str::from_utf8(&hex)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Checks `expected_hex` against the signature of `parts`, in constant time.

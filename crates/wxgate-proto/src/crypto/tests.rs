@@ -1,5 +1,6 @@
 use super::vectors::*;
 use super::*;
+use cbc::cipher::KeyIvInit as _;
 
 fn ascii16(s: &str) -> [u8; 16] {
     s.as_bytes().try_into().expect("16 ASCII bytes")
