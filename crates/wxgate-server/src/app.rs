@@ -307,6 +307,7 @@ impl GatewayBuilder {
         let dedup = Arc::new(Dedup::new(
             shared_dedup,
             Duration::from_secs(server.dedup_ttl_secs.max(1)),
+            server.dedup_max_entries,
         ));
         Ok(Gateway {
             shared: Arc::new(Shared {

@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use rand::Rng as _;
@@ -17,13 +17,13 @@ use tokio::time::Instant;
 use wxgate_proto::callback::{self, CallbackError};
 use wxgate_proto::crypto::{CryptoError, KeySlot};
 use wxgate_proto::message::Inbound;
-use wxgate_proto::reply::SUCCESS;
+use wxgate_proto::reply::{Reply, SUCCESS};
 use wxgate_proto::xml::XmlError;
 
 use crate::app::{Account, Shared};
 use crate::dedup::{Claim, Flight, Outcome};
 use crate::deferred::DeferredReply;
-use crate::handler::Incoming;
+use crate::handler::{BoxFuture, Incoming};
 use crate::metrics::Ending;
 
 /// Why a callback request was refused: an HTTP status and a short reason with no secret in it.
@@ -91,7 +91,7 @@ pub(crate) async fn verify(
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
-    let checked = shared.check_timestamp(&query).and_then(|()| {
+    let checked = shared.check_timestamp(&query, unix_now()).and_then(|()| {
         account
             .endpoint
             .verify_echo(&query)
@@ -127,21 +127,24 @@ pub(crate) async fn push(
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
-    let deadline = Instant::now() + shared.deadline;
-    match open(&shared, account, &query, &body) {
+    // The clocks are read once per push: every later step uses these.
+    let arrived = Instant::now();
+    let unix = unix_now();
+    let deadline = arrived + shared.deadline;
+    match open(&shared, account, &query, &body, unix) {
         Ok((encrypted, inbound)) => {
             let incoming = Incoming::new(Arc::clone(&account.id), inbound);
             let mut key = String::with_capacity(128);
             key.push_str(&account.id);
             key.push(':');
             incoming.write_dedup_key(&mut key);
-            let outcome = match shared.dedup.begin(key, deadline).await {
+            let outcome = match shared.dedup.begin(key, arrived, deadline).await {
                 Claim::Duplicate(outcome) => {
                     account.metrics.count(Ending::Duplicate);
                     outcome
                 }
                 Claim::First(flight) => {
-                    let outcome = run(&shared, account, incoming, flight, deadline).await;
+                    let outcome = run(&shared, account, incoming, flight, deadline, unix).await;
                     account.metrics.count(match outcome.as_ref() {
                         Outcome::Reply(_) => Ending::Reply,
                         Outcome::Nothing => Ending::Success,
@@ -150,7 +153,7 @@ pub(crate) async fn push(
                     outcome
                 }
             };
-            respond(account, encrypted, &outcome)
+            respond(account, encrypted, outcome, unix)
         }
         Err(rejection) => {
             account.metrics.count(rejection.ending());
@@ -165,8 +168,9 @@ fn open(
     account: &Account,
     query: &callback::Query,
     body: &[u8],
+    unix: u64,
 ) -> Result<(Option<KeySlot>, Inbound), Rejection> {
-    shared.check_timestamp(query)?;
+    shared.check_timestamp(query, unix)?;
     let body = std::str::from_utf8(body)
         .map_err(|_| Rejection::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
     let opened = account.endpoint.open(query, body)?;
@@ -175,13 +179,14 @@ fn open(
     Ok((opened.encrypted, inbound))
 }
 
-/// Runs the handler in its own task and waits for it until the deadline.
+/// Runs the handler: inline when it answers on its first poll, else under a supervisor task.
 async fn run(
     shared: &Arc<Shared>,
     account: &Arc<Account>,
     incoming: Incoming,
     flight: Flight,
     deadline: Instant,
+    unix: u64,
 ) -> Arc<Outcome> {
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
         return flight.finish(Outcome::Nothing).await;
@@ -189,35 +194,61 @@ async fn run(
     let started = std::time::Instant::now();
     let mut reply_future = handler.call(incoming.clone());
     // Most handlers (configured replies, in-memory logic) finish on their first poll: answer
-    // inline then. Anything that has to wait runs in its own task, so that a dropped
-    // connection never cancels it and it can outlive the deadline.
+    // inline then, with no task and no timer.
     let first_poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         (&mut reply_future).now_or_never()
     }));
-    let mut task = match first_poll {
+    match first_poll {
         Err(_panic) => {
             tracing::error!(account = %account.id, "message handler panicked");
-            return flight.finish(Outcome::Nothing).await;
+            flight.finish(Outcome::Nothing).await
         }
         Ok(Some(reply)) => {
             account.metrics.handler_time(elapsed_micros(started));
-            return flight
-                .finish(reply_outcome(account, &incoming, reply))
-                .await;
+            flight
+                .finish(reply_outcome(account, &incoming, reply, unix))
+                .await
         }
         Ok(None) => {
-            let task_account = Arc::clone(account);
-            tokio::spawn(async move {
-                let reply = reply_future.await;
-                task_account.metrics.handler_time(elapsed_micros(started));
-                reply
-            })
+            // Anything that has to wait is supervised in its own task, so that neither the
+            // deadline nor a dropped connection loses the handler's reply.
+            let supervisor = tokio::spawn(supervise(
+                Arc::clone(shared),
+                Arc::clone(account),
+                incoming,
+                flight,
+                reply_future,
+                started,
+                deadline,
+            ));
+            supervisor
+                .await
+                .unwrap_or_else(|_| Arc::new(Outcome::Nothing))
         }
-    };
+    }
+}
+
+/// Waits for a slow handler until the deadline; past it, records `Deferred` and queues the
+/// handler's eventual reply for the customer-service API.
+async fn supervise(
+    shared: Arc<Shared>,
+    account: Arc<Account>,
+    incoming: Incoming,
+    flight: Flight,
+    reply_future: BoxFuture<Option<Reply>>,
+    started: std::time::Instant,
+    deadline: Instant,
+) -> Arc<Outcome> {
+    let task_account = Arc::clone(&account);
+    let mut task = tokio::spawn(async move {
+        let reply = reply_future.await;
+        task_account.metrics.handler_time(elapsed_micros(started));
+        reply
+    });
     match tokio::time::timeout_at(deadline, &mut task).await {
         Ok(Ok(reply)) => {
             flight
-                .finish(reply_outcome(account, &incoming, reply))
+                .finish(reply_outcome(&account, &incoming, reply, unix_now()))
                 .await
         }
         Ok(Err(join_error)) => {
@@ -226,8 +257,6 @@ async fn run(
         }
         Err(_elapsed) => {
             let outcome = flight.finish(Outcome::Deferred).await;
-            let store = Arc::clone(&shared.store);
-            let account = Arc::clone(account);
             tracing::warn!(account = %account.id, "handler missed the callback deadline; answering success and deferring its reply");
             tokio::spawn(async move {
                 match task.await {
@@ -238,7 +267,7 @@ async fn run(
                             reply,
                             received_at: incoming.create_time,
                         };
-                        if let Err(e) = deferred.enqueue(store.as_ref()).await {
+                        if let Err(e) = deferred.enqueue(shared.store.as_ref()).await {
                             tracing::error!(account = %account.id, error = %e, "could not queue a deferred reply");
                         }
                     }
@@ -253,51 +282,58 @@ async fn run(
     }
 }
 
-fn respond(account: &Account, encrypted: Option<KeySlot>, outcome: &Outcome) -> Response {
-    match outcome {
-        Outcome::Reply(xml) => {
-            let body = match encrypted {
-                None => xml.clone(),
-                Some(_) => {
-                    let mut rng = rand::rng();
-                    let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
-                    let random16: [u8; 16] = rng.random();
-                    account.endpoint.seal_with(
-                        encrypted,
-                        xml.clone(),
-                        &unix_now().to_string(),
-                        &nonce,
-                        random16,
-                    )
-                }
-            };
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-                body,
-            )
-                .into_response()
+/// A reply's bytes, shared with the de-dup record rather than copied out of it.
+struct ReplyBytes(Arc<Outcome>);
+
+impl AsRef<[u8]> for ReplyBytes {
+    fn as_ref(&self) -> &[u8] {
+        match self.0.as_ref() {
+            Outcome::Reply(xml) => xml.as_bytes(),
+            Outcome::Nothing | Outcome::Deferred => SUCCESS.as_bytes(),
         }
-        Outcome::Nothing | Outcome::Deferred => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            SUCCESS,
-        )
-            .into_response(),
     }
 }
+
+fn respond(
+    account: &Account,
+    encrypted: Option<KeySlot>,
+    outcome: Arc<Outcome>,
+    unix: u64,
+) -> Response {
+    let (body, content_type) = match (outcome.as_ref(), encrypted) {
+        (Outcome::Reply(_), None) => (Bytes::from_owner(ReplyBytes(outcome)), XML),
+        (Outcome::Reply(xml), Some(_)) => {
+            let mut rng = rand::rng();
+            let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
+            let random16: [u8; 16] = rng.random();
+            let sealed =
+                account
+                    .endpoint
+                    .seal_with(encrypted, xml, &unix.to_string(), &nonce, random16);
+            (Bytes::from(sealed), XML)
+        }
+        (Outcome::Nothing | Outcome::Deferred, _) => (Bytes::from_static(SUCCESS.as_bytes()), TEXT),
+    };
+    let mut response = Response::new(axum::body::Body::from(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+const XML: &str = "application/xml; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
 
 fn reply_outcome(
     account: &Account,
     incoming: &Incoming,
-    reply: Option<wxgate_proto::reply::Reply>,
+    reply: Option<Reply>,
+    unix: u64,
 ) -> Outcome {
     match reply {
-        Some(reply) if incoming.accepts_reply() => Outcome::Reply(reply.to_xml(
-            &incoming.from_user_name,
-            &incoming.to_user_name,
-            unix_now(),
-        )),
+        Some(reply) if incoming.accepts_reply() => {
+            Outcome::Reply(reply.to_xml(&incoming.from_user_name, &incoming.to_user_name, unix))
+        }
         Some(_) => {
             tracing::debug!(account = %account.id, event = ?incoming.event().map(|e| e.name()), "WeChat ignores replies to this event; answering success");
             Outcome::Nothing
@@ -318,7 +354,7 @@ pub(crate) fn unix_now() -> u64 {
 
 impl Shared {
     /// Refuses a request whose timestamp is missing, not a number, or outside the window.
-    fn check_timestamp(&self, query: &callback::Query) -> Result<(), Rejection> {
+    fn check_timestamp(&self, query: &callback::Query, now: u64) -> Result<(), Rejection> {
         if self.timestamp_window_secs == 0 {
             return Ok(());
         }
@@ -328,7 +364,7 @@ impl Shared {
                 "missing or invalid timestamp",
             ));
         };
-        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        let now = i64::try_from(now).unwrap_or(i64::MAX);
         if now.abs_diff(ts) > self.timestamp_window_secs {
             return Err(Rejection::new(
                 StatusCode::UNAUTHORIZED,

@@ -48,6 +48,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// How long a push is remembered to recognise WeChat's retries (s, default 300).
     pub dedup_ttl_secs: u64,
+    /// How many pushes one process remembers at most (default 1,000,000); beyond it the oldest
+    /// are forgotten before their TTL, which bounds memory under any load.
+    pub dedup_max_entries: usize,
     /// Where retries are recognised: `local` (this process) or `shared` (through the store, for
     /// several instances behind one load balancer). Unset: `shared` with Redis, else `local`.
     pub dedup: Option<DedupScope>,
@@ -73,6 +76,7 @@ impl Default for ServerConfig {
             timestamp_window_secs: 300,
             max_body_bytes: 1 << 20,
             dedup_ttl_secs: 300,
+            dedup_max_entries: 1_000_000,
             dedup: None,
         }
     }
@@ -333,6 +337,12 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             problem("server.max_body_bytes".into(), "must be at least 1024");
+        }
+        if self.server.dedup_max_entries < 1000 {
+            problem(
+                "server.dedup_max_entries".into(),
+                "must be at least 1000: fewer would forget pushes WeChat still retries",
+            );
         }
         let url = &self.storage.url;
         if !(url.starts_with("sqlite:")

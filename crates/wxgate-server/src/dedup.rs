@@ -13,10 +13,10 @@
 //!   sends to another instance is recognised there; that instance polls the store for the
 //!   outcome while the first attempt runs.
 
-use std::collections::HashMap;
-use std::collections::hash_map::{DefaultHasher, Entry};
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -38,15 +38,18 @@ pub enum Outcome {
 const PENDING: &[u8] = b"pending";
 const POLL: Duration = Duration::from_millis(20);
 const SHARDS: usize = 16;
-/// A shard is swept of expired entries after this many inserts, or half its size if larger,
-/// so each insert pays O(1) amortized.
-const SWEEP_EVERY: usize = 1024;
 
-type Pending = watch::Receiver<Option<Arc<Outcome>>>;
+/// A push's identity in the local table: a 128-bit hash of its de-dup key. Keeping the digest
+/// rather than the key saves an allocation per push and most of each record's memory; with 128
+/// bits a collision among even billions of live records is out of reach (p < 10^-19).
+type Digest = u128;
+
+type Waiters = watch::Sender<Option<Arc<Outcome>>>;
 
 #[derive(Debug)]
 enum Slot {
-    Running(Pending),
+    /// The first attempt is running; the channel exists only once a retry waits for it.
+    Running(Option<Waiters>),
     Done(Arc<Outcome>),
 }
 
@@ -56,10 +59,34 @@ struct Record {
     expires_at: Instant,
 }
 
+/// The digests are already uniformly distributed: hashing them again would only cost time.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used; fold anything else in, for completeness.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u128(&mut self, digest: u128) {
+        // The low half; the high half chose the shard.
+        self.0 = digest as u64;
+    }
+}
+
 #[derive(Debug, Default)]
 struct Shard {
-    records: HashMap<String, Record>,
-    inserts_since_sweep: usize,
+    records: HashMap<Digest, Record, BuildHasherDefault<DigestHasher>>,
+    /// Records in the order they were claimed, which (with one TTL for all) is the order they
+    /// expire in: expiring pops from the front, O(1) per record, never a scan of the table.
+    order: VecDeque<(Instant, Digest)>,
 }
 
 /// The de-duplication table.
@@ -68,6 +95,9 @@ pub(crate) struct Dedup {
     shards: Vec<Mutex<Shard>>,
     shared: Option<Arc<dyn Store>>,
     ttl: Duration,
+    /// Records kept per shard at most; beyond it the oldest are forgotten early.
+    shard_capacity: usize,
+    seed: u64,
 }
 
 /// What [`Dedup::begin`] decided.
@@ -78,94 +108,141 @@ pub(crate) enum Claim {
     Duplicate(Arc<Outcome>),
 }
 
-/// The first attempt's handle: report the outcome exactly once.
+/// The first attempt's handle: report the outcome exactly once. Dropped without reporting (the
+/// process is shedding the request), it records `Deferred`, so waiting retries answer `success`
+/// instead of waiting out their deadline.
 pub(crate) struct Flight {
     key: String,
-    tx: watch::Sender<Option<Arc<Outcome>>>,
+    digest: Digest,
     dedup: Arc<Dedup>,
+    finished: bool,
 }
 
 impl Dedup {
-    /// A table remembering pushes for `ttl`; with `shared`, also recorded in that store.
-    pub(crate) fn new(shared: Option<Arc<dyn Store>>, ttl: Duration) -> Self {
+    /// A table remembering pushes for `ttl`, at most about `capacity` of them (the oldest are
+    /// forgotten first); with `shared`, also recorded in that store.
+    pub(crate) fn new(shared: Option<Arc<dyn Store>>, ttl: Duration, capacity: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             shared,
             ttl,
+            shard_capacity: capacity.div_ceil(SHARDS).max(1),
+            seed: rand::random(),
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<Shard> {
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        &self.shards[(hasher.finish() as usize) % SHARDS]
+    fn digest(&self, key: &str) -> Digest {
+        xxhash_rust::xxh3::xxh3_128_with_seed(key.as_bytes(), self.seed)
     }
 
-    /// Claims `key`, or waits (until `deadline`) for the attempt that did.
-    pub(crate) async fn begin(self: &Arc<Self>, key: String, deadline: Instant) -> Claim {
-        let now = Instant::now();
-        let found = {
-            let mut shard = self
-                .shard(&key)
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            shard.sweep_if_due(now);
-            match shard.records.entry(key.clone()) {
-                Entry::Occupied(entry) if entry.get().expires_at > now => match &entry.get().slot {
-                    Slot::Running(rx) => Err(rx.clone()),
-                    Slot::Done(outcome) => return Claim::Duplicate(Arc::clone(outcome)),
-                },
+    fn shard(&self, digest: Digest) -> MutexGuard<'_, Shard> {
+        // The high half picks the shard, the low half the bucket within it.
+        let index = ((digest >> 64) as usize) % SHARDS;
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Claims `key`, or waits (until `deadline`) for the attempt that did. `now` is the time the
+    /// push arrived.
+    pub(crate) async fn begin(
+        self: &Arc<Self>,
+        key: String,
+        now: Instant,
+        deadline: Instant,
+    ) -> Claim {
+        let digest = self.digest(&key);
+        let waiting = {
+            let mut shard = self.shard(digest);
+            shard.expire(now, self.shard_capacity);
+            let expires_at = now + self.ttl;
+            match shard.records.entry(digest) {
+                Entry::Occupied(mut entry) if entry.get().expires_at > now => {
+                    match &mut entry.get_mut().slot {
+                        Slot::Done(outcome) => return Claim::Duplicate(Arc::clone(outcome)),
+                        Slot::Running(Some(waiters)) => Some(waiters.subscribe()),
+                        Slot::Running(waiters @ None) => {
+                            let (tx, rx) = watch::channel(None);
+                            *waiters = Some(tx);
+                            Some(rx)
+                        }
+                    }
+                }
                 entry => {
-                    let (tx, rx) = watch::channel(None);
                     let record = Record {
-                        slot: Slot::Running(rx),
-                        expires_at: now + self.ttl,
+                        slot: Slot::Running(None),
+                        expires_at,
                     };
                     match entry {
-                        Entry::Occupied(mut stale) => {
-                            stale.insert(record);
+                        Entry::Occupied(mut expired) => {
+                            expired.insert(record);
                         }
                         Entry::Vacant(vacant) => {
                             vacant.insert(record);
                         }
                     }
-                    shard.inserts_since_sweep += 1;
-                    Ok(tx)
+                    shard.order.push_back((expires_at, digest));
+                    None
                 }
             }
         };
-        match found {
-            Err(rx) => Claim::Duplicate(wait_local(rx, deadline).await),
-            Ok(tx) => {
-                let flight = Flight {
-                    key,
-                    tx,
-                    dedup: Arc::clone(self),
-                };
-                match &self.shared {
-                    None => Claim::First(flight),
-                    Some(store) => claim_shared(Arc::clone(store), flight, deadline).await,
-                }
+        if let Some(rx) = waiting {
+            return Claim::Duplicate(wait_local(rx, deadline).await);
+        }
+        let flight = Flight {
+            key,
+            digest,
+            dedup: Arc::clone(self),
+            finished: false,
+        };
+        match &self.shared {
+            None => Claim::First(flight),
+            Some(store) => claim_shared(Arc::clone(store), flight, deadline).await,
+        }
+    }
+
+    /// Records the outcome of `digest` and wakes the retries waiting for it.
+    fn record(&self, digest: Digest, outcome: &Arc<Outcome>) {
+        let mut shard = self.shard(digest);
+        if let Some(record) = shard.records.get_mut(&digest) {
+            let previous = std::mem::replace(&mut record.slot, Slot::Done(Arc::clone(outcome)));
+            if let Slot::Running(Some(waiters)) = previous {
+                waiters.send_replace(Some(Arc::clone(outcome)));
             }
         }
     }
 
-    fn record(&self, key: &str, outcome: Arc<Outcome>) {
-        let mut shard = self
-            .shard(key)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(record) = shard.records.get_mut(key) {
-            record.slot = Slot::Done(outcome);
-        }
+    /// How many pushes are remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| {
+                shard
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .records
+                    .len()
+            })
+            .sum()
     }
 }
 
 impl Shard {
-    fn sweep_if_due(&mut self, now: Instant) {
-        if self.inserts_since_sweep >= SWEEP_EVERY.max(self.records.len() / 2) {
-            self.inserts_since_sweep = 0;
-            self.records.retain(|_, record| record.expires_at > now);
+    /// Forgets records that expired by `now`, and the oldest ones beyond `capacity`.
+    fn expire(&mut self, now: Instant, capacity: usize) {
+        while let Some(&(expires_at, digest)) = self.order.front() {
+            if expires_at > now && self.records.len() < capacity {
+                break;
+            }
+            self.order.pop_front();
+            // The record may have been claimed afresh after expiring: only the entry that
+            // matches it in time may remove it.
+            if let Entry::Occupied(entry) = self.records.entry(digest)
+                && entry.get().expires_at == expires_at
+            {
+                entry.remove();
+            }
         }
     }
 }
@@ -177,9 +254,10 @@ async fn claim_shared(store: Arc<dyn Store>, flight: Flight, deadline: Instant) 
         Ok(true) => Claim::First(flight),
         Ok(false) => {
             // Another instance (or an earlier, finished attempt) owns it.
+            let mut flight = flight;
+            flight.finished = true;
             let outcome = Arc::new(wait_shared(store.as_ref(), &store_key, deadline).await);
-            flight.dedup.record(&flight.key, Arc::clone(&outcome));
-            let _ = flight.tx.send(Some(Arc::clone(&outcome)));
+            flight.dedup.record(flight.digest, &outcome);
             Claim::Duplicate(outcome)
         }
         Err(e) => {
@@ -212,7 +290,8 @@ async fn wait_shared(store: &dyn Store, store_key: &str, deadline: Instant) -> O
 
 impl Flight {
     /// Records the outcome for later retries and wakes any waiting ones.
-    pub(crate) async fn finish(self, outcome: Outcome) -> Arc<Outcome> {
+    pub(crate) async fn finish(mut self, outcome: Outcome) -> Arc<Outcome> {
+        self.finished = true;
         let outcome = Arc::new(outcome);
         if let Some(store) = &self.dedup.shared {
             let value = serde_json::to_vec(outcome.as_ref()).unwrap_or_default();
@@ -223,22 +302,172 @@ impl Flight {
                 tracing::warn!(error = %e, "could not record a push outcome; a retry may run its handler again");
             }
         }
-        self.dedup.record(&self.key, Arc::clone(&outcome));
-        let _ = self.tx.send(Some(Arc::clone(&outcome)));
+        self.dedup.record(self.digest, &outcome);
         outcome
     }
 }
 
-async fn wait_local(mut rx: Pending, deadline: Instant) -> Arc<Outcome> {
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.dedup.record(self.digest, &Arc::new(Outcome::Deferred));
+        }
+    }
+}
+
+async fn wait_local(
+    mut rx: watch::Receiver<Option<Arc<Outcome>>>,
+    deadline: Instant,
+) -> Arc<Outcome> {
     match tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await {
         Ok(Ok(outcome)) => outcome
             .clone()
             .unwrap_or_else(|| Arc::new(Outcome::Deferred)),
-        // Time ran out, or the first attempt vanished without reporting.
+        // Time ran out, or the record was forgotten (over capacity) before the outcome came.
         Ok(Err(_)) | Err(_) => Arc::new(Outcome::Deferred),
     }
 }
 
 fn store_key(key: &str) -> String {
     format!("wxgate:dedup:{key}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTL: Duration = Duration::from_secs(300);
+
+    fn table(capacity: usize) -> Arc<Dedup> {
+        Arc::new(Dedup::new(None, TTL, capacity))
+    }
+
+    async fn claim(dedup: &Arc<Dedup>, key: &str, now: Instant) -> Claim {
+        dedup
+            .begin(key.to_owned(), now, now + Duration::from_secs(5))
+            .await
+    }
+
+    fn first(claim: Claim) -> Flight {
+        match claim {
+            Claim::First(flight) => flight,
+            Claim::Duplicate(outcome) => panic!("expected a first attempt, got {outcome:?}"),
+        }
+    }
+
+    fn duplicate(claim: Claim) -> Arc<Outcome> {
+        match claim {
+            Claim::Duplicate(outcome) => outcome,
+            Claim::First(_) => panic!("expected a duplicate"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_finished_push_answers_its_retries_with_the_same_outcome() {
+        let dedup = table(1000);
+        let now = Instant::now();
+        let flight = first(claim(&dedup, "a:1", now).await);
+        let outcome = flight.finish(Outcome::Reply("<xml/>".into())).await;
+        let again = duplicate(claim(&dedup, "a:1", now).await);
+        assert!(Arc::ptr_eq(&outcome, &again));
+        first(claim(&dedup, "a:2", now).await);
+    }
+
+    #[tokio::test]
+    async fn retries_wait_for_the_running_attempt() {
+        let dedup = table(1000);
+        let now = Instant::now();
+        let flight = first(claim(&dedup, "a:1", now).await);
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let dedup = Arc::clone(&dedup);
+                tokio::spawn(async move { duplicate(claim(&dedup, "a:1", Instant::now()).await) })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        flight.finish(Outcome::Reply("late".into())).await;
+        for waiter in waiters {
+            assert_eq!(*waiter.await.unwrap(), Outcome::Reply("late".into()));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_dropped_attempt_releases_its_retries_as_deferred() {
+        let dedup = table(1000);
+        let now = Instant::now();
+        let flight = first(claim(&dedup, "a:1", now).await);
+        let waiter = {
+            let dedup = Arc::clone(&dedup);
+            tokio::spawn(async move { duplicate(claim(&dedup, "a:1", Instant::now()).await) })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(flight);
+        let started = std::time::Instant::now();
+        assert_eq!(*waiter.await.unwrap(), Outcome::Deferred);
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "did not wait for the deadline"
+        );
+        assert_eq!(
+            *duplicate(claim(&dedup, "a:1", now).await),
+            Outcome::Deferred
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_record_is_claimed_afresh_and_its_old_expiry_does_not_remove_the_new_one() {
+        let dedup = table(100_000);
+        let t0 = Instant::now();
+        first(claim(&dedup, "a:1", t0).await)
+            .finish(Outcome::Nothing)
+            .await;
+        let t1 = t0 + TTL + Duration::from_secs(1);
+        first(claim(&dedup, "a:1", t1).await)
+            .finish(Outcome::Reply("second".into()))
+            .await;
+        // Later pushes sweep every shard (1,000 of them miss one of the 16 shards with
+        // p ≈ 10^-27), including the stale entry of the first claim.
+        for i in 0..1000 {
+            let _ = claim(&dedup, &format!("b:{i}"), t1).await;
+        }
+        assert_eq!(
+            *duplicate(claim(&dedup, "a:1", t1).await),
+            Outcome::Reply("second".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_records_are_forgotten() {
+        let dedup = table(100_000);
+        let t0 = Instant::now();
+        for i in 0..1000 {
+            first(claim(&dedup, &format!("a:{i}"), t0).await)
+                .finish(Outcome::Nothing)
+                .await;
+        }
+        assert_eq!(dedup.len(), 1000);
+        // Each push expires its own shard's records; 1,000 of them reach all 16 shards.
+        let later = t0 + TTL + Duration::from_secs(1);
+        for i in 0..1000 {
+            first(claim(&dedup, &format!("b:{i}"), later).await)
+                .finish(Outcome::Nothing)
+                .await;
+        }
+        assert_eq!(dedup.len(), 1000);
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded_by_the_capacity_oldest_first() {
+        let dedup = table(1600);
+        let now = Instant::now();
+        for i in 0..20_000 {
+            first(claim(&dedup, &format!("a:{i}"), now).await)
+                .finish(Outcome::Nothing)
+                .await;
+        }
+        assert!(dedup.len() <= 1600, "{} records kept", dedup.len());
+        // The newest are remembered, the oldest forgotten.
+        duplicate(claim(&dedup, "a:19999", now).await);
+        first(claim(&dedup, "a:0", now).await);
+    }
 }

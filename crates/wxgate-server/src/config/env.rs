@@ -8,6 +8,7 @@
 //! | `WXGATE_SERVER_TIMESTAMP_WINDOW_SECS` | `server.timestamp_window_secs` |
 //! | `WXGATE_SERVER_MAX_BODY_BYTES` | `server.max_body_bytes` |
 //! | `WXGATE_SERVER_DEDUP_TTL_SECS` | `server.dedup_ttl_secs` |
+//! | `WXGATE_SERVER_DEDUP_MAX_ENTRIES` | `server.dedup_max_entries` |
 //! | `WXGATE_SERVER_DEDUP` | `server.dedup` (`local` or `shared`) |
 //! | `WXGATE_STORAGE_URL` | `storage.url` |
 //! | `WXGATE_ACCOUNT_<ID>_<FIELD>` | `accounts[id=<ID>].<field>` for `app_id`, `app_secret`, `token`, `encoding_aes_key`, `previous_encoding_aes_key`, `mode`, `api_base`, `token_policy` |
@@ -71,6 +72,12 @@ pub fn apply_env(
                 Some(n) => config.server.dedup_ttl_secs = n,
                 None => bad(&name, "must be a whole number"),
             },
+            "SERVER_DEDUP_MAX_ENTRIES" => {
+                match number(&value).and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) => config.server.dedup_max_entries = n,
+                    None => bad(&name, "must be a whole number"),
+                }
+            }
             "SERVER_DEDUP" => match value.as_str() {
                 "local" => config.server.dedup = Some(super::DedupScope::Local),
                 "shared" => config.server.dedup = Some(super::DedupScope::Shared),
