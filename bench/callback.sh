@@ -7,10 +7,13 @@
 # Prints requests/s and the ratio to the bare server. Targets: plaintext ≥ 0.8, safe ≥ 0.7.
 #
 # Usage: bench/callback.sh [DURATION_SECONDS] [MESSAGES_PER_MODE]
+# MESSAGES_PER_MODE defaults to 300,000 per second of the run, more than the gateway answers, so
+# every request is a new message; if a run sends more, the excess are retries of earlier messages
+# (answered from the de-dup record) and the line says how many.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-messages=${2:-400000}
+messages=${2:-$((duration * 300000))}
 threads=2
 connections=32
 
@@ -60,11 +63,13 @@ done
 run() { # name port requests-file
   local out
   out=$(THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"${duration}s" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1)
-  local rps errors p99
+  local rps errors p99 sent retries=""
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  sent=$(awk '/requests in/ {print $1}' <<<"$out")
+  if [[ $3 == gateway-* ]] && [ "$sent" -gt "$messages" ]; then retries="   ($((sent - messages)) of $sent were retries)"; fi
   errors=$(awk '/^errors:/ {print $3, $4, $5, $6}' <<<"$out")
   echo "$rps" > "$work/$3.rps"
-  printf '%-22s %10s req/s   latency avg %-9s   %s\n' "$3" "$rps" "$(awk '/Latency/ {print $2}' <<<"$out")" "$errors"
+  printf '%-22s %10s req/s   latency avg %-9s   %s\n' "$3" "$rps" "$(awk '/Latency/ {print $2}' <<<"$out")" "$errors$retries"
 }
 
 echo "wrk -t$threads -c$connections -d${duration}s, $(nproc) cores, $messages distinct messages per mode"

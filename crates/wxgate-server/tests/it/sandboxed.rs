@@ -23,7 +23,14 @@ struct World {
 }
 
 async fn world(mode: Mode, messages: MessageRouter, deadline_ms: u64) -> World {
-    world_on(Arc::new(MemoryStore::new()), mode, messages, deadline_ms, &[]).await
+    world_on(
+        Arc::new(MemoryStore::new()),
+        mode,
+        messages,
+        deadline_ms,
+        &[],
+    )
+    .await
 }
 
 /// A sandbox and a gateway serving over loopback. `faults` are injected into the sandbox before
