@@ -355,6 +355,15 @@ mod tests {
         }
     }
 
+    /// Claims and finishes `count` new pushes named `{prefix}:{i}`.
+    async fn handle_new(dedup: &Arc<Dedup>, prefix: &str, count: usize, now: Instant) {
+        for i in 0..count {
+            first(claim(dedup, &format!("{prefix}:{i}"), now).await)
+                .finish(Outcome::Nothing)
+                .await;
+        }
+    }
+
     fn duplicate(claim: Claim) -> Arc<Outcome> {
         match claim {
             Claim::Duplicate(outcome) => outcome,
@@ -427,9 +436,7 @@ mod tests {
             .await;
         // Later pushes sweep every shard (1,000 of them miss one of the 16 shards with
         // p ≈ 10^-27), including the stale entry of the first claim.
-        for i in 0..1000 {
-            let _ = claim(&dedup, &format!("b:{i}"), t1).await;
-        }
+        handle_new(&dedup, "b", 1000, t1).await;
         assert_eq!(
             *duplicate(claim(&dedup, "a:1", t1).await),
             Outcome::Reply("second".into())
@@ -440,19 +447,10 @@ mod tests {
     async fn expired_records_are_forgotten() {
         let dedup = table(100_000);
         let t0 = Instant::now();
-        for i in 0..1000 {
-            first(claim(&dedup, &format!("a:{i}"), t0).await)
-                .finish(Outcome::Nothing)
-                .await;
-        }
+        handle_new(&dedup, "a", 1000, t0).await;
         assert_eq!(dedup.len(), 1000);
         // Each push expires its own shard's records; 1,000 of them reach all 16 shards.
-        let later = t0 + TTL + Duration::from_secs(1);
-        for i in 0..1000 {
-            first(claim(&dedup, &format!("b:{i}"), later).await)
-                .finish(Outcome::Nothing)
-                .await;
-        }
+        handle_new(&dedup, "b", 1000, t0 + TTL + Duration::from_secs(1)).await;
         assert_eq!(dedup.len(), 1000);
     }
 
@@ -460,11 +458,7 @@ mod tests {
     async fn memory_is_bounded_by_the_capacity_oldest_first() {
         let dedup = table(1600);
         let now = Instant::now();
-        for i in 0..20_000 {
-            first(claim(&dedup, &format!("a:{i}"), now).await)
-                .finish(Outcome::Nothing)
-                .await;
-        }
+        handle_new(&dedup, "a", 20_000, now).await;
         assert!(dedup.len() <= 1600, "{} records kept", dedup.len());
         // The newest are remembered, the oldest forgotten.
         duplicate(claim(&dedup, "a:19999", now).await);
