@@ -247,17 +247,15 @@ impl Shard {
     }
 }
 
-async fn claim_shared(store: Arc<dyn Store>, flight: Flight, deadline: Instant) -> Claim {
+async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Instant) -> Claim {
     let store_key = store_key(&flight.key);
     let ttl = flight.dedup.ttl;
     match store.set_if_absent(&store_key, PENDING, Some(ttl)).await {
         Ok(true) => Claim::First(flight),
         Ok(false) => {
             // Another instance (or an earlier, finished attempt) owns it.
-            let mut flight = flight;
-            flight.finished = true;
             let outcome = Arc::new(wait_shared(store.as_ref(), &store_key, deadline).await);
-            flight.dedup.record(flight.digest, &outcome);
+            flight.conclude(&outcome);
             Claim::Duplicate(outcome)
         }
         Err(e) => {
@@ -291,7 +289,6 @@ async fn wait_shared(store: &dyn Store, store_key: &str, deadline: Instant) -> O
 impl Flight {
     /// Records the outcome for later retries and wakes any waiting ones.
     pub(crate) async fn finish(mut self, outcome: Outcome) -> Arc<Outcome> {
-        self.finished = true;
         let outcome = Arc::new(outcome);
         if let Some(store) = &self.dedup.shared {
             let value = serde_json::to_vec(outcome.as_ref()).unwrap_or_default();
@@ -302,8 +299,14 @@ impl Flight {
                 tracing::warn!(error = %e, "could not record a push outcome; a retry may run its handler again");
             }
         }
-        self.dedup.record(self.digest, &outcome);
+        self.conclude(&outcome);
         outcome
+    }
+
+    /// Records the outcome locally; the flight is then over.
+    fn conclude(&mut self, outcome: &Arc<Outcome>) {
+        self.finished = true;
+        self.dedup.record(self.digest, outcome);
     }
 }
 

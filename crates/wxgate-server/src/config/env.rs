@@ -46,6 +46,7 @@ pub fn apply_env(
             continue;
         };
         let number = |value: &str| value.trim().parse::<u64>().ok();
+        let size = |value: &str| value.trim().parse::<usize>().ok();
         match rest {
             "SERVER_LISTEN" => config.server.listen = value,
             "SERVER_API_KEYS" => {
@@ -64,7 +65,7 @@ pub fn apply_env(
                 Some(n) => config.server.timestamp_window_secs = n,
                 None => bad(&name, "must be a whole number"),
             },
-            "SERVER_MAX_BODY_BYTES" => match number(&value).and_then(|n| usize::try_from(n).ok()) {
+            "SERVER_MAX_BODY_BYTES" => match size(&value) {
                 Some(n) => config.server.max_body_bytes = n,
                 None => bad(&name, "must be a whole number"),
             },
@@ -72,12 +73,10 @@ pub fn apply_env(
                 Some(n) => config.server.dedup_ttl_secs = n,
                 None => bad(&name, "must be a whole number"),
             },
-            "SERVER_DEDUP_MAX_ENTRIES" => {
-                match number(&value).and_then(|n| usize::try_from(n).ok()) {
-                    Some(n) => config.server.dedup_max_entries = n,
-                    None => bad(&name, "must be a whole number"),
-                }
-            }
+            "SERVER_DEDUP_MAX_ENTRIES" => match size(&value) {
+                Some(n) => config.server.dedup_max_entries = n,
+                None => bad(&name, "must be a whole number"),
+            },
             "SERVER_DEDUP" => match value.as_str() {
                 "local" => config.server.dedup = Some(super::DedupScope::Local),
                 "shared" => config.server.dedup = Some(super::DedupScope::Shared),
