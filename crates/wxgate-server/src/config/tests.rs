@@ -117,11 +117,13 @@ fn every_rule_is_checked() {
     config.accounts.push(config.accounts[0].clone());
     config.server.listen = "localhost".into();
     config.server.callback_deadline_ms = 6000;
+    config.server.dedup_max_entries = 10;
     config.storage.url = "postgres://x".into();
     let paths: Vec<String> = config.problems().into_iter().map(|p| p.path).collect();
     for expected in [
         "server.listen",
         "server.callback_deadline_ms",
+        "server.dedup_max_entries",
         "storage.url",
         "accounts[0].token",
         "accounts[0].encoding_aes_key",
@@ -156,6 +158,10 @@ fn environment_overrides() {
             "WXGATE_SERVER_API_KEYS".to_owned(),
             "key-one-xxxx, key-two-yyyy".to_owned(),
         ),
+        (
+            "WXGATE_SERVER_DEDUP_MAX_ENTRIES".to_owned(),
+            "250000".to_owned(),
+        ),
         ("PATH".to_owned(), "/bin".to_owned()),
     ];
     let config = Config::from_toml(GOOD, env).unwrap();
@@ -164,6 +170,7 @@ fn environment_overrides() {
     assert_eq!(config.accounts[0].app_secret.expose(), "from-env");
     assert_eq!(config.accounts[0].mode, Mode::Compatible);
     assert_eq!(config.server.api_keys.len(), 2);
+    assert_eq!(config.server.dedup_max_entries, 250_000);
     let err = Config::from_toml(
         GOOD,
         vec![("WXGATE_ACCOUNT_OTHER_TOKEN".to_owned(), "x".to_owned())],
