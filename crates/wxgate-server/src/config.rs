@@ -6,6 +6,7 @@
 
 mod env;
 mod locate;
+mod parse;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -227,7 +228,8 @@ impl fmt::Debug for Secret {
 /// One thing wrong with a configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The field, e.g. `accounts[0].encoding_aes_key`.
+    /// The field, e.g. `accounts[0].encoding_aes_key`; empty for the file as a whole (it cannot
+    /// be read).
     pub path: String,
     /// 1-based line in the file, when it can be told.
     pub line: Option<usize>,
@@ -237,10 +239,13 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
         }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
     }
 }
 
@@ -262,11 +267,12 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] listing every problem with its field and line.
+    /// [`ConfigError`] listing every problem with its field and line. The problems do not repeat
+    /// the file's name: print it once in front of them.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError(vec![Problem {
-                path: path.display().to_string(),
+                path: String::new(),
                 line: None,
                 message: format!("cannot read: {e}"),
             }])
@@ -283,22 +289,19 @@ impl Config {
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut config: Self = toml_edit::de::from_str(text).map_err(|e| {
-            let line = e.span().map(|span| locate::line_of(text, span.start));
-            let path = e
-                .span()
-                .and_then(|span| locate::path_at(text, span.start))
-                .unwrap_or_else(|| "(file)".to_owned());
-            ConfigError(vec![Problem {
-                path,
-                line,
-                message: first_line(e.message()),
-            }])
-        })?;
-        let mut problems = apply_env(&mut config, env);
-        problems.extend(config.problems());
-        if problems.is_empty() {
-            return Ok(config);
+        let parsed = parse::parse(text);
+        let mut problems = parsed.problems.clone();
+        if let Some(mut config) = parsed.config.clone() {
+            problems.extend(apply_env(&mut config, env));
+            problems.extend(
+                config
+                    .problems()
+                    .into_iter()
+                    .filter(|p| !parsed.follows_from_blanking(p)),
+            );
+            if problems.is_empty() {
+                return Ok(config);
+            }
         }
         locate::fill_lines(text, &mut problems);
         Err(ConfigError(problems))
@@ -433,7 +436,7 @@ impl Config {
                         rat(".regex"),
                         &format!(
                             "is not a valid regular expression: {}",
-                            first_line(&e.to_string())
+                            regex_detail(pattern, &e)
                         ),
                     );
                 }
@@ -474,6 +477,28 @@ fn content_problem(content: &ReplyContent) -> Option<&'static str> {
         (Some(_), Some(_)) | (None, None) => Some("needs exactly one of text or news"),
         (None, Some(news)) if news.title.trim().is_empty() => Some("news needs a title"),
         _ => None,
+    }
+}
+
+/// What is wrong with a pattern, on one line. regex's own message spreads over several lines
+/// (a header, the pattern, a caret, then the error), so its first line says nothing; the
+/// pattern is parsed again with regex-syntax (the parser regex uses) for the error's kind and
+/// where in the pattern it is.
+fn regex_detail(pattern: &str, error: &regex::Error) -> String {
+    let at = |kind: &dyn fmt::Display, span: &regex_syntax::ast::Span| {
+        format!("{kind} (at character {} of the pattern)", span.start.column)
+    };
+    match regex_syntax::Parser::new().parse(pattern) {
+        Err(regex_syntax::Error::Parse(e)) => at(e.kind(), e.span()),
+        Err(regex_syntax::Error::Translate(e)) => at(e.kind(), e.span()),
+        // Not a syntax error (e.g. the compiled pattern is too big): regex says it in a line.
+        _ => error
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

@@ -188,3 +188,120 @@ fn secrets_are_redacted_in_debug() {
             && !printed.contains("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
     );
 }
+
+/// Line (1-based) of the first line of `text` that starts with `prefix`.
+fn line_starting(text: &str, prefix: &str) -> usize {
+    text.lines().position(|l| l.starts_with(prefix)).unwrap() + 1
+}
+
+#[test]
+fn every_unknown_field_is_reported_and_the_rest_still_validated() {
+    let bad = GOOD
+        .replace(
+            "listen = \"127.0.0.1:9000\"",
+            "listen = \"127.0.0.1:9000\"\ncolour = \"red\"",
+        )
+        .replace("[storage]", "[server.extra]\nx = 1\n\n[storage]")
+        .replace("mode = \"safe\"", "mode = \"safe\"\nnick.name = \"x\"")
+        .replace("text = \"Hi there\"", "text = \"Hi there\"\nemoji = true")
+        .replace("title = \"Your order\"", "title = \"Your order\"\ntint = 1")
+        .replace("token = \"AAAAA\"", "token = \"x\"")
+        .replace("regex = \"^order (\\\\d+)$\"", "regex = \"(unclosed\"");
+    let err = Config::from_toml(&bad, no_env()).unwrap_err();
+    let text = err.to_string();
+    let found = |path: &str, line: usize| {
+        assert!(
+            err.0.iter().any(|p| p.path == path && p.line == Some(line)),
+            "{path} on line {line} missing from:\n{text}"
+        );
+    };
+    found("server.colour", line_starting(&bad, "colour"));
+    found("server.extra", line_starting(&bad, "[server.extra]"));
+    found("accounts[0].nick", line_starting(&bad, "nick.name"));
+    found("accounts[0].replies[0].emoji", line_starting(&bad, "emoji"));
+    found(
+        "accounts[0].replies[1].news.tint",
+        line_starting(&bad, "tint"),
+    );
+    // Validation still ran on everything else.
+    found("accounts[0].token", line_starting(&bad, "token = \"x\""));
+    found("accounts[0].replies[1].regex", line_starting(&bad, "regex"));
+    assert_eq!(err.0.len(), 7, "{text}");
+    assert!(text.contains("unknown field `emoji`"), "{text}");
+}
+
+#[test]
+fn wrongly_typed_fields_are_all_reported_without_their_values() {
+    let bad = GOOD
+        .replace("listen = \"127.0.0.1:9000\"", "listen = 9000")
+        .replace("mode = \"safe\"", "mode = \"paranoid\"")
+        .replace("app_secret = \"s3cr3t-value\"", "app_secret = 987654321");
+    let err = Config::from_toml(&bad, no_env()).unwrap_err();
+    let text = err.to_string();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "server.listen",
+            "accounts[0].app_secret",
+            "accounts[0].mode"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("app_secret: invalid type: integer, expected a string"),
+        "{text}"
+    );
+    assert!(!text.contains("987654321"), "{text}");
+}
+
+#[test]
+fn a_required_field_of_the_wrong_type_is_reported_once() {
+    let err =
+        Config::from_toml(&GOOD.replace("token = \"AAAAA\"", "token = 5"), no_env()).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].path, "accounts[0].token", "{err}");
+    assert_eq!(
+        err.0[0].line,
+        Some(line_starting(GOOD, "token = \"AAAAA\"")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_regex_says_what_is_wrong_and_where() {
+    let bad = GOOD.replace(
+        "regex = \"^order (\\\\d+)$\"",
+        "regex = \"^order (\\\\d+$\"",
+    );
+    let err = Config::from_toml(&bad, no_env()).unwrap_err();
+    let problem = err
+        .0
+        .iter()
+        .find(|p| p.path == "accounts[0].replies[1].regex")
+        .unwrap_or_else(|| panic!("no regex problem in:\n{err}"));
+    assert_eq!(
+        problem.message,
+        "is not a valid regular expression: unclosed group (at character 8 of the pattern)"
+    );
+    let err = Config::from_toml(
+        &GOOD.replace("regex = \"^order (\\\\d+)$\"", "regex = \"\\\\p{Klingon}\""),
+        no_env(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("Unicode property not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_one_problem_that_does_not_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("absent-wxgate.toml");
+    let err = Config::load(&missing).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].path, "");
+    assert!(err.to_string().starts_with("cannot read: "), "{err}");
+    assert!(!err.to_string().contains("absent-wxgate"), "{err}");
+}
