@@ -25,6 +25,7 @@ mod dedup;
 pub mod deferred;
 mod delivery;
 mod handler;
+mod json_body;
 mod metrics;
 mod router;
 pub mod token_api;

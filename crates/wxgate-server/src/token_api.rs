@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,6 +21,7 @@ use wxgate_proto::jssdk;
 
 use crate::app::Shared;
 use crate::callback::unix_now;
+use crate::json_body::JsonBody;
 
 /// The OpenAPI document of this API, served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -94,16 +94,6 @@ impl From<wxgate_api::Error> for ApiFailure {
                 error.to_string(),
             ),
         }
-    }
-}
-
-impl From<JsonRejection> for ApiFailure {
-    fn from(rejection: JsonRejection) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            rejection.body_text(),
-        )
     }
 }
 
@@ -186,6 +176,7 @@ async fn access_token(
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RefreshBody {
     stale: Option<String>,
 }
@@ -194,9 +185,8 @@ async fn refresh(
     _key: ApiKey,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
-    body: Result<Json<RefreshBody>, JsonRejection>,
+    JsonBody(body): JsonBody<RefreshBody>,
 ) -> Result<Json<TokenBody>, ApiFailure> {
-    let Json(body) = body?;
     let stale = body.stale.filter(|s| !s.is_empty()).ok_or_else(|| {
         ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -237,10 +227,13 @@ async fn wx_card_ticket(
     }))
 }
 
+/// WeChat's `wx.config` spells the list `jsApiList`, and the answer does too: both spellings are
+/// accepted (giving both is a duplicate field).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct JsSdkRequest {
     url: String,
-    #[serde(default)]
+    #[serde(default, alias = "jsApiList")]
     js_api_list: Vec<String>,
 }
 
@@ -248,9 +241,8 @@ async fn jssdk_config(
     _key: ApiKey,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
-    body: Result<Json<JsSdkRequest>, JsonRejection>,
+    JsonBody(body): JsonBody<JsSdkRequest>,
 ) -> Result<Json<jssdk::Config>, ApiFailure> {
-    let Json(body) = body?;
     if !(body.url.starts_with("http://") || body.url.starts_with("https://")) {
         return Err(ApiFailure::new(
             StatusCode::BAD_REQUEST,
