@@ -7,6 +7,8 @@ mod demo;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use std::ffi::OsString;
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -125,18 +127,17 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
+                // FILE[:LINE]: [field: ]what is wrong. A problem with no field is about the
+                // file as a whole (it cannot be read), which is already named in front.
                 for problem in &e.0 {
-                    match problem.line {
-                        Some(line) => println!(
-                            "{}:{line}: {}: {}",
-                            file.display(),
-                            problem.path,
-                            problem.message
-                        ),
-                        None => {
-                            println!("{}: {}: {}", file.display(), problem.path, problem.message)
-                        }
+                    let mut out = file.display().to_string();
+                    if let Some(line) = problem.line {
+                        out.push_str(&format!(":{line}"));
                     }
+                    if !problem.path.is_empty() {
+                        out.push_str(&format!(": {}", problem.path));
+                    }
+                    println!("{out}: {}", problem.message);
                 }
                 Ok(ExitCode::from(2))
             }
@@ -202,5 +203,29 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(use_colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+        ))
         .init();
+}
+
+/// Colour codes are for a person at a terminal: not for logs sent to a file, a pipe or a
+/// journal, and not when `NO_COLOR` is set to anything but the empty string (no-color.org).
+fn use_colour(stderr_is_terminal: bool, no_color: Option<OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_colour(true, None));
+        assert!(use_colour(true, Some(OsString::new())));
+        assert!(!use_colour(true, Some(OsString::from("1"))));
+        assert!(!use_colour(false, None));
+        assert!(!use_colour(false, Some(OsString::from("1"))));
+    }
 }

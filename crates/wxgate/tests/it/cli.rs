@@ -311,3 +311,135 @@ async fn token_get_uses_the_shared_store() {
         "the second process read the stored token: {calls}"
     );
 }
+
+#[test]
+fn check_config_reports_every_problem_not_just_the_first_unknown_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/wxgate.toml"
+    ))
+    .unwrap();
+    let bad = good
+        .replacen("[server]", "[server]\ncolour = \"red\"", 1)
+        .replace("token = \"ChangeMeToken2024\"", "token = \"x\"")
+        .replace(r#"regex = "^order (\\d+)$""#, r#"regex = "^order (\\d+$""#)
+        .replace("keyword = \"hello\"", "keyword = \"hello\"\nemoji = true");
+    let line = |prefix: &str| {
+        bad.lines()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starts with {prefix:?}"))
+            + 1
+    };
+    let path = write_config(dir.path(), &bad);
+    let out = run(&["check-config", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        format!(
+            "wxgate.toml:{}: server.colour: unknown field `colour`",
+            line("colour")
+        ),
+        format!(
+            "wxgate.toml:{}: accounts[0].replies[0].emoji: unknown field `emoji`",
+            line("emoji")
+        ),
+        format!(
+            "wxgate.toml:{}: accounts[0].token: must be",
+            line("token = \"x\"")
+        ),
+        format!(
+            "wxgate.toml:{}: accounts[0].replies[1].regex: is not a valid regular expression: unclosed group (at character 8 of the pattern)",
+            line("regex")
+        ),
+    ] {
+        assert!(
+            stdout.contains(&expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+}
+
+#[test]
+fn check_config_names_a_missing_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-wxgate.toml").display().to_string();
+    let out = run(&["check-config", &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("{missing}: cannot read: ")),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("no-such-wxgate.toml").count(), 1, "{stdout}");
+}
+
+#[tokio::test]
+async fn logs_written_to_a_file_have_no_colour_codes() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\nurl = \"memory://\"\n[[accounts]]\nid = \"main\"\napp_id = \"wxe2e0000000000004\"\ntoken = \"logtoken\"\nmode = \"plaintext\"\napi_base = \"http://127.0.0.1:9\"\n",
+    );
+    let log_path = dir.path().join("wxgate.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wxgate"))
+        .args(["serve", "--config", &config])
+        .env("WXGATE_LOG", "info")
+        // tracing-subscriber already honours NO_COLOR: without it, only the terminal check
+        // keeps colour out of the file.
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("wxgate starts");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let child = Kill(child);
+    let mut base = None;
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(at) = line.find("http://") {
+            base = Some(line[at..].trim().to_owned());
+            break;
+        }
+    }
+    let base = base.expect("wxgate printed its address");
+    // A refused URL verification is logged at info.
+    let response = reqwest::get(format!(
+        "{base}/wechat/main?signature=wrong&timestamp=1&nonce=2&echostr=3"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let logged = loop {
+        let logged = std::fs::read(&log_path).unwrap();
+        if String::from_utf8_lossy(&logged).contains("URL verification refused") {
+            break logged;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing logged: {}",
+            String::from_utf8_lossy(&logged)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(child);
+    assert!(
+        !logged.contains(&0x1b),
+        "ESC in the log file: {:?}",
+        String::from_utf8_lossy(&logged)
+    );
+}
