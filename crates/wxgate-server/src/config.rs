@@ -229,7 +229,7 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// The field, e.g. `accounts[0].encoding_aes_key`; empty for the file as a whole (it cannot
-    /// be read).
+    /// be read, or is not valid TOML).
     pub path: String,
     /// 1-based line in the file, when it can be told.
     pub line: Option<usize>,

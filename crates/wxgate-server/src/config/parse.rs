@@ -92,7 +92,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             });
             if !consequence {
                 parsed.problems.push(Problem {
-                    path: table.unwrap_or_else(|| "(file)".to_owned()),
+                    path: table.unwrap_or_default(),
                     line,
                     message,
                 });
@@ -101,9 +101,7 @@ pub(super) fn parse(text: &str) -> Parsed {
             return parsed;
         }
         parsed.problems.push(Problem {
-            path: segments
-                .as_deref()
-                .map_or_else(|| "(file)".to_owned(), locate::render),
+            path: segments.as_deref().map_or_else(String::new, locate::render),
             line,
             message,
         });
@@ -125,13 +123,23 @@ pub(super) fn parse(text: &str) -> Parsed {
 }
 
 /// A type error without the value serde quotes ("invalid type: integer `123`, expected a
-/// string"): the value may be a secret given the wrong type.
+/// string", "invalid type: string \"k\", expected a sequence"): the value may be a secret
+/// given the wrong type.
 fn without_values(message: &str) -> String {
-    if !message.starts_with("invalid type:") {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
         return message.to_owned();
+    };
+    let (found, expected) = rest.rsplit_once(", expected ").unwrap_or((rest, ""));
+    let kind = found
+        .split(['`', '"'])
+        .next()
+        .unwrap_or_default()
+        .trim_end();
+    if expected.is_empty() {
+        format!("invalid type: {kind}")
+    } else {
+        format!("invalid type: {kind}, expected {expected}")
     }
-    let kept: String = message.split('`').step_by(2).collect();
-    kept.replace(" ,", ",")
 }
 
 /// The text between backquotes after `prefix` at the start of `message`:

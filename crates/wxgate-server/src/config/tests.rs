@@ -235,7 +235,11 @@ fn wrongly_typed_fields_are_all_reported_without_their_values() {
     let bad = GOOD
         .replace("listen = \"127.0.0.1:9000\"", "listen = 9000")
         .replace("mode = \"safe\"", "mode = \"paranoid\"")
-        .replace("app_secret = \"s3cr3t-value\"", "app_secret = 987654321");
+        .replace("app_secret = \"s3cr3t-value\"", "app_secret = 987654321")
+        .replace(
+            "api_keys = [\"a-long-enough-key\"]",
+            "api_keys = \"a-long-enough-key\"",
+        );
     let err = Config::from_toml(&bad, no_env()).unwrap_err();
     let text = err.to_string();
     let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
@@ -243,6 +247,7 @@ fn wrongly_typed_fields_are_all_reported_without_their_values() {
         paths,
         [
             "server.listen",
+            "server.api_keys",
             "accounts[0].app_secret",
             "accounts[0].mode"
         ],
@@ -252,7 +257,12 @@ fn wrongly_typed_fields_are_all_reported_without_their_values() {
         text.contains("app_secret: invalid type: integer, expected a string"),
         "{text}"
     );
+    assert!(
+        text.contains("api_keys: invalid type: string, expected a sequence"),
+        "{text}"
+    );
     assert!(!text.contains("987654321"), "{text}");
+    assert!(!text.contains("a-long-enough-key"), "{text}");
 }
 
 #[test]
@@ -304,4 +314,10 @@ fn an_unreadable_file_is_one_problem_that_does_not_name_the_file() {
     assert_eq!(err.0[0].path, "");
     assert!(err.to_string().starts_with("cannot read: "), "{err}");
     assert!(!err.to_string().contains("absent-wxgate"), "{err}");
+}
+
+#[test]
+fn a_syntax_error_is_about_the_file_not_a_field() {
+    let err = Config::from_toml("[server\n", no_env()).unwrap_err();
+    assert_eq!(err.to_string(), "line 1: unclosed table, expected `]`");
 }
