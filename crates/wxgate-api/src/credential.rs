@@ -37,4 +37,4 @@ mod record;
 
 pub use account::{AccountCredentials, CredentialOptions, TokenPolicy};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use manager::{AccessToken, Credentials, Refresher, Ticket};
+pub use manager::{AccessToken, Credentials, Refresher, StaleOutcome, StaleReport, Ticket};

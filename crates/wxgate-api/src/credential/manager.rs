@@ -1,5 +1,6 @@
 //! [`Credentials`]: fetch, cache, persist and refresh one account's credentials.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,6 +12,7 @@ use wxgate_store::Store;
 use crate::credential::clock::unix_ms;
 use crate::credential::record::{Record, key};
 use crate::credential::{AccountCredentials, CredentialOptions, TokenPolicy};
+use crate::endpoint::getcallbackip;
 use crate::endpoint::message::custom::send;
 use crate::endpoint::ticket::getticket::{self, TicketType};
 use crate::endpoint::{stable_token, token};
@@ -64,6 +66,29 @@ impl fmt::Debug for Ticket {
     }
 }
 
+/// The answer to a stale report: the token to use and what the report did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StaleReport {
+    /// The token to use now.
+    pub token: AccessToken,
+    /// What happened.
+    pub outcome: StaleOutcome,
+}
+
+/// What a stale report did (see [`Credentials::report_stale`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StaleOutcome {
+    /// The reported token is no longer the current one: it was refreshed now, or had already
+    /// been replaced.
+    Replaced,
+    /// Refused: the reported token is the current one, younger than
+    /// [`CredentialOptions::min_stale_age`], and WeChat still accepts it, so it was kept and
+    /// nothing was fetched.
+    Refused,
+}
+
 /// The credential manager of one account (see the [module docs](crate::credential)).
 ///
 /// Cheap to clone (an `Arc` inside): build one per account at start-up and share it. Every
@@ -96,7 +121,16 @@ struct Inner {
     access_token: Slot,
     jsapi_ticket: Slot,
     wx_card_ticket: Slot,
+    /// The last access token WeChat accepted when a stale report was checked, and when (clock
+    /// ms); the lock makes concurrent reports of one token share one check.
+    verdict: tokio::sync::Mutex<Option<(String, i64)>>,
 }
+
+/// How long WeChat's acceptance of a reported token answers further reports of it.
+const VERDICT_TTL_MS: i64 = 2_000;
+
+/// The window of [`CredentialOptions::refresh_limit_per_minute`].
+const RATE_WINDOW_MS: i64 = 60_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -113,6 +147,8 @@ struct Slot {
     /// Held by whoever fetches or refreshes: the single flight.
     flight: Arc<tokio::sync::Mutex<()>>,
     failure: Mutex<Option<Failure>>,
+    /// When replacing refreshes started (clock ms), for the rate limit.
+    replacements: Mutex<VecDeque<i64>>,
 }
 
 #[derive(Clone)]
@@ -124,6 +160,8 @@ struct Cached {
 
 struct Failure {
     retry_at: i64,
+    /// When one probe may go through before `retry_at`.
+    probe_at: i64,
     streak: u32,
     error: Error,
 }
@@ -164,11 +202,13 @@ impl Credentials {
             cache: Mutex::new(None),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             failure: Mutex::new(None),
+            replacements: Mutex::new(VecDeque::new()),
         };
         let inner = Inner {
             access_token: slot("access_token"),
             jsapi_ticket: slot("jsapi_ticket"),
             wx_card_ticket: slot("wx_card_ticket"),
+            verdict: tokio::sync::Mutex::new(None),
             client,
             store,
             account,
@@ -240,6 +280,42 @@ impl Credentials {
         Ok(AccessToken {
             token: record.token,
             expires_at: record.expires_at,
+        })
+    }
+
+    /// Handles a report that `stale` failed (the central token API's `refresh`): like
+    /// [`Credentials::refresh_access_token`] with `Some(stale)`, and with
+    /// [`CredentialOptions::min_stale_age`] set, a report of the current token younger than
+    /// that is first checked with WeChat (`GET /cgi-bin/getcallbackip`): if WeChat accepts the
+    /// token it is returned as [`StaleOutcome::Refused`] without a refresh; a rejection
+    /// (40001, 40014, 42001) refreshes it. Concurrent reports of one token share one check.
+    ///
+    /// The flight that fetches a new token runs in its own task: dropping this future (a
+    /// caller that stops waiting) does not cancel it.
+    ///
+    /// ```no_run
+    /// # async fn demo(credentials: wxgate_api::Credentials) -> Result<(), wxgate_api::Error> {
+    /// use wxgate_api::StaleOutcome;
+    /// let report = credentials.report_stale("TOKEN THAT FAILED").await?;
+    /// if report.outcome == StaleOutcome::Refused {
+    ///     println!("WeChat still accepts that token");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Credentials::refresh_access_token`], and [`ErrorKind::RateLimited`] when the
+    /// account's refreshes reached [`CredentialOptions::refresh_limit_per_minute`].
+    pub async fn report_stale(&self, stale: &str) -> Result<StaleReport, Error> {
+        let (record, outcome) = self.inner.report_stale(stale).await?;
+        Ok(StaleReport {
+            token: AccessToken {
+                token: record.token,
+                expires_at: record.expires_at,
+            },
+            outcome,
         })
     }
 
@@ -417,7 +493,14 @@ impl Inner {
         duration_ms(self.options.refresh_margin)
     }
 
-    async fn get(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
+    /// The value of `kind` (a boxed future with a named type: flights call it recursively,
+    /// tickets needing the access token).
+    fn get(self: &Arc<Self>, kind: Kind) -> Flight {
+        let this = Arc::clone(self);
+        Box::pin(async move { this.get_inner(kind).await })
+    }
+
+    async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
         let slot = self.slot(kind);
         let now = self.now_ms();
         if let Some(cached) = slot.cached()
@@ -426,14 +509,17 @@ impl Inner {
             self.maybe_kick(kind, &cached, now);
             return Ok(cached.record);
         }
-        let record = {
+        let inner = Arc::clone(self);
+        let flight: Flight = Box::pin(async move {
+            let slot = inner.slot(kind);
             let _flight = slot.flight.lock().await;
-            let now = self.now_ms();
+            let now = inner.now_ms();
             match slot.cached() {
-                Some(cached) if cached.record.valid_at(now) => cached.record,
-                _ => self.load_or_refresh(kind, Trigger::Cold).await?,
+                Some(cached) if cached.record.valid_at(now) => Ok(cached.record),
+                _ => inner.load_or_refresh(kind, Trigger::Cold).await,
             }
-        };
+        });
+        let record = detached(flight).await?;
         let now = self.now_ms();
         if !record.fresh_at(now, self.margin_ms())
             && let Some(cached) = slot.cached()
@@ -443,7 +529,18 @@ impl Inner {
         Ok(record)
     }
 
-    async fn replace(self: &Arc<Self>, kind: Kind, stale: Option<&str>) -> Result<Record, Error> {
+    /// Replaces the value of `kind` (boxed, as [`Inner::get`]).
+    fn replace(self: &Arc<Self>, kind: Kind, stale: Option<&str>) -> Flight {
+        let this = Arc::clone(self);
+        let stale = stale.map(str::to_owned);
+        Box::pin(async move { this.replace_inner(kind, stale.as_deref()).await })
+    }
+
+    async fn replace_inner(
+        self: &Arc<Self>,
+        kind: Kind,
+        stale: Option<&str>,
+    ) -> Result<Record, Error> {
         let slot = self.slot(kind);
         // A caller reporting a token that is no longer ours gets the current one at once.
         let now = self.now_ms();
@@ -470,8 +567,81 @@ impl Inner {
                 }
             }
         };
-        let _flight = slot.flight.lock().await;
-        self.load_or_refresh(kind, trigger).await
+        let inner = Arc::clone(self);
+        let flight: Flight = Box::pin(async move {
+            let _flight = inner.slot(kind).flight.lock().await;
+            inner.load_or_refresh(kind, trigger).await
+        });
+        detached(flight).await
+    }
+
+    async fn report_stale(self: &Arc<Self>, stale: &str) -> Result<(Record, StaleOutcome), Error> {
+        let min_age = duration_ms(self.options.min_stale_age);
+        if min_age > 0 {
+            let slot = self.slot(Kind::AccessToken);
+            let now = self.now_ms();
+            let current = match slot.cached() {
+                Some(cached)
+                    if cached.record.valid_at(now)
+                        && now - cached.checked_at < duration_ms(self.options.local_cache_ttl) =>
+                {
+                    Some(cached.record)
+                }
+                _ => self.read_store(slot).await?.filter(|r| r.valid_at(now)),
+            };
+            if let Some(current) = current
+                && current.token == stale
+                && current
+                    .issued_at
+                    .is_some_and(|issued| now - issued.saturating_mul(1000) < min_age)
+                && self.accepted_by_wechat(&current.token).await
+            {
+                tracing::info!(
+                    account = %self.account.id,
+                    "stale report refused: the token is young and WeChat accepts it"
+                );
+                return Ok((current, StaleOutcome::Refused));
+            }
+        }
+        let record = self.replace(Kind::AccessToken, Some(stale)).await?;
+        Ok((record, StaleOutcome::Replaced))
+    }
+
+    /// Whether WeChat still accepts `token` (one `getcallbackip` call, shared by concurrent
+    /// reports). Only a token rejection (40001, 40014, 42001) counts as "no": when WeChat
+    /// cannot be asked, the young token is kept, as a refresh would fail as well.
+    async fn accepted_by_wechat(&self, token: &str) -> bool {
+        let mut verdict = self.verdict.lock().await;
+        let now = self.now_ms();
+        if let Some((accepted, at)) = verdict.as_ref()
+            && accepted == token
+            && (0..VERDICT_TTL_MS).contains(&(now - at))
+        {
+            return true;
+        }
+        let request = getcallbackip::Request::new();
+        match self.client.call(&request).access_token(token).await {
+            Ok(_) => {
+                *verdict = Some((token.to_owned(), self.now_ms()));
+                true
+            }
+            Err(error) if error.is_token_invalid() => {
+                tracing::info!(
+                    account = %self.account.id,
+                    errcode = ?error.errcode().map(crate::ErrCode::code),
+                    "reported token rejected by WeChat; refreshing"
+                );
+                false
+            }
+            Err(error) => {
+                tracing::warn!(
+                    account = %self.account.id,
+                    %error,
+                    "could not check a reported token with WeChat; keeping it"
+                );
+                true
+            }
+        }
     }
 
     async fn call_with_token<F, Fut, T>(self: &Arc<Self>, mut call: F) -> Result<T, Error>
@@ -590,8 +760,24 @@ impl Inner {
             );
             return Ok(record);
         }
-        if let Some(error) = slot.backoff_error(now) {
+        if let Some(error) = slot.backoff_error(now)
+            && !slot.take_probe(now, duration_ms(self.options.failure_probe))
+        {
             return self.fallback(stored, &trigger).ok_or(error);
+        }
+        if matches!(trigger, Trigger::Replace { .. })
+            && let Some(retry_after) =
+                slot.take_replacement(now, self.options.refresh_limit_per_minute)
+        {
+            tracing::warn!(
+                account = %self.account.id,
+                credential = slot.name,
+                retry_after_ms = retry_after,
+                "refresh refused: the account's refresh limit is reached"
+            );
+            return Err(Error::new(ErrorKind::RateLimited {
+                retry_after: Duration::from_millis(u64::try_from(retry_after).unwrap_or(0)),
+            }));
         }
         match self.acquire_or_wait(slot, &trigger).await? {
             LeaseOutcome::Done(record) => return Ok(record),
@@ -872,12 +1058,52 @@ impl Slot {
         });
     }
 
+    /// Whether a failed refresh backs off now (and no probe is due).
     fn backing_off(&self, now: i64) -> bool {
         self.failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .is_some_and(|f| f.retry_at > now)
+            .is_some_and(|f| f.retry_at > now && f.probe_at > now)
+    }
+
+    /// While backing off: whether a probe may go now (then the next one waits `probe_ms`).
+    fn take_probe(&self, now: i64, probe_ms: i64) -> bool {
+        if probe_ms <= 0 {
+            return false;
+        }
+        let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+        match failure.as_mut() {
+            Some(f) if f.probe_at <= now => {
+                f.probe_at = now.saturating_add(probe_ms);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Counts a replacing refresh starting at `now`, or, past `limit` in the last minute,
+    /// returns how many ms until one is allowed.
+    fn take_replacement(&self, now: i64, limit: u32) -> Option<i64> {
+        if limit == 0 {
+            return None;
+        }
+        let mut started = self
+            .replacements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while started
+            .front()
+            .is_some_and(|&at| now - at >= RATE_WINDOW_MS)
+        {
+            started.pop_front();
+        }
+        if started.len() >= limit as usize {
+            let oldest = started.front().copied().unwrap_or(now);
+            return Some((oldest + RATE_WINDOW_MS - now).max(1));
+        }
+        started.push_back(now);
+        None
     }
 
     /// The last refresh error, while the back-off after it lasts.
@@ -899,6 +1125,7 @@ impl Slot {
         let wait = first.saturating_mul(1i64 << (streak - 1).min(30)).min(max);
         *failure = Some(Failure {
             retry_at: now.saturating_add(wait),
+            probe_at: now.saturating_add(duration_ms(options.failure_probe)),
             streak,
             error: error.clone_kind(),
         });
@@ -907,6 +1134,19 @@ impl Slot {
 
     fn clear_failure(&self) {
         *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// A flight as a task: boxed, which also breaks the cycle get → fetch → get for the compiler.
+type Flight = std::pin::Pin<Box<dyn Future<Output = Result<Record, Error>> + Send>>;
+
+/// Runs a flight in its own task, so a caller that stops waiting does not cancel it.
+async fn detached(flight: Flight) -> Result<Record, Error> {
+    match tokio::spawn(flight).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only when the runtime shuts down.
+        Err(_) => Err(Error::new(ErrorKind::LeaseTimeout)),
     }
 }
 
