@@ -74,11 +74,11 @@ pub struct CredentialOptions {
     /// See `failure_backoff`.
     pub failure_backoff_max: Duration,
     /// A value younger than this is not replaced on a stale report or a forced refresh: the
-    /// current value is returned instead. Default: zero (off), so a stale report always
-    /// refreshes as design.md's token API promises; a gateway exposed to many clients should
-    /// set a few seconds, so a client that keeps reporting the current token as stale cannot
-    /// burn WeChat's daily token quota (2000, or 20 forced stable_token refreshes).
-    /// Proactive refreshes are not affected.
+    /// current value is returned instead, without asking WeChat. Default: zero (off). Prefer
+    /// [`min_stale_age`](Self::min_stale_age), which asks WeChat whether the token really
+    /// failed before keeping it; either keeps a client that reports the current token as stale
+    /// again and again from burning WeChat's daily token quota (2000, or 20 forced
+    /// stable_token refreshes). Proactive refreshes are not affected.
     pub min_refresh_interval: Duration,
     /// A stale report ([`Credentials::report_stale`](crate::Credentials::report_stale)) of the
     /// current access token issued less than this ago is checked with WeChat first (one
