@@ -12,9 +12,16 @@
 //!   nothing while they are valid;
 //! - **one refresher per account across instances**: a store lease elects the instance that
 //!   calls WeChat; the others poll the store for the new value;
+//! - **guarded stale reports**: with [`CredentialOptions::min_stale_age`], a report of a young
+//!   current token is checked with WeChat (`getcallbackip`) and refused while WeChat accepts
+//!   it ([`Credentials::report_stale`]); [`CredentialOptions::refresh_limit_per_minute`] caps
+//!   the refreshes reports and forced refreshes may cause;
 //! - **outages**: a valid value keeps being served while WeChat fails; failed refreshes back
 //!   off exponentially instead of being repeated by every caller, and once the value is
-//!   invalid callers get the last error until the next attempt is due.
+//!   invalid callers get the last error until the next attempt is due, except for one probe
+//!   every [`CredentialOptions::failure_probe`] (1 s), so a recovery is seen at once;
+//! - **flights outlive callers**: a fetch runs in its own task, so a caller that stops
+//!   waiting (a gateway's wait cap) does not cancel it for the others.
 //!
 //! # Store keys
 //!
@@ -37,4 +44,4 @@ mod record;
 
 pub use account::{AccountCredentials, CredentialOptions, TokenPolicy};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use manager::{AccessToken, Credentials, Refresher, Ticket};
+pub use manager::{AccessToken, Credentials, Refresher, StaleOutcome, StaleReport, Ticket};

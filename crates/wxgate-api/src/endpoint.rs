@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub mod clear_quota;
+pub mod getcallbackip;
 pub mod message;
 pub mod openapi;
 pub mod stable_token;

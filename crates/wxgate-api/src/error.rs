@@ -74,6 +74,12 @@ pub enum ErrorKind {
     /// Another instance holds the refresh lease, and no fresh credential appeared in the
     /// store while waiting for it.
     LeaseTimeout,
+    /// The account's refreshes reached
+    /// [`CredentialOptions::refresh_limit_per_minute`](crate::CredentialOptions::refresh_limit_per_minute).
+    RateLimited {
+        /// When the next refresh will be allowed.
+        retry_after: std::time::Duration,
+    },
 }
 
 /// A WeChat error answer: `{"errcode": N, "errmsg": "... rid: ..."}`.
@@ -208,6 +214,11 @@ impl fmt::Display for Error {
             ErrorKind::Store => f.write_str("credential store failed"),
             ErrorKind::LeaseTimeout => f.write_str(
                 "another instance is refreshing the credential and no fresh value appeared in time",
+            ),
+            ErrorKind::RateLimited { retry_after } => write!(
+                f,
+                "too many refreshes of the credential; the next is allowed in {} s",
+                retry_after.as_secs_f64().ceil()
             ),
         }
     }

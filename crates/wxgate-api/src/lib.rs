@@ -13,7 +13,7 @@ mod redact;
 pub use client::{Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
 pub use credential::{
     AccessToken, AccountCredentials, Clock, CredentialOptions, Credentials, ManualClock, Refresher,
-    SystemClock, Ticket, TokenPolicy,
+    StaleOutcome, StaleReport, SystemClock, Ticket, TokenPolicy,
 };
 pub use errcode::ErrCode;
 pub use error::{ApiError, Error, ErrorKind};

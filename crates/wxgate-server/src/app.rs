@@ -20,7 +20,7 @@ use wxgate_store::{Store, StoreError};
 use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent};
 use crate::dedup::Dedup;
 use crate::handler::{Fixed, Handler, Incoming};
-use crate::metrics::{AccountMetrics, HEADER};
+use crate::metrics::{AccountMetrics, HEADER, TOKEN_HEADER, TokenMetrics};
 use crate::router::{Matcher, MessageRouter};
 
 /// The route of the WeChat callback.
@@ -32,6 +32,12 @@ pub const METRICS_PATH: &str = "/metrics";
 
 /// How often the background refresher looks at each account's credentials.
 const REFRESH_CHECK: Duration = Duration::from_secs(5);
+
+/// How long `/healthz` waits for the store before calling it unavailable.
+const HEALTH_STORE_WAIT: Duration = Duration::from_secs(2);
+
+/// The key `/healthz` reads to see that the store answers (it is never written).
+const HEALTH_KEY: &str = "wxgate:healthz";
 
 /// Why a gateway could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +90,7 @@ pub(crate) struct Account {
     /// Routes from the config (`replies`, `subscribe_reply`).
     pub(crate) configured: MessageRouter,
     pub(crate) metrics: AccountMetrics,
+    pub(crate) token_metrics: TokenMetrics,
 }
 
 impl Account {
@@ -134,6 +141,7 @@ impl Account {
             endpoint: Endpoint::new(config.token.expose(), config.mode, crypt),
             configured,
             metrics: AccountMetrics::default(),
+            token_metrics: TokenMetrics::default(),
         })
     }
 
@@ -190,7 +198,7 @@ impl Gateway {
                 get(crate::callback::verify).post(crate::callback::push),
             )
             .layer(DefaultBodyLimit::max(limit))
-            .route(HEALTH_PATH, get(|| async { "ok" }))
+            .route(HEALTH_PATH, get(healthz))
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
@@ -295,7 +303,7 @@ impl GatewayBuilder {
                     client,
                     Arc::clone(&store),
                     owner,
-                    CredentialOptions::default(),
+                    credential_options(&self.config),
                 ),
             );
         }
@@ -324,12 +332,38 @@ impl GatewayBuilder {
     }
 }
 
+/// The credential manager's tuning from `[server]`.
+fn credential_options(config: &Config) -> CredentialOptions {
+    let server = &config.server;
+    CredentialOptions::default()
+        .min_stale_age(Duration::from_secs(server.min_stale_age_secs))
+        .refresh_limit_per_minute(server.refresh_limit_per_minute)
+}
+
+/// `200 ok` while the store answers; `503` with the reason (never the store's URL) otherwise.
+/// Reads one key each time, so it follows the store down and back up.
+async fn healthz(State(shared): State<Arc<Shared>>) -> axum::response::Response {
+    let reason = match tokio::time::timeout(HEALTH_STORE_WAIT, shared.store.get(HEALTH_KEY)).await {
+        Ok(Ok(_)) => return "ok".into_response(),
+        Ok(Err(error)) => format!("unhealthy: store unavailable: {error}"),
+        Err(_) => format!(
+            "unhealthy: store unavailable: no answer within {} s",
+            HEALTH_STORE_WAIT.as_secs()
+        ),
+    };
+    (axum::http::StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
+}
+
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let mut out = String::from(HEADER);
     let mut ids: Vec<&String> = shared.accounts.keys().collect();
     ids.sort();
-    for id in ids {
-        shared.accounts[id].metrics.render(id, &mut out);
+    for id in &ids {
+        shared.accounts[*id].metrics.render(id, &mut out);
+    }
+    out.push_str(TOKEN_HEADER);
+    for id in &ids {
+        shared.accounts[*id].token_metrics.render(id, &mut out);
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

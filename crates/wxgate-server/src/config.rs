@@ -55,6 +55,18 @@ pub struct ServerConfig {
     /// Where retries are recognised: `local` (this process) or `shared` (through the store, for
     /// several instances behind one load balancer). Unset: `shared` with Redis, else `local`.
     pub dedup: Option<DedupScope>,
+    /// How long a caller of the token API waits for a token or ticket being fetched before it
+    /// gets 503 `upstream_unavailable` with `Retry-After` (ms, default 5000); the fetch itself
+    /// goes on for later callers.
+    pub token_wait_ms: u64,
+    /// A stale report (`POST …/access-token/refresh`) of the current token younger than this
+    /// is checked with WeChat (`getcallbackip`) and, if WeChat accepts the token, answered with
+    /// it without a refresh (s, default 30; 0 turns the check off).
+    pub min_stale_age_secs: u64,
+    /// At most this many refreshes per account and instance in any minute from stale reports;
+    /// beyond it `…/refresh` answers 429 `refresh_rate_limited` with `Retry-After`
+    /// (default 6; 0 means no limit).
+    pub refresh_limit_per_minute: u32,
 }
 
 /// Where WeChat's retries are recognised.
@@ -79,6 +91,9 @@ impl Default for ServerConfig {
             dedup_ttl_secs: 300,
             dedup_max_entries: 1_000_000,
             dedup: None,
+            token_wait_ms: 5000,
+            min_stale_age_secs: 30,
+            refresh_limit_per_minute: 6,
         }
     }
 }
@@ -345,6 +360,18 @@ impl Config {
             problem(
                 "server.dedup_max_entries".into(),
                 "must be at least 1000: fewer would forget pushes WeChat still retries",
+            );
+        }
+        if !(100..=600_000).contains(&self.server.token_wait_ms) {
+            problem(
+                "server.token_wait_ms".into(),
+                "must be between 100 and 600000 (ms)",
+            );
+        }
+        if self.server.min_stale_age_secs > 7200 {
+            problem(
+                "server.min_stale_age_secs".into(),
+                "must be at most 7200: a token lives 2 hours",
             );
         }
         let url = &self.storage.url;

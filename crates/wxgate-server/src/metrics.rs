@@ -67,3 +67,57 @@ impl AccountMetrics {
 }
 
 pub(crate) const HEADER: &str = "# HELP wxgate_callbacks_total WeChat callback requests by outcome.\n# TYPE wxgate_callbacks_total counter\n# HELP wxgate_handler_seconds Time spent in message handlers.\n# TYPE wxgate_handler_seconds summary\n";
+
+/// How a stale report (`POST …/access-token/refresh`) ended, for counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StaleReportEnd {
+    /// The token was replaced (refreshed now, or already newer).
+    Replaced,
+    /// Refused: the token was young and WeChat still accepted it.
+    Refused,
+    /// Answered 429: the account's refresh limit was reached.
+    RateLimited,
+}
+
+const STALE_ENDS: [(StaleReportEnd, &str); 3] = [
+    (StaleReportEnd::Replaced, "replaced"),
+    (StaleReportEnd::Refused, "refused"),
+    (StaleReportEnd::RateLimited, "rate_limited"),
+];
+
+/// One account's token API counters.
+#[derive(Debug, Default)]
+pub(crate) struct TokenMetrics {
+    stale_reports: [AtomicU64; 3],
+    waits_capped: AtomicU64,
+}
+
+impl TokenMetrics {
+    pub(crate) fn stale_report(&self, end: StaleReportEnd) {
+        if let Some(i) = STALE_ENDS.iter().position(|(e, _)| *e == end) {
+            self.stale_reports[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A caller got 503 after waiting `server.token_wait_ms`.
+    pub(crate) fn wait_capped(&self) {
+        self.waits_capped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn render(&self, account: &str, out: &mut String) {
+        for (i, (_, name)) in STALE_ENDS.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "wxgate_stale_reports_total{{account=\"{account}\",outcome=\"{name}\"}} {}",
+                self.stale_reports[i].load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "wxgate_token_waits_capped_total{{account=\"{account}\"}} {}",
+            self.waits_capped.load(Ordering::Relaxed)
+        );
+    }
+}
+
+pub(crate) const TOKEN_HEADER: &str = "# HELP wxgate_stale_reports_total Stale token reports by outcome (refused: the token was young and WeChat accepted it).\n# TYPE wxgate_stale_reports_total counter\n# HELP wxgate_token_waits_capped_total Token API callers answered 503 after server.token_wait_ms.\n# TYPE wxgate_token_waits_capped_total counter\n";

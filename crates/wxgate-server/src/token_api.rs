@@ -2,9 +2,24 @@
 //! access_token, tickets and JS-SDK signatures here, and nothing else calls `cgi-bin/token`.
 //!
 //! All routes need `Authorization: Bearer <key>` with a key from `server.api_keys`. Errors are
-//! JSON: `{"error": "<kind>", "message": "…"}`, plus `errcode`/`errmsg` when WeChat refused.
+//! JSON: `{"error": "<kind>", "message": "…"}`, plus `errcode`/`errmsg` when WeChat refused:
+//!
+//! | status | `error` | when |
+//! |---|---|---|
+//! | 502 | `wechat` | WeChat refused (its `errcode`/`errmsg` are included) |
+//! | 503 + `Retry-After` | `upstream_unavailable` | WeChat cannot be reached, or no token arrived within `server.token_wait_ms` (the fetch goes on) |
+//! | 503 + `Retry-After` | `store_unavailable` | the store (Redis, SQLite) failed or did not answer |
+//! | 429 + `Retry-After` | `refresh_rate_limited` | `…/refresh` past `server.refresh_limit_per_minute` |
+//!
+//! A stale report (`…/refresh`) of the current token younger than `server.min_stale_age_secs`
+//! is checked with WeChat first and answered with that same token if WeChat accepts it (counted
+//! as `refused` in `wxgate_stale_reports_total`), so one caller cannot burn the daily quota.
+//! Rate-limited reports get 429 rather than the current token: that token is the one reported
+//! as failing, and handing it back would only make the caller retry with it at once.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -16,12 +31,13 @@ use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq as _;
-use wxgate_api::{Credentials, ErrorKind};
+use wxgate_api::{Credentials, ErrorKind, StaleOutcome};
 use wxgate_proto::jssdk;
 
 use crate::app::Shared;
 use crate::callback::unix_now;
 use crate::json_body::JsonBody;
+use crate::metrics::StaleReportEnd;
 
 /// The OpenAPI document of this API, served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -45,20 +61,49 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
 pub(crate) struct ApiFailure {
     status: StatusCode,
     body: serde_json::Value,
+    /// Seconds for `Retry-After`.
+    retry_after: Option<u64>,
 }
+
+/// `Retry-After` of a 503: WeChat or the store are usually back, or the fetch done, by then.
+const RETRY_AFTER_SECS: u64 = 1;
 
 impl ApiFailure {
     fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
         Self {
             status,
             body: json!({"error": error, "message": message.into()}),
+            retry_after: None,
         }
+    }
+
+    fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// 503 `upstream_unavailable` for a caller that waited `server.token_wait_ms`.
+    fn waited(wait: Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "upstream_unavailable",
+            format!(
+                "no credential from WeChat within {} ms; it is still being fetched",
+                wait.as_millis()
+            ),
+        )
+        .retry_after(RETRY_AFTER_SECS)
     }
 }
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -79,15 +124,36 @@ impl From<wxgate_api::Error> for ApiFailure {
                     "errcode": api.code().code(),
                     "errmsg": api.errmsg(),
                 }),
+                retry_after: None,
             },
             ErrorKind::Transport { .. }
             | ErrorKind::Timeout { .. }
             | ErrorKind::Status { .. }
-            | ErrorKind::Decode { .. } => Self::new(
+            | ErrorKind::Decode { .. }
+            | ErrorKind::LeaseTimeout => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "upstream_unavailable",
                 error.to_string(),
-            ),
+            )
+            .retry_after(RETRY_AFTER_SECS),
+            ErrorKind::Store => {
+                // The cause names the backend and what failed, never its URL or password.
+                let cause = std::error::Error::source(&error)
+                    .map(|cause| format!(": {cause}"))
+                    .unwrap_or_default();
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    format!("{error}{cause}"),
+                )
+                .retry_after(RETRY_AFTER_SECS)
+            }
+            ErrorKind::RateLimited { retry_after } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "refresh_rate_limited",
+                error.to_string(),
+            )
+            .retry_after(retry_after.as_secs_f64().ceil() as u64),
             _ => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -141,6 +207,25 @@ impl FromRequestParts<Arc<Shared>> for ApiKey {
     }
 }
 
+/// Waits for `fetch` at most `server.token_wait_ms`. The flights inside the credential manager
+/// run in their own tasks, so giving up here leaves them running for later callers.
+async fn bounded<T>(
+    shared: &Shared,
+    account: &str,
+    fetch: impl Future<Output = Result<T, wxgate_api::Error>>,
+) -> Result<T, ApiFailure> {
+    let wait = Duration::from_millis(shared.config.server.token_wait_ms);
+    match tokio::time::timeout(wait, fetch).await {
+        Ok(result) => Ok(result?),
+        Err(_) => {
+            if let Some(account) = shared.accounts.get(account) {
+                account.token_metrics.wait_capped();
+            }
+            Err(ApiFailure::waited(wait))
+        }
+    }
+}
+
 fn credentials<'a>(shared: &'a Shared, account: &str) -> Result<&'a Credentials, ApiFailure> {
     shared.credentials.get(account).ok_or_else(|| {
         ApiFailure::new(
@@ -168,7 +253,8 @@ async fn access_token(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TokenBody>, ApiFailure> {
-    let token = credentials(&shared, &account)?.access_token().await?;
+    let credentials = credentials(&shared, &account)?;
+    let token = bounded(&shared, &account, credentials.access_token()).await?;
     Ok(Json(TokenBody {
         access_token: token.token,
         expires_at: token.expires_at,
@@ -194,12 +280,34 @@ async fn refresh(
             "\"stale\" must be the token that failed",
         )
     })?;
-    let token = credentials(&shared, &account)?
-        .refresh_access_token(Some(&stale))
-        .await?;
+    let credentials = credentials(&shared, &account)?;
+    let metrics = shared.accounts.get(&account).map(|a| &a.token_metrics);
+    let report = match bounded(&shared, &account, credentials.report_stale(&stale)).await {
+        Ok(report) => report,
+        Err(failure) => {
+            if failure.status == StatusCode::TOO_MANY_REQUESTS
+                && let Some(metrics) = metrics
+            {
+                metrics.stale_report(StaleReportEnd::RateLimited);
+            }
+            return Err(failure);
+        }
+    };
+    if let Some(metrics) = metrics {
+        metrics.stale_report(match report.outcome {
+            StaleOutcome::Refused => StaleReportEnd::Refused,
+            _ => StaleReportEnd::Replaced,
+        });
+    }
+    if report.outcome == StaleOutcome::Refused {
+        tracing::info!(
+            account,
+            "stale report refused: the token is younger than server.min_stale_age_secs and WeChat accepts it"
+        );
+    }
     Ok(Json(TokenBody {
-        access_token: token.token,
-        expires_at: token.expires_at,
+        access_token: report.token.token,
+        expires_at: report.token.expires_at,
     }))
 }
 
@@ -208,7 +316,8 @@ async fn jsapi_ticket(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
-    let ticket = credentials(&shared, &account)?.jsapi_ticket().await?;
+    let credentials = credentials(&shared, &account)?;
+    let ticket = bounded(&shared, &account, credentials.jsapi_ticket()).await?;
     Ok(Json(TicketBody {
         ticket: ticket.ticket,
         expires_at: ticket.expires_at,
@@ -220,7 +329,8 @@ async fn wx_card_ticket(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
-    let ticket = credentials(&shared, &account)?.wx_card_ticket().await?;
+    let credentials = credentials(&shared, &account)?;
+    let ticket = bounded(&shared, &account, credentials.wx_card_ticket()).await?;
     Ok(Json(TicketBody {
         ticket: ticket.ticket,
         expires_at: ticket.expires_at,
@@ -251,7 +361,7 @@ async fn jssdk_config(
         ));
     }
     let credentials = credentials(&shared, &account)?;
-    let ticket = credentials.jsapi_ticket().await?;
+    let ticket = bounded(&shared, &account, credentials.jsapi_ticket()).await?;
     let nonce: String = rand::rng()
         .sample_iter(rand::distr::Alphanumeric)
         .take(16)

@@ -11,10 +11,15 @@ use redis::{Client, ErrorKind, RedisError, Script, Value};
 use crate::{DeadJob, Job, JobId, Store, StoreError, delay_millis, ttl_millis};
 
 /// How long connecting to Redis may take before an attempt fails.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// How long one command may wait for its answer.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one command may wait for its answer: short, so an outage is reported as a store
+/// error within a second or two instead of stalling every request behind it.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// After a failed first connection, calls fail at once for this long with the same error
+/// instead of each trying to connect again.
+const CONNECT_PAUSE: Duration = Duration::from_millis(500);
 
 /// A [`Store`] in Redis (feature `redis`), shared by every process that opens the same server.
 ///
@@ -22,7 +27,10 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// One multiplexed connection per store (redis-rs's `ConnectionManager`): clones share it,
 /// calls are pipelined on it, and it reconnects by itself after a failure (the failing call
-/// returns [`StoreError::Backend`]). Only plain TCP is built in: `rediss://` is refused.
+/// returns [`StoreError::Backend`]). Connecting takes at most 1 s and a command's answer at
+/// most 1 s, so a Redis outage shows as quick errors. A store made with
+/// [`RedisStore::open_lazy`] connects on first use, so it can be made while Redis is down.
+/// Only plain TCP is built in: `rediss://` is refused.
 ///
 /// # Atomicity and time
 ///
@@ -59,9 +67,75 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// (Connecting *to* a cluster is not built in; the layout is ready for it.)
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Arc<LazyConnection>,
     prefix: Arc<str>,
     scripts: Arc<Scripts>,
+}
+
+/// The connection, made on first use (and again after a failed first attempt).
+struct LazyConnection {
+    client: Client,
+    manager: tokio::sync::OnceCell<ConnectionManager>,
+    /// Held while connecting; the last failed attempt: when, its kind and text.
+    last_failure: tokio::sync::Mutex<Option<(tokio::time::Instant, ErrorKind, String)>>,
+}
+
+impl LazyConnection {
+    async fn get(&self) -> Result<ConnectionManager, StoreError> {
+        if let Some(manager) = self.manager.get() {
+            return Ok(manager.clone());
+        }
+        let mut last_failure = self.last_failure.lock().await;
+        if let Some(manager) = self.manager.get() {
+            return Ok(manager.clone());
+        }
+        if let Some((at, _, message)) = last_failure.as_ref()
+            && at.elapsed() < CONNECT_PAUSE
+        {
+            return Err(backend(message.clone()));
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(CONNECTION_TIMEOUT)
+            .set_response_timeout(RESPONSE_TIMEOUT)
+            .set_number_of_retries(1)
+            .set_max_delay(200);
+        let attempt = tokio::time::timeout(
+            CONNECTION_TIMEOUT * 3,
+            ConnectionManager::new_with_config(self.client.clone(), config),
+        )
+        .await;
+        let (kind, message) = match attempt {
+            Ok(Ok(manager)) => {
+                let _ = self.manager.set(manager.clone());
+                *last_failure = None;
+                return Ok(manager);
+            }
+            Ok(Err(error)) => (error.kind(), describe(&error)),
+            Err(_) => (
+                ErrorKind::IoError,
+                format!(
+                    "no connection within {} s",
+                    (CONNECTION_TIMEOUT * 3).as_secs()
+                ),
+            ),
+        };
+        *last_failure = Some((tokio::time::Instant::now(), kind, message.clone()));
+        Err(backend(message))
+    }
+
+    /// Whether the last failure says the server is unreachable (rather than refusing us).
+    async fn unreachable(&self) -> bool {
+        self.last_failure
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|(_, kind, _)| {
+                !matches!(
+                    kind,
+                    ErrorKind::AuthenticationFailed | ErrorKind::InvalidClientConfig
+                )
+            })
+    }
 }
 
 impl RedisStore {
@@ -86,6 +160,44 @@ impl RedisStore {
     /// # }
     /// ```
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::unconnected(url)?;
+        store.conn.get().await?;
+        Ok(store)
+    }
+
+    /// Like [`RedisStore::open`], but a server that cannot be reached now is no error: the
+    /// store connects on first use, and until then every call fails with
+    /// [`StoreError::Backend`]. A gateway started this way comes up while Redis is down and
+    /// reports it on `/healthz`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidUrl`] as [`RedisStore::open`]; [`StoreError::Backend`] if the server
+    /// answers but refuses the credentials. Neither text contains the password.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), wxgate_store::StoreError> {
+    /// // Nothing listens on port 1: the store is made anyway, and its calls fail until it does.
+    /// let store = wxgate_store::RedisStore::open_lazy("redis://127.0.0.1:1/").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open_lazy(url: &str) -> Result<Self, StoreError> {
+        let store = Self::unconnected(url)?;
+        match store.conn.get().await {
+            Ok(_) => Ok(store),
+            Err(error) if store.conn.unreachable().await => {
+                tracing::warn!(%error, "redis is unreachable; connecting on first use");
+                Ok(store)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Checks the URL and builds the store, without connecting.
+    fn unconnected(url: &str) -> Result<Self, StoreError> {
         let scheme = url
             .split_once("://")
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
@@ -107,16 +219,12 @@ impl RedisStore {
         let client = Client::open(url).map_err(|error| {
             StoreError::InvalidUrl(format!("bad redis url: {}", describe(&error)))
         })?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(CONNECTION_TIMEOUT)
-            .set_response_timeout(RESPONSE_TIMEOUT)
-            .set_number_of_retries(3)
-            .set_max_delay(1_000);
-        let conn = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(redis_error)?;
         Ok(Self {
-            conn,
+            conn: Arc::new(LazyConnection {
+                client,
+                manager: tokio::sync::OnceCell::new(),
+                last_failure: tokio::sync::Mutex::new(None),
+            }),
             prefix: Arc::from(""),
             scripts: Arc::new(Scripts::new()),
         })
@@ -180,7 +288,7 @@ impl RedisStore {
         for arg in args {
             invocation.arg(*arg);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         invocation
             .invoke_async(&mut conn)
             .await
@@ -218,7 +326,7 @@ impl fmt::Debug for RedisStore {
 #[async_trait]
 impl Store for RedisStore {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         redis::cmd("GET")
             .arg(self.key(key))
             .query_async(&mut conn)
@@ -232,7 +340,7 @@ impl Store for RedisStore {
         if let Some(ttl) = ttl {
             command.arg("PX").arg(ttl_millis(ttl));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         command
             .query_async::<()>(&mut conn)
             .await
@@ -250,7 +358,7 @@ impl Store for RedisStore {
         if let Some(ttl) = ttl {
             command.arg("PX").arg(ttl_millis(ttl));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         let reply: Value = command.query_async(&mut conn).await.map_err(redis_error)?;
         Ok(!matches!(reply, Value::Nil))
     }
@@ -265,7 +373,7 @@ impl Store for RedisStore {
         let ttl = ttl
             .map(|ttl| ttl_millis(ttl).to_string())
             .unwrap_or_default();
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         let done: i64 = self
             .scripts
             .compare_and_set
@@ -281,7 +389,7 @@ impl Store for RedisStore {
     }
 
     async fn delete(&self, key: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         let deleted: i64 = redis::cmd("DEL")
             .arg(self.key(key))
             .query_async(&mut conn)
@@ -291,7 +399,7 @@ impl Store for RedisStore {
     }
 
     async fn compare_and_delete(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         let done: i64 = self
             .scripts
             .compare_and_delete
@@ -309,7 +417,7 @@ impl Store for RedisStore {
         owner: &str,
         ttl: Duration,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         let held: i64 = self
             .scripts
             .acquire_lease
@@ -368,7 +476,7 @@ impl Store for RedisStore {
     }
 
     async fn queue_len(&self, queue: &str) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.get().await?;
         redis::cmd("ZCARD")
             .arg(self.queue_keys(queue).ready)
             .query_async(&mut conn)
@@ -550,9 +658,13 @@ return out
 }
 
 fn redis_error(error: RedisError) -> StoreError {
+    backend(describe(&error))
+}
+
+fn backend(message: String) -> StoreError {
     StoreError::Backend {
         backend: "redis",
-        message: describe(&error),
+        message,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::{MemoryStore, Store, StoreError};
 /// | `sqlite:///var/lib/wxgate/wxgate.db` | `SqliteStore` on an absolute path |
 /// | `sqlite:wxgate.db` | the same as `sqlite://wxgate.db` |
 /// | `sqlite::memory:` (or `sqlite://:memory:`) | `SqliteStore` on a private in-memory database |
-/// | `redis://[user:password@]host[:port][/db]` | `RedisStore` |
+/// | `redis://[user:password@]host[:port][/db]` | `RedisStore`, connecting on first use if the server is down now ([`RedisStore::open_lazy`](crate::RedisStore::open_lazy)) |
 ///
 /// Schemes are case-insensitive. SQLite paths are taken literally (no percent-decoding), and
 /// query strings (`?mode=…`) are refused rather than silently becoming part of a file name.
@@ -24,7 +24,7 @@ use crate::{MemoryStore, Store, StoreError};
 ///
 /// [`StoreError::InvalidUrl`] for an unknown scheme, a malformed URL, `rediss://` (no TLS in
 /// this build) or a backend whose feature is off; [`StoreError::Backend`] if the backend cannot
-/// be opened. Error texts never repeat a Redis URL, which may carry a password.
+/// be opened (a Redis server that is unreachable is not an error: the store connects later). Error texts never repeat a Redis URL, which may carry a password.
 ///
 /// # Examples
 ///
@@ -145,7 +145,7 @@ async fn open_sqlite(_path: Option<PathBuf>) -> Result<Arc<dyn Store>, StoreErro
 
 #[cfg(feature = "redis")]
 async fn open_redis(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    Ok(Arc::new(crate::RedisStore::open(url).await?))
+    Ok(Arc::new(crate::RedisStore::open_lazy(url).await?))
 }
 
 #[cfg(not(feature = "redis"))]

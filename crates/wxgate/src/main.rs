@@ -97,10 +97,27 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause whose text the message before
+/// it already contains: errors such as `GatewayError::Store` show their source in their own
+/// message, and `{:#}` would print it twice.
+fn describe(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    let mut previous = out.clone();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !previous.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        previous = text;
+    }
+    out
 }
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {

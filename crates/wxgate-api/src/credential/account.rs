@@ -74,12 +74,27 @@ pub struct CredentialOptions {
     /// See `failure_backoff`.
     pub failure_backoff_max: Duration,
     /// A value younger than this is not replaced on a stale report or a forced refresh: the
-    /// current value is returned instead. Default: zero (off), so a stale report always
-    /// refreshes as design.md's token API promises; a gateway exposed to many clients should
-    /// set a few seconds, so a client that keeps reporting the current token as stale cannot
-    /// burn WeChat's daily token quota (2000, or 20 forced stable_token refreshes).
-    /// Proactive refreshes are not affected.
+    /// current value is returned instead, without asking WeChat. Default: zero (off). Prefer
+    /// [`min_stale_age`](Self::min_stale_age), which asks WeChat whether the token really
+    /// failed before keeping it; either keeps a client that reports the current token as stale
+    /// again and again from burning WeChat's daily token quota (2000, or 20 forced
+    /// stable_token refreshes). Proactive refreshes are not affected.
     pub min_refresh_interval: Duration,
+    /// A stale report ([`Credentials::report_stale`](crate::Credentials::report_stale)) of the
+    /// current access token issued less than this ago is checked with WeChat first (one
+    /// `GET /cgi-bin/getcallbackip` with it): if WeChat accepts the token it is kept and
+    /// returned, and only a rejection (40001, 40014, 42001) refreshes it. Default: zero (off).
+    /// A gateway serving many clients sets 30 s.
+    pub min_stale_age: Duration,
+    /// At most this many refreshes asked for by stale reports or forced refreshes per account
+    /// and instance in any 60 s; beyond it they fail with
+    /// [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited). Zero (the default) means no
+    /// limit. Fetches of a missing or expiring value are never limited.
+    pub refresh_limit_per_minute: u32,
+    /// While a failed refresh backs off, one probe (a normal refresh) is let through this long
+    /// after the last attempt, so a recovered WeChat is noticed within about this time instead
+    /// of after the whole back-off (default 1 s; zero: no probes).
+    pub failure_probe: Duration,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
     /// This instance's lease owner id (default: random).
@@ -99,6 +114,9 @@ impl Default for CredentialOptions {
             failure_backoff: Duration::from_secs(2),
             failure_backoff_max: Duration::from_secs(60),
             min_refresh_interval: Duration::ZERO,
+            min_stale_age: Duration::ZERO,
+            refresh_limit_per_minute: 0,
+            failure_probe: Duration::from_secs(1),
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),
@@ -142,6 +160,27 @@ impl CredentialOptions {
     #[must_use]
     pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
         self.min_refresh_interval = interval;
+        self
+    }
+
+    /// Sets [`min_stale_age`](Self::min_stale_age).
+    #[must_use]
+    pub fn min_stale_age(mut self, age: Duration) -> Self {
+        self.min_stale_age = age;
+        self
+    }
+
+    /// Sets [`refresh_limit_per_minute`](Self::refresh_limit_per_minute).
+    #[must_use]
+    pub fn refresh_limit_per_minute(mut self, limit: u32) -> Self {
+        self.refresh_limit_per_minute = limit;
+        self
+    }
+
+    /// Sets [`failure_probe`](Self::failure_probe).
+    #[must_use]
+    pub fn failure_probe(mut self, after: Duration) -> Self {
+        self.failure_probe = after;
         self
     }
 

@@ -1,5 +1,6 @@
 //! [`Credentials`]: fetch, cache, persist and refresh one account's credentials.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,6 +16,12 @@ use crate::endpoint::message::custom::send;
 use crate::endpoint::ticket::getticket::{self, TicketType};
 use crate::endpoint::{stable_token, token};
 use crate::{Client, Error, ErrorKind};
+
+mod backoff;
+mod stale;
+
+use backoff::Failure;
+pub use stale::{StaleOutcome, StaleReport};
 
 /// An access token and when it expires.
 ///
@@ -96,6 +103,9 @@ struct Inner {
     access_token: Slot,
     jsapi_ticket: Slot,
     wx_card_ticket: Slot,
+    /// The last access token WeChat accepted when a stale report was checked, and when (clock
+    /// ms); the lock makes concurrent reports of one token share one check.
+    verdict: tokio::sync::Mutex<Option<(String, i64)>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +123,8 @@ struct Slot {
     /// Held by whoever fetches or refreshes: the single flight.
     flight: Arc<tokio::sync::Mutex<()>>,
     failure: Mutex<Option<Failure>>,
+    /// When replacing refreshes started (clock ms), for the rate limit.
+    replacements: Mutex<VecDeque<i64>>,
 }
 
 #[derive(Clone)]
@@ -120,12 +132,6 @@ struct Cached {
     record: Record,
     /// When the store last confirmed (or provided) this value, in clock ms.
     checked_at: i64,
-}
-
-struct Failure {
-    retry_at: i64,
-    streak: u32,
-    error: Error,
 }
 
 /// Why a flight runs, and so when a stored value is good enough.
@@ -164,11 +170,13 @@ impl Credentials {
             cache: Mutex::new(None),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             failure: Mutex::new(None),
+            replacements: Mutex::new(VecDeque::new()),
         };
         let inner = Inner {
             access_token: slot("access_token"),
             jsapi_ticket: slot("jsapi_ticket"),
             wx_card_ticket: slot("wx_card_ticket"),
+            verdict: tokio::sync::Mutex::new(None),
             client,
             store,
             account,
@@ -417,7 +425,14 @@ impl Inner {
         duration_ms(self.options.refresh_margin)
     }
 
-    async fn get(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
+    /// The value of `kind` (a boxed future with a named type: flights call it recursively,
+    /// tickets needing the access token).
+    fn get(self: &Arc<Self>, kind: Kind) -> Flight {
+        let this = Arc::clone(self);
+        Box::pin(async move { this.get_inner(kind).await })
+    }
+
+    async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
         let slot = self.slot(kind);
         let now = self.now_ms();
         if let Some(cached) = slot.cached()
@@ -426,14 +441,17 @@ impl Inner {
             self.maybe_kick(kind, &cached, now);
             return Ok(cached.record);
         }
-        let record = {
+        let inner = Arc::clone(self);
+        let flight: Flight = Box::pin(async move {
+            let slot = inner.slot(kind);
             let _flight = slot.flight.lock().await;
-            let now = self.now_ms();
+            let now = inner.now_ms();
             match slot.cached() {
-                Some(cached) if cached.record.valid_at(now) => cached.record,
-                _ => self.load_or_refresh(kind, Trigger::Cold).await?,
+                Some(cached) if cached.record.valid_at(now) => Ok(cached.record),
+                _ => inner.load_or_refresh(kind, Trigger::Cold).await,
             }
-        };
+        });
+        let record = detached(flight).await?;
         let now = self.now_ms();
         if !record.fresh_at(now, self.margin_ms())
             && let Some(cached) = slot.cached()
@@ -443,7 +461,18 @@ impl Inner {
         Ok(record)
     }
 
-    async fn replace(self: &Arc<Self>, kind: Kind, stale: Option<&str>) -> Result<Record, Error> {
+    /// Replaces the value of `kind` (boxed, as [`Inner::get`]).
+    fn replace(self: &Arc<Self>, kind: Kind, stale: Option<&str>) -> Flight {
+        let this = Arc::clone(self);
+        let stale = stale.map(str::to_owned);
+        Box::pin(async move { this.replace_inner(kind, stale.as_deref()).await })
+    }
+
+    async fn replace_inner(
+        self: &Arc<Self>,
+        kind: Kind,
+        stale: Option<&str>,
+    ) -> Result<Record, Error> {
         let slot = self.slot(kind);
         // A caller reporting a token that is no longer ours gets the current one at once.
         let now = self.now_ms();
@@ -470,8 +499,12 @@ impl Inner {
                 }
             }
         };
-        let _flight = slot.flight.lock().await;
-        self.load_or_refresh(kind, trigger).await
+        let inner = Arc::clone(self);
+        let flight: Flight = Box::pin(async move {
+            let _flight = inner.slot(kind).flight.lock().await;
+            inner.load_or_refresh(kind, trigger).await
+        });
+        detached(flight).await
     }
 
     async fn call_with_token<F, Fut, T>(self: &Arc<Self>, mut call: F) -> Result<T, Error>
@@ -590,8 +623,24 @@ impl Inner {
             );
             return Ok(record);
         }
-        if let Some(error) = slot.backoff_error(now) {
+        if let Some(error) = slot.backoff_error(now)
+            && !slot.take_probe(now, duration_ms(self.options.failure_probe))
+        {
             return self.fallback(stored, &trigger).ok_or(error);
+        }
+        if matches!(trigger, Trigger::Replace { .. })
+            && let Some(retry_after) =
+                slot.take_replacement(now, self.options.refresh_limit_per_minute)
+        {
+            tracing::warn!(
+                account = %self.account.id,
+                credential = slot.name,
+                retry_after_ms = retry_after,
+                "refresh refused: the account's refresh limit is reached"
+            );
+            return Err(Error::new(ErrorKind::RateLimited {
+                retry_after: Duration::from_millis(u64::try_from(retry_after).unwrap_or(0)),
+            }));
         }
         match self.acquire_or_wait(slot, &trigger).await? {
             LeaseOutcome::Done(record) => return Ok(record),
@@ -871,42 +920,18 @@ impl Slot {
             checked_at: now,
         });
     }
+}
 
-    fn backing_off(&self, now: i64) -> bool {
-        self.failure
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|f| f.retry_at > now)
-    }
+/// A flight as a task: boxed, which also breaks the cycle get → fetch → get for the compiler.
+type Flight = std::pin::Pin<Box<dyn Future<Output = Result<Record, Error>> + Send>>;
 
-    /// The last refresh error, while the back-off after it lasts.
-    fn backoff_error(&self, now: i64) -> Option<Error> {
-        self.failure
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .filter(|f| f.retry_at > now)
-            .map(|f| f.error.clone_kind())
-    }
-
-    /// Records a failed refresh; returns the back-off in ms.
-    fn record_failure(&self, error: &Error, now: i64, options: &CredentialOptions) -> i64 {
-        let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
-        let streak = failure.as_ref().map_or(1, |f| f.streak.saturating_add(1));
-        let first = duration_ms(options.failure_backoff);
-        let max = duration_ms(options.failure_backoff_max);
-        let wait = first.saturating_mul(1i64 << (streak - 1).min(30)).min(max);
-        *failure = Some(Failure {
-            retry_at: now.saturating_add(wait),
-            streak,
-            error: error.clone_kind(),
-        });
-        wait
-    }
-
-    fn clear_failure(&self) {
-        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = None;
+/// Runs a flight in its own task, so a caller that stops waiting does not cancel it.
+async fn detached(flight: Flight) -> Result<Record, Error> {
+    match tokio::spawn(flight).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Only when the runtime shuts down.
+        Err(_) => Err(Error::new(ErrorKind::LeaseTimeout)),
     }
 }
 

@@ -70,11 +70,13 @@ impl Env {
         AccountCredentials::new(id, APP_ID, AppSecret::new(APP_SECRET))
     }
 
-    /// Options on the test's manual clock, with a 1 s failure back-off.
+    /// Options on the test's manual clock, with a 1 s failure back-off and no early probes
+    /// (so the back-off alone decides when WeChat is called again; probes have their own test).
     pub(crate) fn options(&self) -> CredentialOptions {
         CredentialOptions::default()
             .clock(self.clock.clone())
             .failure_backoff(Duration::from_secs(1), Duration::from_secs(8))
+            .failure_probe(Duration::ZERO)
     }
 
     pub(crate) fn credentials(&self, store: Arc<dyn Store>, id: &str) -> Credentials {

@@ -6,3 +6,4 @@ mod credential;
 mod errcode;
 mod redaction;
 mod redis;
+mod stale;

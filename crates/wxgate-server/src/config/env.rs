@@ -10,6 +10,9 @@
 //! | `WXGATE_SERVER_DEDUP_TTL_SECS` | `server.dedup_ttl_secs` |
 //! | `WXGATE_SERVER_DEDUP_MAX_ENTRIES` | `server.dedup_max_entries` |
 //! | `WXGATE_SERVER_DEDUP` | `server.dedup` (`local` or `shared`) |
+//! | `WXGATE_SERVER_TOKEN_WAIT_MS` | `server.token_wait_ms` |
+//! | `WXGATE_SERVER_MIN_STALE_AGE_SECS` | `server.min_stale_age_secs` |
+//! | `WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE` | `server.refresh_limit_per_minute` |
 //! | `WXGATE_STORAGE_URL` | `storage.url` |
 //! | `WXGATE_ACCOUNT_<ID>_<FIELD>` | `accounts[id=<ID>].<field>` for `app_id`, `app_secret`, `token`, `encoding_aes_key`, `previous_encoding_aes_key`, `mode`, `api_base`, `token_policy` |
 //!
@@ -81,6 +84,18 @@ pub fn apply_env(
                 "local" => config.server.dedup = Some(super::DedupScope::Local),
                 "shared" => config.server.dedup = Some(super::DedupScope::Shared),
                 _ => bad(&name, "must be local or shared"),
+            },
+            "SERVER_TOKEN_WAIT_MS" => match number(&value) {
+                Some(n) => config.server.token_wait_ms = n,
+                None => bad(&name, "must be a whole number"),
+            },
+            "SERVER_MIN_STALE_AGE_SECS" => match number(&value) {
+                Some(n) => config.server.min_stale_age_secs = n,
+                None => bad(&name, "must be a whole number"),
+            },
+            "SERVER_REFRESH_LIMIT_PER_MINUTE" => match value.trim().parse::<u32>() {
+                Ok(n) => config.server.refresh_limit_per_minute = n,
+                Err(_) => bad(&name, "must be a whole number"),
             },
             "STORAGE_URL" => config.storage.url = value,
             _ => {

@@ -321,3 +321,50 @@ fn a_syntax_error_is_about_the_file_not_a_field() {
     let err = Config::from_toml("[server\n", no_env()).unwrap_err();
     assert_eq!(err.to_string(), "line 1: unclosed table, expected `]`");
 }
+
+#[test]
+fn token_api_limits_have_defaults_bounds_and_env_overrides() {
+    let config = Config::from_toml(GOOD, no_env()).unwrap();
+    assert_eq!(config.server.token_wait_ms, 5000);
+    assert_eq!(config.server.min_stale_age_secs, 30);
+    assert_eq!(config.server.refresh_limit_per_minute, 6);
+
+    let env = vec![
+        ("WXGATE_SERVER_TOKEN_WAIT_MS".to_owned(), "1500".to_owned()),
+        (
+            "WXGATE_SERVER_MIN_STALE_AGE_SECS".to_owned(),
+            "0".to_owned(),
+        ),
+        (
+            "WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE".to_owned(),
+            "12".to_owned(),
+        ),
+    ];
+    let config = Config::from_toml(GOOD, env).unwrap();
+    assert_eq!(config.server.token_wait_ms, 1500);
+    assert_eq!(config.server.min_stale_age_secs, 0);
+    assert_eq!(config.server.refresh_limit_per_minute, 12);
+
+    let err = Config::from_toml(
+        GOOD,
+        vec![(
+            "WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE".to_owned(),
+            "many".to_owned(),
+        )],
+    )
+    .unwrap_err();
+    assert_eq!(err.0[0].path, "$WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE");
+
+    let mut config = Config::from_toml(GOOD, no_env()).unwrap();
+    config.server.token_wait_ms = 0;
+    config.server.min_stale_age_secs = 7201;
+    let paths: Vec<String> = config.problems().into_iter().map(|p| p.path).collect();
+    assert!(
+        paths.contains(&"server.token_wait_ms".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"server.min_stale_age_secs".to_owned()),
+        "{paths:?}"
+    );
+}

@@ -4,5 +4,6 @@ mod bad_input;
 mod callback;
 mod common;
 mod dedup;
+mod faults_tokens;
 mod json_body;
 mod sandboxed;

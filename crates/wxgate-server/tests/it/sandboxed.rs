@@ -212,7 +212,14 @@ async fn token_api_serves_caches_and_refreshes_only_stale_tokens() {
     assert_eq!(again["access_token"], first["access_token"]);
     assert_eq!(w.token_calls().await, 1);
 
-    // Refresh with the current token as stale: a new one.
+    // Refresh with the current token as stale, once WeChat rejects it: a new one. (A report
+    // of a seconds-old token that WeChat still accepts is refused: see faults_tokens.)
+    w.sandbox(
+        Method::POST,
+        &format!("/sandbox/apps/{APP_ID}/faults"),
+        Some(json!({"invalidate_tokens": true})),
+    )
+    .await;
     let (status, fresh) = w
         .api(
             Method::POST,

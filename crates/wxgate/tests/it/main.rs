@@ -2,3 +2,4 @@
 
 mod cli;
 mod process;
+mod store_down;
