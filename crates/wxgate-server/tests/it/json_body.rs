@@ -189,6 +189,7 @@ const APP_ID: &str = "wx5a1db0c0ffee00b1";
 const SECRET: &str = "json-body-app-secret";
 
 struct World {
+    sandbox_base: String,
     _sandbox: RunningSandbox,
     base: String,
     http: reqwest::Client,
@@ -235,6 +236,7 @@ api_base = "{}"
         let _ = wxgate_server::serve(&gateway, listener).await;
     });
     World {
+        sandbox_base: sandbox.base_url(),
         _sandbox: sandbox,
         base,
         http: reqwest::Client::new(),
@@ -273,6 +275,16 @@ async fn the_readme_refresh_command_works_as_written() {
     let (status, current) = w.curl("/v1/accounts/main/access-token", None).await;
     assert_eq!(status, 200, "{current}");
     let stale = current["access_token"].as_str().unwrap();
+    // The command is for a token WeChat has rejected: a seconds-old token WeChat still accepts
+    // is kept (see faults_tokens), so make the sandbox reject it first.
+    let invalidated = w
+        .http
+        .post(format!("{}/sandbox/apps/{APP_ID}/faults", w.sandbox_base))
+        .json(&serde_json::json!({"invalidate_tokens": true}))
+        .send()
+        .await
+        .unwrap();
+    assert!(invalidated.status().is_success());
     // curl -H "Authorization: Bearer $KEY" -d '{"stale":"THE_TOKEN"}' https://YOUR.HOST/v1/accounts/main/access-token/refresh
     let (status, fresh) = w
         .curl(
