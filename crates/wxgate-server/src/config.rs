@@ -54,6 +54,16 @@ pub struct ServerConfig {
     /// Where retries are recognised: `local` (this process) or `shared` (through the store, for
     /// several instances behind one load balancer). Unset: `shared` with Redis, else `local`.
     pub dedup: Option<DedupScope>,
+    /// How many bytes of remembered pushes (their recorded replies included) one process keeps
+    /// at most (default 64 MiB); beyond it the oldest are forgotten before their TTL.
+    pub dedup_max_bytes: usize,
+    /// How long one store call on the callback path may take (ms, default 400). Past it the
+    /// callback goes on without the store: the de-dup falls back to this process's table, and a
+    /// reply that cannot be queued is kept in memory and queued once the store answers. At
+    /// most two such calls precede a reply (the replay check and the de-dup claim), and the
+    /// budget is capped at a quarter of `callback_deadline_ms`, so the callback stays inside its
+    /// deadline even when every store call hangs.
+    pub store_call_budget_ms: u64,
 }
 
 /// Where WeChat's retries are recognised.
@@ -78,6 +88,8 @@ impl Default for ServerConfig {
             dedup_ttl_secs: 300,
             dedup_max_entries: 1_000_000,
             dedup: None,
+            dedup_max_bytes: 64 << 20,
+            store_call_budget_ms: 400,
         }
     }
 }
@@ -344,6 +356,18 @@ impl Config {
                 "must be at least 1000: fewer would forget pushes WeChat still retries",
             );
         }
+        if self.server.dedup_max_bytes < 1 << 20 {
+            problem(
+                "server.dedup_max_bytes".into(),
+                "must be at least 1048576 (1 MiB)",
+            );
+        }
+        if !(1..=1000).contains(&self.server.store_call_budget_ms) {
+            problem(
+                "server.store_call_budget_ms".into(),
+                "must be between 1 and 1000",
+            );
+        }
         let url = &self.storage.url;
         if !(url.starts_with("sqlite:")
             || url.starts_with("memory://")
@@ -460,6 +484,18 @@ impl Config {
             } else {
                 DedupScope::Local
             })
+    }
+
+    /// How long one store call on the callback path may take: `server.store_call_budget_ms`,
+    /// capped at a quarter of `server.callback_deadline_ms`.
+    #[must_use]
+    pub fn store_call_budget(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.server
+                .store_call_budget_ms
+                .min(self.server.callback_deadline_ms / 4)
+                .max(1),
+        )
     }
 
     /// The account with this id.

@@ -4,4 +4,5 @@ mod bad_input;
 mod callback;
 mod common;
 mod dedup;
+mod faults_callback;
 mod sandboxed;

@@ -1,4 +1,5 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
 mod cli;
+mod faults;
 mod process;
