@@ -212,7 +212,9 @@ fn account_id<'a>(value: &'a str, name: &'static str) -> Result<&'a str, XmlErro
 /// treated as absent).
 fn check_msg_id(value: &str, name: &'static str) -> Result<(), XmlError> {
     let value = value.trim();
-    if value.is_empty() || (value.bytes().all(|b| b.is_ascii_digit()) && value.parse::<u64>().is_ok()) {
+    if value.is_empty()
+        || (value.bytes().all(|b| b.is_ascii_digit()) && value.parse::<u64>().is_ok())
+    {
         Ok(())
     } else {
         Err(XmlError::Invalid(name))

@@ -26,6 +26,7 @@ pub mod deferred;
 mod delivery;
 mod handler;
 mod metrics;
+mod replay;
 mod router;
 pub mod token_api;
 

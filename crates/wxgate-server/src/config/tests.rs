@@ -185,7 +185,10 @@ fn environment_overrides() {
     assert_eq!(config.server.dedup_max_entries, 250_000);
     assert_eq!(config.server.dedup_max_bytes, 8 << 20);
     assert_eq!(config.server.store_call_budget_ms, 250);
-    assert_eq!(config.store_call_budget(), std::time::Duration::from_millis(250));
+    assert_eq!(
+        config.store_call_budget(),
+        std::time::Duration::from_millis(250)
+    );
     let err = Config::from_toml(
         GOOD,
         vec![("WXGATE_ACCOUNT_OTHER_TOKEN".to_owned(), "x".to_owned())],

@@ -119,11 +119,15 @@ pub(crate) fn text_xml(content: &str, msg_id: u64) -> String {
     )
 }
 
-/// A plaintext push: query with `signature`.
+/// A plaintext push: query with `signature`, under a fresh nonce (`12345` and a counter), as
+/// WeChat signs each attempt afresh; a signature is good for one body only.
 pub(crate) fn plain_uri(account: &str, timestamp: u64) -> String {
+    static NONCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NONCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ts = timestamp.to_string();
-    let sig = signature::sign(&[TOKEN, &ts, "12345"]);
-    format!("/wechat/{account}?signature={sig}&timestamp={ts}&nonce=12345&openid=o_user")
+    let nonce = format!("12345{n}");
+    let sig = signature::sign(&[TOKEN, &ts, &nonce]);
+    format!("/wechat/{account}?signature={sig}&timestamp={ts}&nonce={nonce}&openid=o_user")
 }
 
 /// An encrypted push: the body and the query with `msg_signature`.

@@ -73,7 +73,9 @@ impl PrivateRedis {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        Err(std::io::Error::other("redis-server did not start listening"))
+        Err(std::io::Error::other(
+            "redis-server did not start listening",
+        ))
     }
 
     fn url(&self) -> String {
@@ -235,9 +237,8 @@ impl World {
 }
 
 fn echo_router() -> MessageRouter {
-    MessageRouter::new().fallback(|m: Incoming| async move {
-        m.text().map(|text| format!("echo: {text}"))
-    })
+    MessageRouter::new()
+        .fallback(|m: Incoming| async move { m.text().map(|text| format!("echo: {text}")) })
 }
 
 /// Issue 13, item 1: with the shared de-dup on a Redis that dies mid-run, every user still
@@ -282,7 +283,11 @@ async fn redis_killed_mid_run_costs_no_reply() {
         );
     }
     eprintln!("replies per user: {counts:?}; slowest push with Redis down: {slowest:?}");
-    assert_eq!(counts, vec![1; users.len()], "every user gets exactly one reply");
+    assert_eq!(
+        counts,
+        vec![1; users.len()],
+        "every user gets exactly one reply"
+    );
     assert!(
         slowest < Duration::from_secs(5),
         "a push with Redis down took {slowest:?}, past WeChat's 5 s"
@@ -419,13 +424,15 @@ async fn the_dedup_table_is_bounded_by_bytes() {
     let limit = 4 * 1024 * 1024;
     let gw = gateway(router, &format!("dedup_max_bytes = {limit}")).await;
     for i in 0..100u64 {
-        let (status, _) = post(
+        let (status, body) = post(
             &gw.router,
             &plain_uri("plain", now()),
-            push_from("o_user", &(50_000 + i).to_string()),
+            // Not "hello", which has a configured reply.
+            push_from("o_user", &(50_000 + i).to_string()).replace("[hello]", "[big]"),
         )
         .await;
         assert_eq!(status, 200);
+        assert!(body.len() > 64 * 1024, "{body}");
     }
     let (_, metrics) = get(&gw.router, "/metrics").await;
     let bytes = metric(&metrics, "wxgate_dedup_bytes").expect("wxgate_dedup_bytes");
