@@ -60,9 +60,9 @@ pub struct ServerConfig {
     /// How long one store call on the callback path may take (ms, default 400). Past it the
     /// callback goes on without the store: the de-dup falls back to this process's table, and a
     /// reply that cannot be queued is kept in memory and queued once the store answers. At
-    /// most two such calls precede a reply (the replay check and the de-dup claim), and the
-    /// budget is capped at a quarter of `callback_deadline_ms`, so the callback stays inside its
-    /// deadline even when every store call hangs.
+    /// most three such calls precede the handler (two for the replay check, one for the de-dup
+    /// claim) and the budget is capped at a quarter of `callback_deadline_ms`, so the callback
+    /// stays inside its deadline even when every store call hangs.
     pub store_call_budget_ms: u64,
 }
 

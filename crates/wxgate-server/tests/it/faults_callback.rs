@@ -98,6 +98,7 @@ impl Drop for PrivateRedis {
 
 struct World {
     sandbox: RunningSandbox,
+    gateway_url: String,
     http: reqwest::Client,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -154,6 +155,7 @@ api_base = "{}"
     });
     World {
         sandbox,
+        gateway_url,
         http: reqwest::Client::new(),
         _server: server,
     }
@@ -199,6 +201,32 @@ impl World {
             )
             .await;
         (openid, outcome, started.elapsed())
+    }
+
+    async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.gateway_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metric(&text, name)
+    }
+
+    /// Polls the gateway's metric `name` until it equals `want` (or 30 s pass); its last value.
+    async fn wait_metric(&self, name: &str, want: f64) -> Option<f64> {
+        let mut value = None;
+        for _ in 0..300 {
+            value = self.metric(name).await;
+            if value == Some(want) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        value
     }
 
     async fn inbox(&self, openid: &str) -> Vec<Value> {
@@ -292,6 +320,9 @@ async fn redis_killed_mid_run_costs_no_reply() {
         slowest < Duration::from_secs(5),
         "a push with Redis down took {slowest:?}, past WeChat's 5 s"
     );
+    // Each push during the outage (a follow and a text per user) was de-duplicated locally.
+    let fallbacks = w.metric("wxgate_dedup_fallback_total").await.unwrap_or(0.0);
+    assert!(fallbacks >= 10.0, "{fallbacks} fallbacks counted");
 }
 
 /// Item 1 with SQLite: a slow handler's reply must go to the deferred queue while another
@@ -329,16 +360,24 @@ async fn a_deferred_reply_survives_a_locked_sqlite_file() {
     let (openid, outcome, took) = w.new_user_says("are you there").await;
     eprintln!("locked sqlite: {took:?} {}", outcome["outcome"]);
     assert_eq!(outcome["outcome"], "success", "{outcome}");
-    // The handler finishes while the file is still locked, and the lock outlasts several of
-    // the store's 5 s busy waits: the queue cannot take the reply for a while.
-    tokio::time::sleep(Duration::from_secs(16)).await;
+    // The handler finishes while the file is still locked: the queue cannot take the reply
+    // (the store gives up after its 5 s busy wait), so the gateway holds it.
+    let held = w.wait_metric("wxgate_deferred_held", 1.0).await;
     release_tx.send(()).unwrap();
     locker.join().unwrap();
+    eprintln!("held while locked: {held:?}");
+    assert_eq!(
+        held,
+        Some(1.0),
+        "the reply is held while the queue is locked"
+    );
     let delivered = w
         .replies_containing(&openid, "late echo: are you there", 1)
         .await;
     eprintln!("deferred replies delivered after the lock: {delivered}");
     assert_eq!(delivered, 1, "the deferred reply reached the user once");
+    assert_eq!(w.metric("wxgate_deferred_held").await, Some(0.0));
+    assert_eq!(w.metric("wxgate_deferred_requeued_total").await, Some(1.0));
 }
 
 /// A plaintext push from `from` with `msg_id`.
