@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use rand::Rng as _;
 use tokio::time::Instant;
-use wxgate_proto::callback::{self, CallbackError};
+use wxgate_proto::callback::{self, CallbackError, Mode};
 use wxgate_proto::crypto::{CryptoError, KeySlot};
 use wxgate_proto::message::Inbound;
 use wxgate_proto::reply::{Reply, SUCCESS};
@@ -138,8 +138,11 @@ pub(crate) async fn push(
     let deadline = arrived + shared.deadline;
     match open(&shared, account, &query, &body, unix) {
         Ok((encrypted, inbound)) => {
-            // Only `signature` vouches for an unencrypted push, and it does not cover the body.
-            if encrypted.is_none()
+            // `signature` does not cover the body. Safe mode takes encrypted pushes only, whose
+            // `msg_signature` does; in the other modes a signed URL is good for one body, and
+            // that includes encrypted ones in compatible mode, whose URL would otherwise carry
+            // a plaintext body just as well.
+            if account.endpoint.mode() != Mode::Safe
                 && let Some(signature) = query.signature.as_deref()
                 && shared
                     .replay

@@ -14,7 +14,7 @@ use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
 use wxgate_store::Store;
 
-use crate::common::{TOKEN, gateway, get, now, plain_uri, post};
+use crate::common::{TOKEN, encrypted, gateway, get, now, plain_uri, post};
 
 const APP_ID: &str = "wx5a1db0c0ffee0f17";
 const SECRET: &str = "sandbox-app-secret";
@@ -503,4 +503,18 @@ async fn a_replayed_signature_with_another_body_is_refused() {
     assert_eq!(status, 401, "{reason}");
     let (_, metrics) = get(&gw.router, "/metrics").await;
     assert_eq!(metric(&metrics, "wxgate_replay_refused_total"), Some(1.0));
+}
+
+/// Item 4 in compatible mode: the URL of an encrypted push, stripped of `encrypt_type`, must not
+/// carry a plaintext body of the attacker's choosing.
+#[tokio::test]
+async fn a_compatible_mode_url_cannot_be_reused_for_a_plaintext_body() {
+    let gw = gateway(MessageRouter::new(), "").await;
+    let (uri, body) = encrypted("compat", &push_from("o_user", "880101"), false);
+    let (status, reply) = post(&gw.router, &uri, body).await;
+    assert_eq!(status, 200, "{reply}");
+    let stripped = uri.replace("&encrypt_type=aes", "");
+    let (status, reason) = post(&gw.router, &stripped, push_from("o_victim", "880102")).await;
+    eprintln!("compatible-mode URL reused for a plaintext body: {status} {reason}");
+    assert_eq!(status, 401, "{reason}");
 }
