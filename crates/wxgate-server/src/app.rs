@@ -20,6 +20,7 @@ use wxgate_store::{Store, StoreError};
 use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent};
 use crate::dedup::{Dedup, Limits};
 use crate::handler::{Fixed, Handler, Incoming};
+use crate::health::StoreHealth;
 use crate::metrics::{AccountMetrics, GatewayMetrics, HEADER};
 use crate::replay::ReplayGuard;
 use crate::router::{Matcher, MessageRouter};
@@ -310,6 +311,7 @@ impl GatewayBuilder {
             DedupScope::Shared => Some(Arc::clone(&store)),
         };
         let metrics = Arc::new(GatewayMetrics::default());
+        let health = Arc::new(StoreHealth::default());
         let store_budget = self.config.store_call_budget();
         let dedup_ttl = Duration::from_secs(server.dedup_ttl_secs.max(1));
         // A signature stays acceptable while |now - timestamp| is within the window, so for
@@ -324,6 +326,7 @@ impl GatewayBuilder {
             replay_ttl,
             server.dedup_max_entries,
             store_budget,
+            Arc::clone(&health),
             Arc::clone(&metrics),
         );
         let dedup = Arc::new(Dedup::new(
@@ -333,6 +336,7 @@ impl GatewayBuilder {
                 entries: server.dedup_max_entries,
                 bytes: server.dedup_max_bytes,
                 store_budget,
+                health,
             },
             Arc::clone(&metrics),
         ));

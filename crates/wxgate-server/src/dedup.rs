@@ -18,7 +18,8 @@
 //! The store never holds a push up: each call on the callback path gets the store-call budget
 //! (`server.store_call_budget_ms`), and when the store does not answer in it (or fails), the
 //! push is handled with the local table alone (counted in `wxgate_dedup_fallback_total`):
-//! answering twice beats losing a reply. The outcome is written to the store in the
+//! answering twice beats losing a reply. After such a failure the store is left alone for a
+//! moment ([`crate::health`]), so an outage costs one budget now and then, not one per push. The outcome is written to the store in the
 //! background, after the local table has it, so the response never waits for that write.
 //!
 //! An attempt abandoned before it concluded (its connection dropped while it was still
@@ -37,6 +38,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use wxgate_store::Store;
 
+use crate::health::StoreHealth;
 use crate::metrics::GatewayMetrics;
 
 /// How a push was finally answered.
@@ -137,12 +139,13 @@ pub(crate) struct Dedup {
     shard_max_bytes: usize,
     /// How long one store call may take before the push goes on without the store.
     budget: Duration,
+    health: Arc<StoreHealth>,
     metrics: Arc<GatewayMetrics>,
     seed: u64,
 }
 
 /// The limits of a [`Dedup`] table.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Limits {
     /// How long a push is remembered.
     pub(crate) ttl: Duration,
@@ -152,6 +155,8 @@ pub(crate) struct Limits {
     pub(crate) bytes: usize,
     /// How long one call to the shared store may take.
     pub(crate) store_budget: Duration,
+    /// The shared store's recent health.
+    pub(crate) health: Arc<StoreHealth>,
 }
 
 /// What [`Dedup::begin`] decided.
@@ -200,6 +205,7 @@ impl Dedup {
             shard_capacity: limits.entries.div_ceil(SHARDS).max(1),
             shard_max_bytes: limits.bytes.div_ceil(SHARDS).max(RECORD_OVERHEAD),
             budget: limits.store_budget,
+            health: limits.health,
             metrics,
             seed: rand::random(),
         }
@@ -384,6 +390,10 @@ async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Insta
     let store_key = store_key(&flight.key);
     let ttl = flight.dedup.ttl;
     let budget = flight.dedup.budget;
+    if flight.dedup.health.is_down() {
+        flight.dedup.fell_back();
+        return Claim::First(flight);
+    }
     // Twice at most: a key released by an abandoned owner is claimed once more.
     for _ in 0..2 {
         flight.shared_claim = SharedClaim::Unknown;
@@ -405,6 +415,7 @@ async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Insta
                     }
                     Awaited::Released => {}
                     Awaited::Unavailable => {
+                        flight.dedup.health.failed();
                         tracing::warn!(
                             "de-duplication store stopped answering; handling the push with this process's table"
                         );
@@ -414,11 +425,13 @@ async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Insta
                 }
             }
             Ok(Err(e)) => {
+                flight.dedup.health.failed();
                 tracing::warn!(error = %e, "de-duplication store failed; handling the push with this process's table");
                 flight.dedup.fell_back();
                 return Claim::First(flight);
             }
             Err(_elapsed) => {
+                flight.dedup.health.failed();
                 tracing::warn!(
                     budget_ms = budget.as_millis(),
                     "de-duplication store did not answer in time; handling the push with this process's table"
@@ -551,6 +564,7 @@ mod tests {
             entries,
             bytes,
             store_budget: Duration::from_millis(100),
+            health: Arc::default(),
         }
     }
 
@@ -837,7 +851,16 @@ mod tests {
             Outcome::Reply("r".into())
         );
         assert_eq!(again.elapsed(), Duration::ZERO);
-        assert_eq!(metrics.dedup_fallback.load(Ordering::Relaxed), 1);
+        // Other pushes in the next moment do not wait on the store at all...
+        let other = Instant::now();
+        first(claim(&dedup, "a:2", other).await).finish(Outcome::Nothing);
+        assert_eq!(other.elapsed(), Duration::ZERO);
+        // ... and after it the store is asked again.
+        tokio::time::sleep(crate::health::PAUSE).await;
+        let later = Instant::now();
+        first(claim(&dedup, "a:3", later).await).finish(Outcome::Nothing);
+        assert_eq!(later.elapsed(), Duration::from_millis(100));
+        assert_eq!(metrics.dedup_fallback.load(Ordering::Relaxed), 3);
     }
 
     #[tokio::test]

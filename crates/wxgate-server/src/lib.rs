@@ -25,6 +25,7 @@ mod dedup;
 pub mod deferred;
 mod delivery;
 mod handler;
+mod health;
 mod metrics;
 mod replay;
 mod router;

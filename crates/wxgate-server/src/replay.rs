@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wxgate_store::Store;
 
+use crate::health::StoreHealth;
 use crate::metrics::GatewayMetrics;
 
 const SHARDS: usize = 16;
@@ -69,6 +70,7 @@ pub(crate) struct ReplayGuard {
     ttl: Duration,
     shard_capacity: usize,
     budget: Duration,
+    health: Arc<StoreHealth>,
     metrics: Arc<GatewayMetrics>,
     seed: u64,
 }
@@ -81,6 +83,7 @@ impl ReplayGuard {
         ttl: Duration,
         capacity: usize,
         budget: Duration,
+        health: Arc<StoreHealth>,
         metrics: Arc<GatewayMetrics>,
     ) -> Self {
         Self {
@@ -89,6 +92,7 @@ impl ReplayGuard {
             ttl,
             shard_capacity: capacity.div_ceil(SHARDS).max(1),
             budget,
+            health,
             metrics,
             seed: rand::random(),
         }
@@ -163,6 +167,17 @@ impl ReplayGuard {
 
     /// The store's verdict, or `None` when it failed or did not answer within the budget.
     async fn check_shared(&self, store: &dyn Store, name: &str, body: &[u8]) -> Option<Verdict> {
+        if self.health.is_down() {
+            return None;
+        }
+        let verdict = self.ask_store(store, name, body).await;
+        if verdict.is_none() {
+            self.health.failed();
+        }
+        verdict
+    }
+
+    async fn ask_store(&self, store: &dyn Store, name: &str, body: &[u8]) -> Option<Verdict> {
         let store_key = format!("wxgate:replay:{name}");
         // A digest every instance computes alike and no one can aim a second body at.
         let digest = sha1_hex(body);
@@ -211,6 +226,7 @@ mod tests {
             Duration::from_secs(601),
             1000,
             Duration::from_millis(100),
+            Arc::default(),
             Arc::default(),
         )
     }
