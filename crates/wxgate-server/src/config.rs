@@ -55,7 +55,9 @@ pub struct ServerConfig {
     /// several instances behind one load balancer). Unset: `shared` with Redis, else `local`.
     pub dedup: Option<DedupScope>,
     /// How many bytes of remembered pushes (their recorded replies included) one process keeps
-    /// at most (default 64 MiB); beyond it the oldest are forgotten before their TTL.
+    /// at most (default 256 MiB, about what `dedup_max_entries` pushes with short replies
+    /// take); beyond it the oldest are forgotten before their TTL, so that large replies cannot
+    /// grow the table past it.
     pub dedup_max_bytes: usize,
     /// How long one store call on the callback path may take (ms, default 400). Past it the
     /// callback goes on without the store: the de-dup falls back to this process's table, and a
@@ -88,7 +90,7 @@ impl Default for ServerConfig {
             dedup_ttl_secs: 300,
             dedup_max_entries: 1_000_000,
             dedup: None,
-            dedup_max_bytes: 64 << 20,
+            dedup_max_bytes: 256 << 20,
             store_call_budget_ms: 400,
         }
     }
