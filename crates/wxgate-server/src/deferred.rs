@@ -1,4 +1,9 @@
 //! Replies that missed the callback deadline, queued durably for the customer-service API.
+//!
+//! A reply is never dropped because the store is failing: if the queue cannot take it, it is
+//! held in this process and queued as soon as the store answers again (the gauge
+//! `wxgate_deferred_held` counts such replies). WeChat was already answered `success` by then, so a passive reply is
+//! no longer possible; the customer-service API is the only way left to the user.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
