@@ -95,11 +95,16 @@ impl Inbound {
     ///
     /// As [`Inbound::parse`].
     pub fn from_element(raw: Element) -> Result<Self, XmlError> {
-        let to_user_name = raw.required("ToUserName")?.to_owned();
-        let from_user_name = raw.required("FromUserName")?.to_owned();
+        let to_user_name = account_id(raw.required("ToUserName")?, "ToUserName")?.to_owned();
+        let from_user_name = account_id(raw.required("FromUserName")?, "FromUserName")?.to_owned();
         let create_time: u64 = raw
             .parse_of("CreateTime")?
             .ok_or(XmlError::Missing("CreateTime"))?;
+        for name in ["MsgId", "MsgID"] {
+            if let Some(id) = raw.text_of(name) {
+                check_msg_id(id, name)?;
+            }
+        }
         let msg_type = raw.required("MsgType")?.trim().to_owned();
         let body = match msg_type.as_str() {
             "text" => Body::Text(Text::from_element(&raw)?),
@@ -179,6 +184,40 @@ impl Inbound {
     #[must_use]
     pub fn accepts_reply(&self) -> bool {
         self.event().is_none_or(Event::accepts_reply)
+    }
+}
+
+/// The longest `ToUserName` / `FromUserName` accepted. WeChat's ids are far shorter (an OpenID
+/// is 28 characters, an original id `gh_` + 12 hex digits, an AppID 18); anything longer cannot
+/// be real, and echoing it into a reply (and the de-dup record holding that reply) would let
+/// one push cost the gateway a megabyte of memory.
+pub const MAX_ID_CHARS: usize = 64;
+
+/// Checks a `ToUserName` / `FromUserName`: 1 to [`MAX_ID_CHARS`] characters of the alphabet
+/// WeChat's ids use (letters, digits, `_`, `-`).
+fn account_id<'a>(value: &'a str, name: &'static str) -> Result<&'a str, XmlError> {
+    let value = value.trim();
+    if value.is_empty()
+        || value.len() > MAX_ID_CHARS
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(XmlError::Invalid(name));
+    }
+    Ok(value)
+}
+
+/// Checks a `MsgId` / `MsgID`: a 64-bit unsigned number, as WeChat sends (an empty one is
+/// treated as absent).
+fn check_msg_id(value: &str, name: &'static str) -> Result<(), XmlError> {
+    let value = value.trim();
+    if value.is_empty()
+        || (value.bytes().all(|b| b.is_ascii_digit()) && value.parse::<u64>().is_ok())
+    {
+        Ok(())
+    } else {
+        Err(XmlError::Invalid(name))
     }
 }
 

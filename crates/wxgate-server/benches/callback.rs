@@ -48,14 +48,16 @@ fn now() -> String {
         .to_string()
 }
 
-/// A signed request: (query, body).
+/// A signed request: (query, body). Each message has its own nonce, as from WeChat: the gateway
+/// refuses a signature it has seen with another body.
 fn signed(safe: bool, id: u64) -> (Query, String) {
     let ts = now();
     let xml = message(id, &ts);
+    let nonce = id.to_string();
     let mut query = Query {
-        signature: Some(signature::sign(&[TOKEN, &ts, "1234"])),
+        signature: Some(signature::sign(&[TOKEN, &ts, &nonce])),
         timestamp: Some(ts.clone()),
-        nonce: Some("1234".to_owned()),
+        nonce: Some(nonce.clone()),
         openid: Some("o_bench_user".to_owned()),
         ..Query::default()
     };
@@ -67,7 +69,7 @@ fn signed(safe: bool, id: u64) -> (Query, String) {
         id.to_be_bytes().repeat(2).try_into().unwrap(),
     );
     query.encrypt_type = Some("aes".to_owned());
-    query.msg_signature = Some(crypt().msg_signature(&ts, "1234", &encrypt));
+    query.msg_signature = Some(crypt().msg_signature(&ts, &nonce, &encrypt));
     (query, RequestEnvelope::safe_body("gh_bench", &encrypt))
 }
 

@@ -18,9 +18,11 @@ use wxgate_proto::reply::{Article, Reply};
 use wxgate_store::{Store, StoreError};
 
 use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent};
-use crate::dedup::Dedup;
+use crate::dedup::{Dedup, Limits};
 use crate::handler::{Fixed, Handler, Incoming};
-use crate::metrics::{AccountMetrics, HEADER, TOKEN_HEADER, TokenMetrics};
+use crate::health::StoreHealth;
+use crate::metrics::{AccountMetrics, GatewayMetrics, HEADER, TOKEN_HEADER, TokenMetrics};
+use crate::replay::ReplayGuard;
 use crate::router::{Matcher, MessageRouter};
 
 /// The route of the WeChat callback.
@@ -75,6 +77,10 @@ pub(crate) struct Shared {
     pub(crate) accounts: HashMap<String, Arc<Account>>,
     pub(crate) router: MessageRouter,
     pub(crate) dedup: Arc<Dedup>,
+    /// Signatures seen with their bodies' digests (unencrypted pushes).
+    pub(crate) replay: ReplayGuard,
+    /// Gateway-wide counters of the callback path's fault handling.
+    pub(crate) metrics: Arc<GatewayMetrics>,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) credentials: HashMap<String, Credentials>,
     pub(crate) deadline: Duration,
@@ -312,16 +318,43 @@ impl GatewayBuilder {
             DedupScope::Local => None,
             DedupScope::Shared => Some(Arc::clone(&store)),
         };
+        let metrics = Arc::new(GatewayMetrics::default());
+        let health = Arc::new(StoreHealth::default());
+        let store_budget = self.config.store_call_budget();
+        let dedup_ttl = Duration::from_secs(server.dedup_ttl_secs.max(1));
+        // A signature stays acceptable while |now - timestamp| is within the window, so for
+        // twice the window after it is first seen; with no window, as long as pushes are
+        // remembered at all.
+        let replay_ttl = match server.timestamp_window_secs {
+            0 => dedup_ttl,
+            window => Duration::from_secs(window.saturating_mul(2).saturating_add(1)),
+        };
+        let replay = ReplayGuard::new(
+            shared_dedup.clone(),
+            replay_ttl,
+            server.dedup_max_entries,
+            store_budget,
+            Arc::clone(&health),
+            Arc::clone(&metrics),
+        );
         let dedup = Arc::new(Dedup::new(
             shared_dedup,
-            Duration::from_secs(server.dedup_ttl_secs.max(1)),
-            server.dedup_max_entries,
+            Limits {
+                ttl: dedup_ttl,
+                entries: server.dedup_max_entries,
+                bytes: server.dedup_max_bytes,
+                store_budget,
+                health,
+            },
+            Arc::clone(&metrics),
         ));
         Ok(Gateway {
             shared: Arc::new(Shared {
                 accounts,
                 router: self.router,
                 dedup,
+                replay,
+                metrics,
                 store,
                 credentials,
                 deadline: Duration::from_millis(server.callback_deadline_ms),
@@ -365,6 +398,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     for id in &ids {
         shared.accounts[*id].token_metrics.render(id, &mut out);
     }
+    shared.metrics.render(shared.dedup.bytes(), &mut out);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 

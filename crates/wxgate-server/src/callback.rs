@@ -1,8 +1,12 @@
 //! The WeChat callback endpoint: `GET|POST /wechat/{account}`.
 //!
-//! POST: verify → decrypt per the account's mode → parse → de-duplicate → route → reply within
-//! the deadline (or `success`, with the reply queued for the customer-service API) → encrypt
-//! when the request was encrypted.
+//! POST: verify → decrypt per the account's mode → parse (refusing header fields that cannot be
+//! real) → refuse a signature replayed with another body (unencrypted pushes) → de-duplicate →
+//! route → reply within the deadline (or `success`, with the reply queued for the
+//! customer-service API) → encrypt when the request was encrypted.
+//!
+//! The store never holds a push past its deadline: each store call on this path gets the
+//! store-call budget, and without an answer the push goes on with this process's own tables.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use rand::Rng as _;
 use tokio::time::Instant;
-use wxgate_proto::callback::{self, CallbackError};
+use wxgate_proto::callback::{self, CallbackError, Mode};
 use wxgate_proto::crypto::{CryptoError, KeySlot};
 use wxgate_proto::message::Inbound;
 use wxgate_proto::reply::{Reply, SUCCESS};
@@ -22,9 +26,10 @@ use wxgate_proto::xml::XmlError;
 
 use crate::app::{Account, Shared};
 use crate::dedup::{Claim, Flight, Outcome};
-use crate::deferred::DeferredReply;
+use crate::deferred::{DeferredReply, enqueue_or_hold};
 use crate::handler::{BoxFuture, Incoming};
 use crate::metrics::Ending;
+use crate::replay::Verdict;
 
 /// Why a callback request was refused: an HTTP status and a short reason with no secret in it.
 #[derive(Debug)]
@@ -133,6 +138,30 @@ pub(crate) async fn push(
     let deadline = arrived + shared.deadline;
     match open(&shared, account, &query, &body, unix) {
         Ok((encrypted, inbound)) => {
+            // `signature` does not cover the body. Safe mode takes encrypted pushes only, whose
+            // `msg_signature` does; in the other modes a signed URL is good for one body, and
+            // that includes encrypted ones in compatible mode, whose URL would otherwise carry
+            // a plaintext body just as well.
+            if account.endpoint.mode() != Mode::Safe
+                && let Some(signature) = query.signature.as_deref()
+                && shared
+                    .replay
+                    .check(&account.id, signature, &body, arrived)
+                    .await
+                    == Verdict::Replayed
+            {
+                shared
+                    .metrics
+                    .replay_refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let rejection = Rejection::new(
+                    StatusCode::UNAUTHORIZED,
+                    "this signature was already used with another body",
+                );
+                account.metrics.count(rejection.ending());
+                tracing::warn!(account = %account.id, "push refused: signature replayed with another body");
+                return rejection.into_response();
+            }
             let incoming = Incoming::new(Arc::clone(&account.id), inbound);
             let mut key = String::with_capacity(128);
             key.push_str(&account.id);
@@ -189,7 +218,7 @@ async fn run(
     unix: u64,
 ) -> Arc<Outcome> {
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
-        return flight.finish(Outcome::Nothing).await;
+        return flight.finish(Outcome::Nothing);
     };
     let started = std::time::Instant::now();
     let mut reply_future = handler.call(incoming.clone());
@@ -201,13 +230,11 @@ async fn run(
     match first_poll {
         Err(_panic) => {
             tracing::error!(account = %account.id, "message handler panicked");
-            flight.finish(Outcome::Nothing).await
+            flight.finish(Outcome::Nothing)
         }
         Ok(Some(reply)) => {
             account.metrics.handler_time(elapsed_micros(started));
-            flight
-                .finish(reply_outcome(account, &incoming, reply, unix))
-                .await
+            flight.finish(reply_outcome(account, &incoming, reply, unix))
         }
         Ok(None) => {
             // Anything that has to wait is supervised in its own task, so that neither the
@@ -246,17 +273,13 @@ async fn supervise(
         reply
     });
     match tokio::time::timeout_at(deadline, &mut task).await {
-        Ok(Ok(reply)) => {
-            flight
-                .finish(reply_outcome(&account, &incoming, reply, unix_now()))
-                .await
-        }
+        Ok(Ok(reply)) => flight.finish(reply_outcome(&account, &incoming, reply, unix_now())),
         Ok(Err(join_error)) => {
             tracing::error!(account = %account.id, error = %join_error, "message handler failed");
-            flight.finish(Outcome::Nothing).await
+            flight.finish(Outcome::Nothing)
         }
         Err(_elapsed) => {
-            let outcome = flight.finish(Outcome::Deferred).await;
+            let outcome = flight.finish(Outcome::Deferred);
             tracing::warn!(account = %account.id, "handler missed the callback deadline; answering success and deferring its reply");
             tokio::spawn(async move {
                 match task.await {
@@ -267,9 +290,13 @@ async fn supervise(
                             reply,
                             received_at: incoming.create_time,
                         };
-                        if let Err(e) = deferred.enqueue(shared.store.as_ref()).await {
-                            tracing::error!(account = %account.id, error = %e, "could not queue a deferred reply");
-                        }
+                        // Held in memory and retried when the store cannot take it now.
+                        enqueue_or_hold(
+                            Arc::clone(&shared.store),
+                            Arc::clone(&shared.metrics),
+                            deferred,
+                        )
+                        .await;
                     }
                     Ok(_) => {}
                     Err(e) => {

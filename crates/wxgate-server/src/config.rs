@@ -67,6 +67,18 @@ pub struct ServerConfig {
     /// beyond it `…/refresh` answers 429 `refresh_rate_limited` with `Retry-After`
     /// (default 6; 0 means no limit).
     pub refresh_limit_per_minute: u32,
+    /// How many bytes of remembered pushes (their recorded replies included) one process keeps
+    /// at most (default 256 MiB, about what `dedup_max_entries` pushes with short replies
+    /// take); beyond it the oldest are forgotten before their TTL, so that large replies cannot
+    /// grow the table past it.
+    pub dedup_max_bytes: usize,
+    /// How long one store call on the callback path may take (ms, default 400). Past it the
+    /// callback goes on without the store: the de-dup falls back to this process's table, and a
+    /// reply that cannot be queued is kept in memory and queued once the store answers. At
+    /// most three such calls precede the handler (two for the replay check, one for the de-dup
+    /// claim) and the budget is capped at a quarter of `callback_deadline_ms`, so the callback
+    /// stays inside its deadline even when every store call hangs.
+    pub store_call_budget_ms: u64,
 }
 
 /// Where WeChat's retries are recognised.
@@ -94,6 +106,8 @@ impl Default for ServerConfig {
             token_wait_ms: 5000,
             min_stale_age_secs: 30,
             refresh_limit_per_minute: 6,
+            dedup_max_bytes: 256 << 20,
+            store_call_budget_ms: 400,
         }
     }
 }
@@ -374,6 +388,18 @@ impl Config {
                 "must be at most 7200: a token lives 2 hours",
             );
         }
+        if self.server.dedup_max_bytes < 1 << 20 {
+            problem(
+                "server.dedup_max_bytes".into(),
+                "must be at least 1048576 (1 MiB)",
+            );
+        }
+        if !(1..=1000).contains(&self.server.store_call_budget_ms) {
+            problem(
+                "server.store_call_budget_ms".into(),
+                "must be between 1 and 1000",
+            );
+        }
         let url = &self.storage.url;
         if !(url.starts_with("sqlite:")
             || url.starts_with("memory://")
@@ -490,6 +516,18 @@ impl Config {
             } else {
                 DedupScope::Local
             })
+    }
+
+    /// How long one store call on the callback path may take: `server.store_call_budget_ms`,
+    /// capped at a quarter of `server.callback_deadline_ms`.
+    #[must_use]
+    pub fn store_call_budget(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.server
+                .store_call_budget_ms
+                .min(self.server.callback_deadline_ms / 4)
+                .max(1),
+        )
     }
 
     /// The account with this id.

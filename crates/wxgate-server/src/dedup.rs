@@ -1,4 +1,4 @@
-//! Recognising WeChat's retries (spec §1.3) and running each push's handler exactly once.
+//! Recognising WeChat's retries and running each push's handler exactly once.
 //!
 //! The first attempt of a push claims its key and runs the handler; a retry that arrives while
 //! that attempt is running waits for its outcome; a later retry gets the recorded outcome.
@@ -7,15 +7,29 @@
 //! Two layers:
 //! - **local**: a sharded in-process table (no serialization, no copies: outcomes are shared
 //!   `Arc`s). It alone is enough when one process receives a given account's pushes, which is
-//!   the case for `memory://` and for one gateway on an SQLite file.
+//!   the case for `memory://` and for one gateway on an SQLite file. It is bounded both by
+//!   entries and by bytes (a recorded reply counts with its length), the oldest forgotten
+//!   first.
 //! - **shared** (when `server.dedup = "shared"`, the default with Redis): the claim and the
 //!   outcome also go to the store (`set_if_absent`, then `set`), so a retry that a load balancer
 //!   sends to another instance is recognised there; that instance polls the store for the
 //!   outcome while the first attempt runs.
+//!
+//! The store never holds a push up: each call on the callback path gets the store-call budget
+//! (`server.store_call_budget_ms`), and when the store does not answer in it (or fails), the
+//! push is handled with the local table alone (counted in `wxgate_dedup_fallback_total`):
+//! answering twice beats losing a reply. After such a failure the store is left alone for a
+//! moment ([`crate::health`]), so an outage costs one budget now and then, not one per push. The outcome is written to the store in the
+//! background, after the local table has it, so the response never waits for that write.
+//!
+//! An attempt abandoned before it concluded (its connection dropped while it was still
+//! claiming) leaves nothing behind: its record is removed, locally and in the store, so
+//! WeChat's retry runs the handler instead of being answered `success` with no reply anywhere.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -23,6 +37,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use wxgate_store::Store;
+
+use crate::health::StoreHealth;
+use crate::metrics::GatewayMetrics;
 
 /// How a push was finally answered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +50,16 @@ pub enum Outcome {
     Nothing,
     /// The handler missed the deadline; its reply goes out through the customer-service API.
     Deferred,
+}
+
+impl Outcome {
+    /// The bytes this outcome holds on the heap.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Reply(xml) => xml.capacity(),
+            Self::Nothing | Self::Deferred => 0,
+        }
+    }
 }
 
 const PENDING: &[u8] = b"pending";
@@ -46,6 +73,13 @@ type Digest = u128;
 
 type Waiters = watch::Sender<Option<Arc<Outcome>>>;
 
+/// What one record costs besides its outcome's heap bytes: the map entry with its control
+/// byte and slack, the expiry queue's entry, and the outcome's `Arc` allocation.
+const RECORD_OVERHEAD: usize = 2 * std::mem::size_of::<(Digest, Record)>()
+    + std::mem::size_of::<(Instant, Digest)>()
+    + std::mem::size_of::<Outcome>()
+    + 16;
+
 #[derive(Debug)]
 enum Slot {
     /// The first attempt is running; the channel exists only once a retry waits for it.
@@ -57,6 +91,8 @@ enum Slot {
 struct Record {
     slot: Slot,
     expires_at: Instant,
+    /// What this record counts for in its shard's bytes.
+    bytes: usize,
 }
 
 /// The digests are already uniformly distributed: hashing them again would only cost time.
@@ -87,6 +123,8 @@ struct Shard {
     /// Records in the order they were claimed, which (with one TTL for all) is the order they
     /// expire in: expiring pops from the front, O(1) per record, never a scan of the table.
     order: VecDeque<(Instant, Digest)>,
+    /// The sum of the records' `bytes`.
+    bytes: usize,
 }
 
 /// The de-duplication table.
@@ -97,7 +135,28 @@ pub(crate) struct Dedup {
     ttl: Duration,
     /// Records kept per shard at most; beyond it the oldest are forgotten early.
     shard_capacity: usize,
+    /// Bytes kept per shard at most; beyond it the oldest are forgotten early.
+    shard_max_bytes: usize,
+    /// How long one store call may take before the push goes on without the store.
+    budget: Duration,
+    health: Arc<StoreHealth>,
+    metrics: Arc<GatewayMetrics>,
     seed: u64,
+}
+
+/// The limits of a [`Dedup`] table.
+#[derive(Clone, Debug)]
+pub(crate) struct Limits {
+    /// How long a push is remembered.
+    pub(crate) ttl: Duration,
+    /// How many pushes are remembered at most (about).
+    pub(crate) entries: usize,
+    /// How many bytes of records are kept at most (about).
+    pub(crate) bytes: usize,
+    /// How long one call to the shared store may take.
+    pub(crate) store_budget: Duration,
+    /// The shared store's recent health.
+    pub(crate) health: Arc<StoreHealth>,
 }
 
 /// What [`Dedup::begin`] decided.
@@ -108,25 +167,46 @@ pub(crate) enum Claim {
     Duplicate(Arc<Outcome>),
 }
 
+/// Whether this attempt owns the push's key in the shared store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SharedClaim {
+    /// No shared store, or another attempt owns the key.
+    NotOwned,
+    /// This attempt wrote the key.
+    Owned,
+    /// The store did not answer: the key may or may not have been written.
+    Unknown,
+}
+
 /// The first attempt's handle: report the outcome exactly once. Dropped without reporting (the
-/// process is shedding the request), it records `Deferred`, so waiting retries answer `success`
-/// instead of waiting out their deadline.
+/// connection went away while the push was being claimed), it removes its record, so that a
+/// retry, waiting or still to come, runs the handler itself.
 pub(crate) struct Flight {
     key: String,
     digest: Digest,
+    /// The local record's expiry, which tells it from a later claim of the same push.
+    expires_at: Instant,
     dedup: Arc<Dedup>,
+    shared_claim: SharedClaim,
     finished: bool,
 }
 
 impl Dedup {
-    /// A table remembering pushes for `ttl`, at most about `capacity` of them (the oldest are
-    /// forgotten first); with `shared`, also recorded in that store.
-    pub(crate) fn new(shared: Option<Arc<dyn Store>>, ttl: Duration, capacity: usize) -> Self {
+    /// A table remembering pushes within `limits`; with `shared`, also recorded in that store.
+    pub(crate) fn new(
+        shared: Option<Arc<dyn Store>>,
+        limits: Limits,
+        metrics: Arc<GatewayMetrics>,
+    ) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             shared,
-            ttl,
-            shard_capacity: capacity.div_ceil(SHARDS).max(1),
+            ttl: limits.ttl,
+            shard_capacity: limits.entries.div_ceil(SHARDS).max(1),
+            shard_max_bytes: limits.bytes.div_ceil(SHARDS).max(RECORD_OVERHEAD),
+            budget: limits.store_budget,
+            health: limits.health,
+            metrics,
             seed: rand::random(),
         }
     }
@@ -152,47 +232,60 @@ impl Dedup {
         deadline: Instant,
     ) -> Claim {
         let digest = self.digest(&key);
-        let waiting = {
-            let mut shard = self.shard(digest);
-            shard.expire(now, self.shard_capacity);
-            let expires_at = now + self.ttl;
-            match shard.records.entry(digest) {
-                Entry::Occupied(mut entry) if entry.get().expires_at > now => {
-                    match &mut entry.get_mut().slot {
-                        Slot::Done(outcome) => return Claim::Duplicate(Arc::clone(outcome)),
-                        Slot::Running(Some(waiters)) => Some(waiters.subscribe()),
-                        Slot::Running(waiters @ None) => {
-                            let (tx, rx) = watch::channel(None);
-                            *waiters = Some(tx);
-                            Some(rx)
+        let expires_at = now + self.ttl;
+        loop {
+            let waiting = {
+                let mut shard = self.shard(digest);
+                shard.evict(
+                    now,
+                    self.shard_capacity,
+                    self.shard_max_bytes.saturating_sub(RECORD_OVERHEAD),
+                );
+                match shard.records.entry(digest) {
+                    Entry::Occupied(mut entry) if entry.get().expires_at > now => {
+                        match &mut entry.get_mut().slot {
+                            Slot::Done(outcome) => return Claim::Duplicate(Arc::clone(outcome)),
+                            Slot::Running(Some(waiters)) => Some(waiters.subscribe()),
+                            Slot::Running(waiters @ None) => {
+                                let (tx, rx) = watch::channel(None);
+                                *waiters = Some(tx);
+                                Some(rx)
+                            }
                         }
                     }
-                }
-                entry => {
-                    let record = Record {
-                        slot: Slot::Running(None),
-                        expires_at,
-                    };
-                    match entry {
-                        Entry::Occupied(mut expired) => {
-                            expired.insert(record);
-                        }
-                        Entry::Vacant(vacant) => {
-                            vacant.insert(record);
-                        }
+                    entry => {
+                        let record = Record {
+                            slot: Slot::Running(None),
+                            expires_at,
+                            bytes: RECORD_OVERHEAD,
+                        };
+                        let replaced = match entry {
+                            Entry::Occupied(mut expired) => {
+                                Some(std::mem::replace(expired.get_mut(), record).bytes)
+                            }
+                            Entry::Vacant(vacant) => {
+                                vacant.insert(record);
+                                None
+                            }
+                        };
+                        shard.bytes = shard.bytes - replaced.unwrap_or(0) + RECORD_OVERHEAD;
+                        shard.order.push_back((expires_at, digest));
+                        None
                     }
-                    shard.order.push_back((expires_at, digest));
-                    None
                 }
+            };
+            let Some(rx) = waiting else { break };
+            if let Some(outcome) = wait_local(rx, deadline).await {
+                return Claim::Duplicate(outcome);
             }
-        };
-        if let Some(rx) = waiting {
-            return Claim::Duplicate(wait_local(rx, deadline).await);
+            // The first attempt was abandoned (or forgotten): claim the push afresh.
         }
         let flight = Flight {
             key,
             digest,
+            expires_at,
             dedup: Arc::clone(self),
+            shared_claim: SharedClaim::NotOwned,
             finished: false,
         };
         match &self.shared {
@@ -202,14 +295,45 @@ impl Dedup {
     }
 
     /// Records the outcome of `digest` and wakes the retries waiting for it.
-    fn record(&self, digest: Digest, outcome: &Arc<Outcome>) {
+    fn record(&self, digest: Digest, expires_at: Instant, outcome: &Arc<Outcome>) {
         let mut shard = self.shard(digest);
-        if let Some(record) = shard.records.get_mut(&digest) {
+        let shard = &mut *shard;
+        if let Some(record) = shard.records.get_mut(&digest)
+            && record.expires_at == expires_at
+        {
             let previous = std::mem::replace(&mut record.slot, Slot::Done(Arc::clone(outcome)));
+            let bytes = RECORD_OVERHEAD + outcome.heap_bytes();
+            shard.bytes = shard.bytes - record.bytes + bytes;
+            record.bytes = bytes;
             if let Slot::Running(Some(waiters)) = previous {
                 waiters.send_replace(Some(Arc::clone(outcome)));
             }
+            if shard.bytes > self.shard_max_bytes {
+                shard.evict(Instant::now(), usize::MAX, self.shard_max_bytes);
+            }
         }
+    }
+
+    /// Forgets the running record of an abandoned attempt; retries waiting for it claim the
+    /// push themselves.
+    fn abandon(&self, digest: Digest, expires_at: Instant) {
+        let mut shard = self.shard(digest);
+        if let Entry::Occupied(entry) = shard.records.entry(digest)
+            && entry.get().expires_at == expires_at
+            && matches!(entry.get().slot, Slot::Running(_))
+        {
+            // Dropping the record drops its waiters' channel, which wakes them.
+            let record = entry.remove();
+            shard.bytes -= record.bytes;
+        }
+    }
+
+    /// The bytes the table accounts for (records and their recorded replies).
+    pub(crate) fn bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().unwrap_or_else(PoisonError::into_inner).bytes)
+            .sum()
     }
 
     /// How many pushes are remembered.
@@ -226,13 +350,18 @@ impl Dedup {
             })
             .sum()
     }
+
+    fn fell_back(&self) {
+        self.metrics.dedup_fallback.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl Shard {
-    /// Forgets records that expired by `now`, and the oldest ones beyond `capacity`.
-    fn expire(&mut self, now: Instant, capacity: usize) {
+    /// Forgets records that expired by `now`, and the oldest ones while there are `capacity`
+    /// or more records or more than `max_bytes` bytes.
+    fn evict(&mut self, now: Instant, capacity: usize, max_bytes: usize) {
         while let Some(&(expires_at, digest)) = self.order.front() {
-            if expires_at > now && self.records.len() < capacity {
+            if expires_at > now && self.records.len() < capacity && self.bytes <= max_bytes {
                 break;
             }
             self.order.pop_front();
@@ -241,93 +370,181 @@ impl Shard {
             if let Entry::Occupied(entry) = self.records.entry(digest)
                 && entry.get().expires_at == expires_at
             {
-                entry.remove();
+                let record = entry.remove();
+                self.bytes -= record.bytes;
             }
         }
     }
+}
+
+/// What waiting on the shared store for another attempt's outcome gave.
+enum Awaited {
+    Outcome(Outcome),
+    /// The key is gone: its owner abandoned the push (or it expired).
+    Released,
+    /// The store failed or did not answer within the budget.
+    Unavailable,
 }
 
 async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Instant) -> Claim {
     let store_key = store_key(&flight.key);
     let ttl = flight.dedup.ttl;
-    match store.set_if_absent(&store_key, PENDING, Some(ttl)).await {
-        Ok(true) => Claim::First(flight),
-        Ok(false) => {
-            // Another instance (or an earlier, finished attempt) owns it.
-            let outcome = Arc::new(wait_shared(store.as_ref(), &store_key, deadline).await);
-            flight.conclude(&outcome);
-            Claim::Duplicate(outcome)
-        }
-        Err(e) => {
-            // Fail open: answering twice beats dropping the message.
-            tracing::warn!(error = %e, "de-duplication store failed; handling the push anyway");
-            Claim::First(flight)
+    let budget = flight.dedup.budget;
+    if flight.dedup.health.is_down() {
+        flight.dedup.fell_back();
+        return Claim::First(flight);
+    }
+    // Twice at most: a key released by an abandoned owner is claimed once more.
+    for _ in 0..2 {
+        flight.shared_claim = SharedClaim::Unknown;
+        let claimed =
+            tokio::time::timeout(budget, store.set_if_absent(&store_key, PENDING, Some(ttl))).await;
+        match claimed {
+            Ok(Ok(true)) => {
+                flight.shared_claim = SharedClaim::Owned;
+                return Claim::First(flight);
+            }
+            Ok(Ok(false)) => {
+                // Another instance (or an earlier, finished attempt) owns it.
+                flight.shared_claim = SharedClaim::NotOwned;
+                match wait_shared(store.as_ref(), &store_key, deadline, budget).await {
+                    Awaited::Outcome(outcome) => {
+                        let outcome = Arc::new(outcome);
+                        flight.conclude(&outcome);
+                        return Claim::Duplicate(outcome);
+                    }
+                    Awaited::Released => {}
+                    Awaited::Unavailable => {
+                        flight.dedup.health.failed();
+                        tracing::warn!(
+                            "de-duplication store stopped answering; handling the push with this process's table"
+                        );
+                        flight.dedup.fell_back();
+                        return Claim::First(flight);
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                flight.dedup.health.failed();
+                tracing::warn!(error = %e, "de-duplication store failed; handling the push with this process's table");
+                flight.dedup.fell_back();
+                return Claim::First(flight);
+            }
+            Err(_elapsed) => {
+                flight.dedup.health.failed();
+                tracing::warn!(
+                    budget_ms = budget.as_millis(),
+                    "de-duplication store did not answer in time; handling the push with this process's table"
+                );
+                flight.dedup.fell_back();
+                return Claim::First(flight);
+            }
         }
     }
+    Claim::First(flight)
 }
 
-async fn wait_shared(store: &dyn Store, store_key: &str, deadline: Instant) -> Outcome {
+async fn wait_shared(
+    store: &dyn Store,
+    store_key: &str,
+    deadline: Instant,
+    budget: Duration,
+) -> Awaited {
     loop {
-        match store.get(store_key).await {
-            Ok(Some(value)) if value != PENDING => {
-                return serde_json::from_slice(&value).unwrap_or(Outcome::Nothing);
+        let call_deadline = deadline.min(Instant::now() + budget);
+        match tokio::time::timeout_at(call_deadline, store.get(store_key)).await {
+            Ok(Ok(Some(value))) if value != PENDING => {
+                return Awaited::Outcome(
+                    serde_json::from_slice(&value).unwrap_or(Outcome::Nothing),
+                );
             }
-            Ok(None) => return Outcome::Nothing,
-            Ok(Some(_)) => {}
-            Err(e) => {
+            Ok(Ok(None)) => return Awaited::Released,
+            Ok(Ok(Some(_))) => {}
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "de-duplication store failed while waiting");
-                return Outcome::Deferred;
+                return Awaited::Unavailable;
             }
+            Err(_elapsed) if Instant::now() < deadline => return Awaited::Unavailable,
+            // The owner is still running at this attempt's deadline: it defers its reply.
+            Err(_elapsed) => return Awaited::Outcome(Outcome::Deferred),
         }
         if Instant::now() + POLL >= deadline {
-            return Outcome::Deferred;
+            return Awaited::Outcome(Outcome::Deferred);
         }
         tokio::time::sleep(POLL).await;
     }
 }
 
 impl Flight {
-    /// Records the outcome for later retries and wakes any waiting ones.
-    pub(crate) async fn finish(mut self, outcome: Outcome) -> Arc<Outcome> {
+    /// Records the outcome for later retries and wakes any waiting ones; the shared store gets
+    /// it in the background (bounded by the store-call budget), so the answer never waits.
+    pub(crate) fn finish(mut self, outcome: Outcome) -> Arc<Outcome> {
         let outcome = Arc::new(outcome);
-        if let Some(store) = &self.dedup.shared {
-            let value = serde_json::to_vec(outcome.as_ref()).unwrap_or_default();
-            if let Err(e) = store
-                .set(&store_key(&self.key), &value, Some(self.dedup.ttl))
-                .await
-            {
-                tracing::warn!(error = %e, "could not record a push outcome; a retry may run its handler again");
-            }
-        }
         self.conclude(&outcome);
+        if let Some(store) = &self.dedup.shared {
+            let store = Arc::clone(store);
+            let key = store_key(&self.key);
+            let value = serde_json::to_vec(outcome.as_ref()).unwrap_or_default();
+            let ttl = self.dedup.ttl;
+            let budget = self.dedup.budget;
+            tokio::spawn(async move {
+                match tokio::time::timeout(budget, store.set(&key, &value, Some(ttl))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "could not share a push outcome; a retry reaching another instance may run its handler again");
+                    }
+                    Err(_elapsed) => {
+                        tracing::warn!(
+                            "the store did not take a push outcome in time; a retry reaching another instance may run its handler again"
+                        );
+                    }
+                }
+            });
+        }
         outcome
     }
 
     /// Records the outcome locally; the flight is then over.
     fn conclude(&mut self, outcome: &Arc<Outcome>) {
         self.finished = true;
-        self.dedup.record(self.digest, outcome);
+        self.dedup.record(self.digest, self.expires_at, outcome);
     }
 }
 
 impl Drop for Flight {
     fn drop(&mut self) {
-        if !self.finished {
-            self.dedup.record(self.digest, &Arc::new(Outcome::Deferred));
+        if self.finished {
+            return;
+        }
+        self.dedup.abandon(self.digest, self.expires_at);
+        if self.shared_claim != SharedClaim::NotOwned
+            && let Some(store) = &self.dedup.shared
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let store = Arc::clone(store);
+            let key = store_key(&self.key);
+            let budget = self.dedup.budget;
+            runtime.spawn(async move {
+                let _ = tokio::time::timeout(budget, store.compare_and_delete(&key, PENDING)).await;
+            });
         }
     }
 }
 
+/// The outcome the running attempt reported; `Deferred` when this attempt's deadline came
+/// first; `None` when the running attempt was abandoned or forgotten (claim afresh).
 async fn wait_local(
     mut rx: watch::Receiver<Option<Arc<Outcome>>>,
     deadline: Instant,
-) -> Arc<Outcome> {
+) -> Option<Arc<Outcome>> {
     match tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await {
-        Ok(Ok(outcome)) => outcome
-            .clone()
-            .unwrap_or_else(|| Arc::new(Outcome::Deferred)),
-        // Time ran out, or the record was forgotten (over capacity) before the outcome came.
-        Ok(Err(_)) | Err(_) => Arc::new(Outcome::Deferred),
+        Ok(Ok(outcome)) => Some(
+            outcome
+                .clone()
+                .unwrap_or_else(|| Arc::new(Outcome::Deferred)),
+        ),
+        Ok(Err(_)) => None,
+        Err(_) => Some(Arc::new(Outcome::Deferred)),
     }
 }
 
@@ -341,8 +558,22 @@ mod tests {
 
     const TTL: Duration = Duration::from_secs(300);
 
+    fn limits(entries: usize, bytes: usize) -> Limits {
+        Limits {
+            ttl: TTL,
+            entries,
+            bytes,
+            store_budget: Duration::from_millis(100),
+            health: Arc::default(),
+        }
+    }
+
     fn table(capacity: usize) -> Arc<Dedup> {
-        Arc::new(Dedup::new(None, TTL, capacity))
+        Arc::new(Dedup::new(
+            None,
+            limits(capacity, usize::MAX),
+            Arc::default(),
+        ))
     }
 
     async fn claim(dedup: &Arc<Dedup>, key: &str, now: Instant) -> Claim {
@@ -361,9 +592,7 @@ mod tests {
     /// Claims and finishes `count` new pushes named `{prefix}:{i}`.
     async fn handle_new(dedup: &Arc<Dedup>, prefix: &str, count: usize, now: Instant) {
         for i in 0..count {
-            first(claim(dedup, &format!("{prefix}:{i}"), now).await)
-                .finish(Outcome::Nothing)
-                .await;
+            first(claim(dedup, &format!("{prefix}:{i}"), now).await).finish(Outcome::Nothing);
         }
     }
 
@@ -379,7 +608,7 @@ mod tests {
         let dedup = table(1000);
         let now = Instant::now();
         let flight = first(claim(&dedup, "a:1", now).await);
-        let outcome = flight.finish(Outcome::Reply("<xml/>".into())).await;
+        let outcome = flight.finish(Outcome::Reply("<xml/>".into()));
         let again = duplicate(claim(&dedup, "a:1", now).await);
         assert!(Arc::ptr_eq(&outcome, &again));
         first(claim(&dedup, "a:2", now).await);
@@ -397,46 +626,52 @@ mod tests {
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(20)).await;
-        flight.finish(Outcome::Reply("late".into())).await;
+        flight.finish(Outcome::Reply("late".into()));
         for waiter in waiters {
             assert_eq!(*waiter.await.unwrap(), Outcome::Reply("late".into()));
         }
     }
 
+    /// Behaviour changed on purpose (issue 13): an abandoned attempt used to record `Deferred`,
+    /// so WeChat's retry was answered `success` with no reply queued anywhere.
     #[tokio::test]
-    async fn a_dropped_attempt_releases_its_retries_as_deferred() {
+    async fn a_dropped_attempt_hands_the_push_to_its_retries() {
         let dedup = table(1000);
         let now = Instant::now();
         let flight = first(claim(&dedup, "a:1", now).await);
         let waiter = {
             let dedup = Arc::clone(&dedup);
-            tokio::spawn(async move { duplicate(claim(&dedup, "a:1", Instant::now()).await) })
+            tokio::spawn(async move { claim(&dedup, "a:1", Instant::now()).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         drop(flight);
         let started = std::time::Instant::now();
-        assert_eq!(*waiter.await.unwrap(), Outcome::Deferred);
+        // The waiting retry becomes the first attempt, without waiting for its deadline.
+        let taken_over = first(waiter.await.unwrap());
         assert!(
             started.elapsed() < Duration::from_secs(4),
             "did not wait for the deadline"
         );
+        taken_over.finish(Outcome::Reply("from the retry".into()));
         assert_eq!(
             *duplicate(claim(&dedup, "a:1", now).await),
-            Outcome::Deferred
+            Outcome::Reply("from the retry".into())
         );
+        // With no retry waiting, the next attempt claims it too; nothing of the abandoned
+        // attempts stays in the table.
+        drop(first(claim(&dedup, "b:1", now).await));
+        drop(first(claim(&dedup, "b:1", now).await));
+        assert_eq!(dedup.len(), 1);
+        assert_eq!(dedup.bytes(), RECORD_OVERHEAD + "from the retry".len());
     }
 
     #[tokio::test]
     async fn an_expired_record_is_claimed_afresh_and_its_old_expiry_does_not_remove_the_new_one() {
         let dedup = table(100_000);
         let t0 = Instant::now();
-        first(claim(&dedup, "a:1", t0).await)
-            .finish(Outcome::Nothing)
-            .await;
+        first(claim(&dedup, "a:1", t0).await).finish(Outcome::Nothing);
         let t1 = t0 + TTL + Duration::from_secs(1);
-        first(claim(&dedup, "a:1", t1).await)
-            .finish(Outcome::Reply("second".into()))
-            .await;
+        first(claim(&dedup, "a:1", t1).await).finish(Outcome::Reply("second".into()));
         // Later pushes sweep every shard (1,000 of them miss one of the 16 shards with
         // p ≈ 10^-27), including the stale entry of the first claim.
         handle_new(&dedup, "b", 1000, t1).await;
@@ -466,5 +701,200 @@ mod tests {
         // The newest are remembered, the oldest forgotten.
         duplicate(claim(&dedup, "a:19999", now).await);
         first(claim(&dedup, "a:0", now).await);
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded_by_bytes_oldest_first() {
+        let reply = "r".repeat(10_000);
+        let max = 16 * 50_000;
+        let dedup = Arc::new(Dedup::new(None, limits(1_000_000, max), Arc::default()));
+        let now = Instant::now();
+        for i in 0..2000 {
+            first(claim(&dedup, &format!("a:{i}"), now).await)
+                .finish(Outcome::Reply(reply.clone()));
+            assert!(dedup.bytes() <= max, "{} bytes after {i}", dedup.bytes());
+        }
+        // About 5 replies per shard fit: the newest are remembered, the oldest forgotten.
+        assert!(
+            dedup.len() >= 16 && dedup.len() <= 16 * 5,
+            "{}",
+            dedup.len()
+        );
+        duplicate(claim(&dedup, "a:1999", now).await);
+        first(claim(&dedup, "a:0", now).await);
+    }
+
+    /// A store whose every call hangs, like a Redis that went away without closing the socket.
+    #[derive(Debug)]
+    struct Hanging;
+
+    #[async_trait::async_trait]
+    impl Store for Hanging {
+        async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn set(
+            &self,
+            _: &str,
+            _: &[u8],
+            _: Option<Duration>,
+        ) -> Result<(), wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn set_if_absent(
+            &self,
+            _: &str,
+            _: &[u8],
+            _: Option<Duration>,
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn compare_and_set(
+            &self,
+            _: &str,
+            _: Option<&[u8]>,
+            _: &[u8],
+            _: Option<Duration>,
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn delete(&self, _: &str) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn compare_and_delete(
+            &self,
+            _: &str,
+            _: &[u8],
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn acquire_lease(
+            &self,
+            _: &str,
+            _: &str,
+            _: Duration,
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn release_lease(&self, _: &str, _: &str) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn push_job(
+            &self,
+            _: &str,
+            _: &[u8],
+            _: Duration,
+        ) -> Result<wxgate_store::JobId, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn claim_job(
+            &self,
+            _: &str,
+            _: Duration,
+        ) -> Result<Option<wxgate_store::Job>, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn complete_job(
+            &self,
+            _: &str,
+            _: &wxgate_store::JobId,
+        ) -> Result<(), wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn retry_job(
+            &self,
+            _: &str,
+            _: &wxgate_store::JobId,
+            _: Duration,
+        ) -> Result<(), wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn bury_job(
+            &self,
+            _: &str,
+            _: &wxgate_store::JobId,
+            _: &str,
+        ) -> Result<(), wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn queue_len(&self, _: &str) -> Result<u64, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+        async fn dead_jobs(
+            &self,
+            _: &str,
+        ) -> Result<Vec<wxgate_store::DeadJob>, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_shared_store_costs_one_budget_and_falls_back_to_the_local_table() {
+        let metrics = Arc::new(GatewayMetrics::default());
+        let dedup = Arc::new(Dedup::new(
+            Some(Arc::new(Hanging)),
+            limits(1000, usize::MAX),
+            Arc::clone(&metrics),
+        ));
+        let now = Instant::now();
+        let flight = first(claim(&dedup, "a:1", now).await);
+        assert_eq!(
+            now.elapsed(),
+            Duration::from_millis(100),
+            "one store-call budget"
+        );
+        flight.finish(Outcome::Reply("r".into()));
+        // The retry is recognised locally, without asking the store.
+        let again = Instant::now();
+        assert_eq!(
+            *duplicate(claim(&dedup, "a:1", again).await),
+            Outcome::Reply("r".into())
+        );
+        assert_eq!(again.elapsed(), Duration::ZERO);
+        // Other pushes in the next moment do not wait on the store at all...
+        let other = Instant::now();
+        first(claim(&dedup, "a:2", other).await).finish(Outcome::Nothing);
+        assert_eq!(other.elapsed(), Duration::ZERO);
+        // ... and after it the store is asked again.
+        tokio::time::sleep(crate::health::PAUSE).await;
+        let later = Instant::now();
+        first(claim(&dedup, "a:3", later).await).finish(Outcome::Nothing);
+        assert_eq!(later.elapsed(), Duration::from_millis(100));
+        assert_eq!(metrics.dedup_fallback.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_shared_claim_released_by_its_abandoned_owner_is_taken_over() {
+        let store: Arc<dyn Store> = Arc::new(wxgate_store::MemoryStore::new());
+        let a = Arc::new(Dedup::new(
+            Some(Arc::clone(&store)),
+            limits(1000, usize::MAX),
+            Arc::default(),
+        ));
+        let b = Arc::new(Dedup::new(
+            Some(Arc::clone(&store)),
+            limits(1000, usize::MAX),
+            Arc::default(),
+        ));
+        let now = Instant::now();
+        let owner = first(claim(&a, "a:1", now).await);
+        let retry = {
+            let b = Arc::clone(&b);
+            tokio::spawn(async move { claim(&b, "a:1", Instant::now()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(owner);
+        first(retry.await.unwrap()).finish(Outcome::Reply("b".into()));
+        // The outcome reaches the store in the background.
+        for _ in 0..100 {
+            if store.get(&store_key("a:1")).await.unwrap().as_deref() != Some(PENDING) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            *duplicate(claim(&a, "a:1", Instant::now()).await),
+            Outcome::Reply("b".into())
+        );
     }
 }

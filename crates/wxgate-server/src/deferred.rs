@@ -1,8 +1,19 @@
 //! Replies that missed the callback deadline, queued durably for the customer-service API.
+//!
+//! A reply is never dropped because the store is failing: if the queue cannot take it, it is
+//! held in this process and queued as soon as the store answers again (the gauge
+//! `wxgate_deferred_held` counts such replies). WeChat was already answered `success` by then, so a passive reply is
+//! no longer possible; the customer-service API is the only way left to the user.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use wxgate_proto::reply::Reply;
 use wxgate_store::{JobId, Store, StoreError};
+
+use crate::metrics::GatewayMetrics;
 
 /// The queue deferred replies wait in.
 pub const QUEUE: &str = "deferred-replies";
@@ -28,8 +39,50 @@ impl DeferredReply {
     /// The store's error when it could not be written.
     pub async fn enqueue(&self, store: &dyn Store) -> Result<JobId, StoreError> {
         let payload = serde_json::to_vec(self).unwrap_or_default();
-        store
-            .push_job(QUEUE, &payload, std::time::Duration::ZERO)
-            .await
+        store.push_job(QUEUE, &payload, Duration::ZERO).await
+    }
+}
+
+/// Most replies held in memory at once, waiting for the queue to take them.
+const MAX_HELD: u64 = 100_000;
+/// How long one attempt to queue a held reply may take. Generous: a write given up on might
+/// still land, and then the reply would be queued twice.
+const HOLD_CALL: Duration = Duration::from_secs(30);
+/// The longest wait between attempts to queue a held reply.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// Queues a reply that missed the callback deadline. When the store cannot take it (down,
+/// locked, full), the reply is not dropped: it is held in memory and queued with back-off as
+/// soon as the store answers (`wxgate_deferred_held` counts them). Held replies do not survive
+/// a restart of the process.
+pub(crate) async fn enqueue_or_hold(
+    store: Arc<dyn Store>,
+    metrics: Arc<GatewayMetrics>,
+    deferred: DeferredReply,
+) {
+    let mut backoff = Duration::from_millis(250);
+    let mut held = false;
+    loop {
+        let error = match tokio::time::timeout(HOLD_CALL, deferred.enqueue(store.as_ref())).await {
+            Ok(Ok(_)) => break,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} s", HOLD_CALL.as_secs()),
+        };
+        if !held {
+            if metrics.deferred_held.fetch_add(1, Ordering::Relaxed) >= MAX_HELD {
+                metrics.deferred_held.fetch_sub(1, Ordering::Relaxed);
+                tracing::error!(account = %deferred.account, %error, held = MAX_HELD, "could not queue a deferred reply and too many are held already; it is lost");
+                return;
+            }
+            held = true;
+            tracing::warn!(account = %deferred.account, %error, "could not queue a deferred reply; holding it until the store answers");
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+    if held {
+        metrics.deferred_held.fetch_sub(1, Ordering::Relaxed);
+        metrics.deferred_requeued.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(account = %deferred.account, "a held deferred reply is queued");
     }
 }

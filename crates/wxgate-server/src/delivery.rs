@@ -4,14 +4,24 @@
 //! completes it; transient failures are retried with exponential back-off, permanent ones (the
 //! user left the 48-hour window, unfollowed, …) are buried with the reason. A crash mid-send
 //! loses nothing: the claim runs out and the job is claimed again.
+//!
+//! Delivery is therefore **at-least-once**: a process killed after WeChat accepted a message
+//! but before the job was completed sends it again once the claim runs out. The window is kept
+//! as narrow as the store allows: the job is completed the moment WeChat answers, before
+//! anything else (retrying the completion briefly if the store falters), and a job this
+//! process already sent is never sent again by it. The store's job API has no lease renewal,
+//! so the claim stays long enough for the slowest send (the API client's 10 s timeout, with
+//! room for token refresh). A re-send that WeChat refuses is reported as such, not as a lost
+//! reply: the earlier attempt may well have been delivered.
 
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use wxgate_api::endpoint::message::custom::send::{self, Message};
 use wxgate_api::{Credentials, ErrCode};
 use wxgate_proto::reply::Reply;
-use wxgate_store::{Job, Store};
+use wxgate_store::{Job, JobId, Store};
 
 use crate::app::Shared;
 use crate::deferred::{DeferredReply, QUEUE};
@@ -22,12 +32,41 @@ const CLAIM: Duration = Duration::from_secs(60);
 const MAX_ATTEMPTS: u32 = 8;
 /// Wait between polls of an empty queue.
 const IDLE: Duration = Duration::from_millis(250);
+/// Jobs this process sent whose completion the store may not have taken, remembered at most.
+const SENT_MEMORY: usize = 10_000;
+/// Attempts at completing a job WeChat accepted, before leaving it to the claim's expiry.
+const COMPLETE_ATTEMPTS: u32 = 3;
+
+/// Jobs this process has sent, so that one it could not complete is not sent again by it.
+#[derive(Debug, Default)]
+struct Sent {
+    ids: HashSet<JobId>,
+    order: VecDeque<JobId>,
+}
+
+impl Sent {
+    fn insert(&mut self, id: JobId) {
+        if self.ids.insert(id.clone()) {
+            self.order.push_back(id);
+            while self.order.len() > SENT_MEMORY {
+                if let Some(old) = self.order.pop_front() {
+                    self.ids.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn contains(&self, id: &JobId) -> bool {
+        self.ids.contains(id)
+    }
+}
 
 /// Runs the delivery loop forever.
 pub(crate) async fn run(shared: Arc<Shared>) {
+    let mut sent = Sent::default();
     loop {
         match shared.store.claim_job(QUEUE, CLAIM).await {
-            Ok(Some(job)) => deliver(&shared, job).await,
+            Ok(Some(job)) => deliver(&shared, job, &mut sent).await,
             Ok(None) => tokio::time::sleep(IDLE).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the deferred-reply queue");
@@ -37,8 +76,13 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     }
 }
 
-async fn deliver(shared: &Shared, job: Job) {
+async fn deliver(shared: &Shared, job: Job, sent: &mut Sent) {
     let store: &dyn Store = shared.store.as_ref();
+    if sent.contains(&job.id) {
+        // Sent by this process already; only its completion was lost.
+        complete(store, &job).await;
+        return;
+    }
     let Ok(deferred) = serde_json::from_slice::<DeferredReply>(&job.payload) else {
         bury(store, &job, "payload is not a deferred reply").await;
         return;
@@ -58,9 +102,19 @@ async fn deliver(shared: &Shared, job: Job) {
     };
     match send(credentials, &deferred, message).await {
         Ok(()) => {
+            // Sent: record it before anything else.
+            sent.insert(job.id.clone());
+            complete(store, &job).await;
             tracing::info!(account = %deferred.account, attempts = job.attempts, "deferred reply delivered");
-            if let Err(e) = store.complete_job(QUEUE, &job.id).await {
-                tracing::warn!(error = %e, "could not complete a delivered job; it may be sent twice");
+        }
+        Err(error) if is_permanent(&error) && job.attempts > 1 => {
+            // An earlier claim may have sent it and been killed before completing the job;
+            // WeChat's refusal of the re-send says nothing about the reply being lost.
+            tracing::warn!(job = %job.id, attempts = job.attempts, %error, "a re-sent deferred reply was refused; an earlier attempt may have delivered it");
+            let reason =
+                format!("re-send refused (an earlier attempt may have delivered it): {error}");
+            if let Err(e) = store.bury_job(QUEUE, &job.id, &reason).await {
+                tracing::warn!(error = %e, "could not bury a deferred reply");
             }
         }
         Err(error) if is_permanent(&error) || job.attempts >= MAX_ATTEMPTS => {
@@ -84,6 +138,20 @@ async fn send(
     credentials
         .send_custom_message(&send::Request::new(deferred.to_user.as_str(), message))
         .await
+}
+
+/// Completes a job WeChat accepted, retrying briefly: until it is completed, a claim that runs
+/// out hands it to another worker, which sends it again.
+async fn complete(store: &dyn Store, job: &Job) {
+    for attempt in 1..=COMPLETE_ATTEMPTS {
+        match store.complete_job(QUEUE, &job.id).await {
+            Ok(()) | Err(wxgate_store::StoreError::UnknownJob(_)) => return,
+            Err(e) if attempt == COMPLETE_ATTEMPTS => {
+                tracing::warn!(job = %job.id, error = %e, "could not complete a delivered job; another process may send it again");
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200) * attempt).await,
+        }
+    }
 }
 
 async fn bury(store: &dyn Store, job: &Job, reason: &str) {
@@ -195,6 +263,31 @@ mod tests {
             assert_eq!(message.msgtype(), reply.msg_type());
         }
         assert!(to_custom(&Reply::TransferCustomerService { kf_account: None }).is_none());
+    }
+
+    #[test]
+    fn sent_jobs_are_remembered_up_to_a_bound() {
+        let mut sent = Sent::default();
+        for i in 0..SENT_MEMORY + 5 {
+            sent.insert(JobId(i.to_string()));
+        }
+        assert!(!sent.contains(&JobId("0".into())));
+        assert!(sent.contains(&JobId((SENT_MEMORY + 4).to_string())));
+        assert_eq!(sent.ids.len(), SENT_MEMORY);
+    }
+
+    #[tokio::test]
+    async fn a_job_is_completed_once_sent_even_after_its_claim_ran_out() {
+        let store = wxgate_store::MemoryStore::new();
+        store.push_job(QUEUE, b"{}", Duration::ZERO).await.unwrap();
+        let job = store
+            .claim_job(QUEUE, Duration::from_millis(1))
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        complete(&store, &job).await;
+        assert_eq!(store.queue_len(QUEUE).await.unwrap(), 0);
     }
 
     #[test]

@@ -25,8 +25,10 @@ mod dedup;
 pub mod deferred;
 mod delivery;
 mod handler;
+mod health;
 mod json_body;
 mod metrics;
+mod replay;
 mod router;
 pub mod token_api;
 

@@ -121,3 +121,68 @@ impl TokenMetrics {
 }
 
 pub(crate) const TOKEN_HEADER: &str = "# HELP wxgate_stale_reports_total Stale token reports by outcome (refused: the token was young and WeChat accepted it).\n# TYPE wxgate_stale_reports_total counter\n# HELP wxgate_token_waits_capped_total Token API callers answered 503 after server.token_wait_ms.\n# TYPE wxgate_token_waits_capped_total counter\n";
+/// Gateway-wide counters of the callback path's fault handling.
+#[derive(Debug, Default)]
+pub(crate) struct GatewayMetrics {
+    /// Pushes de-duplicated with this process's table alone because the shared store failed or
+    /// did not answer within the store-call budget.
+    pub(crate) dedup_fallback: AtomicU64,
+    /// Replay checks done with this process's table alone, for the same reasons.
+    pub(crate) replay_fallback: AtomicU64,
+    /// Pushes refused because their signature was already used with another body.
+    pub(crate) replay_refused: AtomicU64,
+    /// Deferred replies the queue could not take yet, held in memory and retried (a gauge).
+    pub(crate) deferred_held: AtomicU64,
+    /// Deferred replies that were held in memory and then queued.
+    pub(crate) deferred_requeued: AtomicU64,
+}
+
+impl GatewayMetrics {
+    /// Renders the counters, with the de-dup table's current size in bytes.
+    pub(crate) fn render(&self, dedup_bytes: usize, out: &mut String) {
+        let counters = [
+            (
+                "wxgate_dedup_fallback_total",
+                "counter",
+                "Pushes de-duplicated by this process alone because the shared store failed or was too slow.",
+                self.dedup_fallback.load(Ordering::Relaxed),
+            ),
+            (
+                "wxgate_replay_fallback_total",
+                "counter",
+                "Replay checks done by this process alone because the shared store failed or was too slow.",
+                self.replay_fallback.load(Ordering::Relaxed),
+            ),
+            (
+                "wxgate_replay_refused_total",
+                "counter",
+                "Pushes refused because their signature was already used with another body.",
+                self.replay_refused.load(Ordering::Relaxed),
+            ),
+            (
+                "wxgate_deferred_held",
+                "gauge",
+                "Deferred replies held in memory until the queue takes them.",
+                self.deferred_held.load(Ordering::Relaxed),
+            ),
+            (
+                "wxgate_deferred_requeued_total",
+                "counter",
+                "Deferred replies held in memory and then queued.",
+                self.deferred_requeued.load(Ordering::Relaxed),
+            ),
+            (
+                "wxgate_dedup_bytes",
+                "gauge",
+                "Bytes held by the de-duplication table.",
+                u64::try_from(dedup_bytes).unwrap_or(u64::MAX),
+            ),
+        ];
+        for (name, kind, help, value) in counters {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+    }
+}

@@ -27,10 +27,12 @@ fn main() -> std::io::Result<()> {
         .expect("clock after 1970")
         .as_secs()
         .to_string();
-    let nonce = "1234567";
-    let sig = signature::sign(&[token, &ts, nonce]);
     let mut out = BufWriter::new(std::io::stdout().lock());
     for i in 0..n {
+        // One nonce (so one signature) per message, as from WeChat: the gateway refuses a
+        // signature it has seen with another body.
+        let nonce = (1_000_000 + i).to_string();
+        let sig = signature::sign(&[token, &ts, &nonce]);
         let xml = format!(
             "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[o_bench_user]]></FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>{}</MsgId></xml>",
             7_000_000_000_000_000_000u64 + i
@@ -42,7 +44,7 @@ fn main() -> std::io::Result<()> {
             let mut random = [0u8; 16];
             random[..8].copy_from_slice(&i.to_be_bytes());
             let encrypt = crypt.encrypt(xml.as_bytes(), random);
-            let msg_sig = crypt.msg_signature(&ts, nonce, &encrypt);
+            let msg_sig = crypt.msg_signature(&ts, &nonce, &encrypt);
             writeln!(
                 out,
                 "{base}&encrypt_type=aes&msg_signature={msg_sig}\t{}",

@@ -266,3 +266,65 @@ fn decrypted_vectors_parse() {
     let m = Inbound::parse(v3_like).unwrap();
     assert_eq!(m.event().map(Event::name), Some("debug_demo"));
 }
+
+#[test]
+fn header_fields_that_cannot_be_real_are_refused() {
+    let with = |to: &str, from: &str, rest: &str| {
+        Inbound::parse(&format!(
+            "<xml><ToUserName><![CDATA[{to}]]></ToUserName><FromUserName><![CDATA[{from}]]></FromUserName><CreateTime>1408090502</CreateTime><MsgType>text</MsgType><Content>x</Content>{rest}</xml>"
+        ))
+    };
+    let long = "o".repeat(MAX_ID_CHARS + 1);
+    assert_eq!(
+        with("gh_1", &long, "").unwrap_err(),
+        XmlError::Invalid("FromUserName")
+    );
+    assert_eq!(
+        with(&long, "o1", "").unwrap_err(),
+        XmlError::Invalid("ToUserName")
+    );
+    assert_eq!(
+        with("gh_1", "o 1", "").unwrap_err(),
+        XmlError::Invalid("FromUserName")
+    );
+    assert_eq!(
+        with("gh_1", "", "").unwrap_err(),
+        XmlError::Invalid("FromUserName")
+    );
+    assert_eq!(
+        with("gh_1", "o<1>", "").unwrap_err(),
+        XmlError::Invalid("FromUserName")
+    );
+    assert_eq!(
+        with("gh_1", "o1", "<MsgId>12a</MsgId>").unwrap_err(),
+        XmlError::Invalid("MsgId")
+    );
+    assert_eq!(
+        with("gh_1", "o1", "<MsgId>+12</MsgId>").unwrap_err(),
+        XmlError::Invalid("MsgId")
+    );
+    assert_eq!(
+        with("gh_1", "o1", "<MsgId>18446744073709551616</MsgId>").unwrap_err(),
+        XmlError::Invalid("MsgId")
+    );
+    assert_eq!(
+        with("gh_1", "o1", "<MsgID>x</MsgID>").unwrap_err(),
+        XmlError::Invalid("MsgID")
+    );
+    // The longest real shapes pass, surrounding whitespace is ignored, and an empty MsgId is
+    // as good as none.
+    let longest = "o".repeat(MAX_ID_CHARS);
+    let m = with(" gh_e136c6e50636 ", &longest, "<MsgId></MsgId>").unwrap();
+    assert_eq!(
+        (m.to_user_name.as_str(), m.from_user_name.len()),
+        ("gh_e136c6e50636", MAX_ID_CHARS)
+    );
+    assert!(
+        with(
+            "gh_1",
+            "o9AgO5Kd5ggOC-bXrbNODIiE3bGY",
+            "<MsgId>18446744073709551615</MsgId>"
+        )
+        .is_ok()
+    );
+}

@@ -118,12 +118,16 @@ fn every_rule_is_checked() {
     config.server.listen = "localhost".into();
     config.server.callback_deadline_ms = 6000;
     config.server.dedup_max_entries = 10;
+    config.server.dedup_max_bytes = 1000;
+    config.server.store_call_budget_ms = 0;
     config.storage.url = "postgres://x".into();
     let paths: Vec<String> = config.problems().into_iter().map(|p| p.path).collect();
     for expected in [
         "server.listen",
         "server.callback_deadline_ms",
         "server.dedup_max_entries",
+        "server.dedup_max_bytes",
+        "server.store_call_budget_ms",
         "storage.url",
         "accounts[0].token",
         "accounts[0].encoding_aes_key",
@@ -162,6 +166,14 @@ fn environment_overrides() {
             "WXGATE_SERVER_DEDUP_MAX_ENTRIES".to_owned(),
             "250000".to_owned(),
         ),
+        (
+            "WXGATE_SERVER_DEDUP_MAX_BYTES".to_owned(),
+            "8388608".to_owned(),
+        ),
+        (
+            "WXGATE_SERVER_STORE_CALL_BUDGET_MS".to_owned(),
+            "250".to_owned(),
+        ),
         ("PATH".to_owned(), "/bin".to_owned()),
     ];
     let config = Config::from_toml(GOOD, env).unwrap();
@@ -171,6 +183,12 @@ fn environment_overrides() {
     assert_eq!(config.accounts[0].mode, Mode::Compatible);
     assert_eq!(config.server.api_keys.len(), 2);
     assert_eq!(config.server.dedup_max_entries, 250_000);
+    assert_eq!(config.server.dedup_max_bytes, 8 << 20);
+    assert_eq!(config.server.store_call_budget_ms, 250);
+    assert_eq!(
+        config.store_call_budget(),
+        std::time::Duration::from_millis(250)
+    );
     let err = Config::from_toml(
         GOOD,
         vec![("WXGATE_ACCOUNT_OTHER_TOKEN".to_owned(), "x".to_owned())],

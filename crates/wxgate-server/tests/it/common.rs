@@ -119,11 +119,20 @@ pub(crate) fn text_xml(content: &str, msg_id: u64) -> String {
     )
 }
 
+/// A fresh nonce per request (`12345` and a counter), as WeChat signs each attempt afresh; a
+/// signature is good for one body only.
+fn fresh_nonce() -> String {
+    static NONCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NONCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("12345{n}")
+}
+
 /// A plaintext push: query with `signature`.
 pub(crate) fn plain_uri(account: &str, timestamp: u64) -> String {
     let ts = timestamp.to_string();
-    let sig = signature::sign(&[TOKEN, &ts, "12345"]);
-    format!("/wechat/{account}?signature={sig}&timestamp={ts}&nonce=12345&openid=o_user")
+    let nonce = fresh_nonce();
+    let sig = signature::sign(&[TOKEN, &ts, &nonce]);
+    format!("/wechat/{account}?signature={sig}&timestamp={ts}&nonce={nonce}&openid=o_user")
 }
 
 /// An encrypted push: the body and the query with `msg_signature`.
@@ -138,11 +147,12 @@ pub(crate) fn encrypted(account: &str, inner: &str, safe: bool) -> (String, Stri
             &format!("<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"),
         )
     };
-    let msg_sig = crypt().msg_signature(&ts, "777", &encrypt);
-    let sig = signature::sign(&[TOKEN, &ts, "777"]);
+    let nonce = fresh_nonce();
+    let msg_sig = crypt().msg_signature(&ts, &nonce, &encrypt);
+    let sig = signature::sign(&[TOKEN, &ts, &nonce]);
     (
         format!(
-            "/wechat/{account}?signature={sig}&timestamp={ts}&nonce=777&openid=o_user&encrypt_type=aes&msg_signature={msg_sig}"
+            "/wechat/{account}?signature={sig}&timestamp={ts}&nonce={nonce}&openid=o_user&encrypt_type=aes&msg_signature={msg_sig}"
         ),
         body,
     )

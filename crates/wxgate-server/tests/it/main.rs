@@ -4,6 +4,7 @@ mod bad_input;
 mod callback;
 mod common;
 mod dedup;
+mod faults_callback;
 mod faults_tokens;
 mod json_body;
 mod sandboxed;

@@ -17,6 +17,13 @@ impl Drop for Wxgate {
     }
 }
 
+impl Wxgate {
+    /// The process id, e.g. to read its `/proc/<pid>/status`.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 /// Starts `wxgate ARGS` and waits for its "listening on http://…" line.
 pub(crate) fn start(args: &[&str]) -> Wxgate {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wxgate"))
