@@ -33,6 +33,10 @@ pub(crate) fn routes() -> Router<Sandbox> {
             post(action),
         )
         .route("/sandbox/apps/{app_id}/users/{openid}/inbox", get(inbox))
+        .route(
+            "/sandbox/apps/{app_id}/users/{openid}/conversation",
+            get(conversation),
+        )
         .route("/sandbox/apps/{app_id}/users/{openid}/menu", get(user_menu))
         .route("/sandbox/apps/{app_id}/calls", get(calls))
         .route(
@@ -44,7 +48,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/sandbox/apps/{app_id}/qrcodes", get(qrcodes))
         .route("/sandbox/apps/{app_id}/jssdk/verify", post(verify_jssdk))
         .route("/sandbox/apps/{app_id}/verify", post(verify_url))
-        .route("/sandbox/clock", post(advance_clock).get(get_clock))
+        .route("/sandbox/clock", post(set_clock).get(get_clock))
         .route("/sandbox/media/{media_id}", get(media))
 }
 
@@ -227,6 +231,18 @@ async fn inbox(
 ) -> Result<axum::Json<Value>> {
     with_app(&sb, &app_id, |app, _| {
         Ok(axum::Json(json!(find_user(app, &openid)?.inbox)))
+    })
+}
+
+/// The whole chat of one user, as the console shows it: `[{"direction": "sent", "seq", "at",
+/// "type", "summary", "outcome", "attempts", "error"} | {"direction": "received", <inbox item>}]`
+/// in the order they happened.
+async fn conversation(
+    State(sb): State<Sandbox>,
+    Path((app_id, openid)): Path<(String, String)>,
+) -> Result<axum::Json<Value>> {
+    with_app(&sb, &app_id, |app, _| {
+        Ok(axum::Json(json!(find_user(app, &openid)?.conversation())))
     })
 }
 
@@ -484,19 +500,29 @@ async fn verify_url(
     }))
 }
 
+/// `POST /sandbox/clock`: `{"advance_secs": N}` moves the clock forward, `{"now": unix}` sets it
+/// (forward or back); one of the two.
 #[derive(Default, Deserialize)]
-struct Advance {
+#[serde(deny_unknown_fields)]
+struct ClockBody {
     #[serde(default)]
-    advance_secs: u64,
+    advance_secs: Option<u64>,
+    #[serde(default)]
+    now: Option<u64>,
 }
 
-async fn advance_clock(State(sb): State<Sandbox>, body: Bytes) -> Result<axum::Json<Value>> {
-    let advance: Advance = parse(&body)?;
-    let now = sb.with_state(|s| {
-        s.advanced += advance.advance_secs;
-        s.prune();
-        s.now()
-    });
+async fn set_clock(State(sb): State<Sandbox>, body: Bytes) -> Result<axum::Json<Value>> {
+    let body: ClockBody = parse(&body)?;
+    let now = match (body.advance_secs, body.now) {
+        (Some(secs), None) => sb.advance_clock(secs),
+        (None, Some(unix)) => sb.set_clock(unix),
+        (None, None) => sb.advance_clock(0),
+        (Some(_), Some(_)) => {
+            return Err(ControlError::bad_request(
+                "give either \"advance_secs\" or \"now\", not both",
+            ));
+        }
+    };
     Ok(axum::Json(json!({"now": now})))
 }
 
