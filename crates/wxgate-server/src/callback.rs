@@ -91,7 +91,7 @@ pub(crate) async fn verify(
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
-    let checked = shared.check_timestamp(&query, unix_now()).and_then(|()| {
+    let checked = shared.check_timestamp(&query, shared.unix_now()).and_then(|()| {
         account
             .endpoint
             .verify_echo(&query)
@@ -129,7 +129,7 @@ pub(crate) async fn push(
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
     // The clocks are read once per push: every later step uses these.
     let arrived = Instant::now();
-    let unix = unix_now();
+    let unix = shared.unix_now();
     let deadline = arrived + shared.deadline;
     match open(&shared, account, &query, &body, unix) {
         Ok((encrypted, inbound)) => {
@@ -248,7 +248,7 @@ async fn supervise(
     match tokio::time::timeout_at(deadline, &mut task).await {
         Ok(Ok(reply)) => {
             flight
-                .finish(reply_outcome(&account, &incoming, reply, unix_now()))
+                .finish(reply_outcome(&account, &incoming, reply, shared.unix_now()))
                 .await
         }
         Ok(Err(join_error)) => {
