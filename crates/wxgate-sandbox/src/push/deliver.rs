@@ -285,7 +285,10 @@ mod tests {
             refusal(status, "timestamp outside\n the accepted window\n"),
             "callback answered HTTP 401 Unauthorized: timestamp outside the accepted window"
         );
-        assert_eq!(refusal(status, " \n"), "callback answered HTTP 401 Unauthorized");
+        assert_eq!(
+            refusal(status, " \n"),
+            "callback answered HTTP 401 Unauthorized"
+        );
         let long = refusal(status, &"é".repeat(5000));
         let kept = long.rsplit(": ").next().unwrap_or_default();
         assert_eq!(kept.chars().count(), REASON_MAX_CHARS + 1, "{long}");

@@ -1,4 +1,6 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
 mod cli;
+mod demo_clock;
+mod demo_data;
 mod process;
