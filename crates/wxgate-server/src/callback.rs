@@ -91,15 +91,14 @@ pub(crate) async fn verify(
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
-    let checked = shared
-        .check_timestamp(&query, shared.unix_now())
-        .and_then(|()| {
-            account
-                .endpoint
-                .verify_echo(&query)
-                .map(str::to_owned)
-                .map_err(Rejection::from)
-        });
+    let now = shared.unix_now();
+    let checked = shared.check_timestamp(&query, now).and_then(|()| {
+        account
+            .endpoint
+            .verify_echo(&query)
+            .map(str::to_owned)
+            .map_err(Rejection::from)
+    });
     match checked {
         Ok(echostr) => {
             account.metrics.count(Ending::Verified);
