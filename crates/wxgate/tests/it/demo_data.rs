@@ -107,6 +107,28 @@ async fn news_cards_use_the_demos_own_images_and_say_hi_answers() {
         .act(&carol, json!({"type": "click", "key": "HELLO"}))
         .await;
     assert_eq!(hi["outcome"], "reply", "{hi}");
+    assert!(
+        hi["reply"]["text"]["content"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Hi!")),
+        "{hi}"
+    );
+
+    // Following by scanning the campaign's QR code: the scene's card replaces the greeting.
+    let qrcodes = demo.get(&format!("/sandbox/apps/{APP_ID}/qrcodes")).await;
+    let ticket = qrcodes[0]["ticket"].as_str().unwrap();
+    let user = demo
+        .post(&format!("/sandbox/apps/{APP_ID}/users"), json!({}))
+        .await;
+    let scanned = demo
+        .act(
+            user["openid"].as_str().unwrap(),
+            json!({"type": "scan", "ticket": ticket}),
+        )
+        .await;
+    let article = &scanned["reply"]["news"]["articles"][0];
+    assert_eq!(article["title"], "Spring sale: 20% off", "{scanned}");
+    assert_eq!(article["picurl"], demo.url("/demo/img/spring.png"));
     let favicon = demo
         .http
         .get(demo.url("/favicon.ico"))

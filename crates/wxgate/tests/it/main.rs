@@ -4,3 +4,4 @@ mod cli;
 mod demo_clock;
 mod demo_data;
 mod process;
+mod readme;
