@@ -77,6 +77,18 @@ fn with_app<R>(
     })
 }
 
+/// [`with_app`] for reads: schedules no save of the state file (the console polls these).
+fn read_app<R>(sb: &Sandbox, app_id: &str, f: impl FnOnce(&App, u64) -> Result<R>) -> Result<R> {
+    sb.with_state_ro(|s| {
+        let now = s.now();
+        let app = s
+            .apps
+            .get(app_id)
+            .ok_or_else(|| ControlError::not_found(format!("no app {app_id}")))?;
+        f(app, now)
+    })
+}
+
 fn app_json(app: &App) -> Value {
     let spec = &app.spec;
     json!({
@@ -116,7 +128,7 @@ async fn get_app(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         let mut body = app_json(app);
         body["menu"] = menu_json(app).unwrap_or(Value::Null);
         body["tags"] = app
@@ -191,7 +203,7 @@ async fn list_users(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         let mut users: Vec<&User> = app.users.values().collect();
         users.sort_by_key(|u| (u.created_at, u.openid.clone()));
         Ok(axum::Json(
@@ -210,7 +222,7 @@ async fn get_user(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         Ok(axum::Json(user_json(find_user(app, &openid)?, now)))
     })
 }
@@ -229,7 +241,7 @@ async fn inbox(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         Ok(axum::Json(json!(find_user(app, &openid)?.inbox)))
     })
 }
@@ -241,7 +253,7 @@ async fn conversation(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         Ok(axum::Json(json!(find_user(app, &openid)?.conversation())))
     })
 }
@@ -250,7 +262,7 @@ async fn user_menu(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         let user = find_user(app, &openid)?;
         Ok(axum::Json(match effective_menu(app, user) {
             Some(menu) => {
@@ -262,7 +274,7 @@ async fn user_menu(
 }
 
 async fn calls(State(sb): State<Sandbox>, Path(app_id): Path<String>) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.calls))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.calls))))
 }
 
 #[derive(Default, Deserialize)]
@@ -325,7 +337,7 @@ async fn list_faults(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.faults))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.faults))))
 }
 
 async fn clear_faults(State(sb): State<Sandbox>, Path(app_id): Path<String>) -> Result<StatusCode> {
@@ -339,14 +351,14 @@ async fn deliveries(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.deliveries))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.deliveries))))
 }
 
 async fn tickets(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         let mut body = json!({});
         for (kind, generations) in &app.tickets {
             body[kind] = generations

@@ -217,13 +217,10 @@ impl Runner {
 
     fn run(&mut self, command: &str) {
         let mapped = self.map(command);
-        let wxgate_args = if let Some(rest) = mapped.strip_prefix("cargo run --release -- ") {
-            Some(words(rest))
-        } else if let Some(rest) = mapped.strip_prefix("wxgate ") {
-            Some(words(rest))
-        } else {
-            None
-        };
+        let wxgate_args = mapped
+            .strip_prefix("cargo run --release -- ")
+            .or_else(|| mapped.strip_prefix("wxgate "))
+            .map(words);
         match wxgate_args {
             Some(args) if matches!(args[0].as_str(), "serve" | "sandbox" | "demo") => {
                 self.start(command, args);
