@@ -36,10 +36,16 @@ async fn a_restart_with_the_same_data_dir_keeps_users_conversations_and_keys() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let key = demo.api_key.clone();
+    let qrcodes = demo.get(&format!("/sandbox/apps/{APP_ID}/qrcodes")).await;
     drop(std::mem::replace(
         &mut demo.process,
         start_in(demo.dir.path()),
     ));
+    assert_eq!(
+        demo.get(&format!("/sandbox/apps/{APP_ID}/qrcodes")).await,
+        qrcodes,
+        "the campaign's QR code is reused, not created again"
+    );
 
     assert_eq!(api_key(demo.dir.path()), key, "the API key is kept");
     let now = demo.get("/sandbox/clock").await["now"].as_u64().unwrap();
