@@ -1,7 +1,8 @@
 //! The virtual clock and Beijing-time calendar helpers.
 //!
 //! Every expiry in the sandbox follows [`Clock::now`]: the start time plus (unless frozen) the wall
-//! time elapsed since start, plus everything advanced through `POST /sandbox/clock`.
+//! time elapsed since start, plus the offset moved through `POST /sandbox/clock` (forward by
+//! `advance_secs`, or to any time, earlier ones included, by `now`).
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,14 +25,26 @@ impl Clock {
         }
     }
 
-    /// Virtual unix seconds, given the persisted advance.
-    pub(crate) fn now(&self, advanced: u64) -> u64 {
+    /// Virtual unix seconds, given the persisted offset (never before the epoch).
+    pub(crate) fn now(&self, offset: i64) -> u64 {
+        self.running().saturating_add_signed(offset)
+    }
+
+    /// The offset that makes [`Clock::now`] answer `target` at this instant.
+    pub(crate) fn offset_for(&self, target: u64) -> i64 {
+        let running = i128::from(self.running());
+        let offset = i128::from(target) - running;
+        i64::try_from(offset).unwrap_or(if offset < 0 { i64::MIN } else { i64::MAX })
+    }
+
+    /// The start time plus the wall time elapsed since (unless frozen).
+    fn running(&self) -> u64 {
         let elapsed = if self.frozen {
             0
         } else {
             self.started.elapsed().as_secs()
         };
-        self.base + elapsed + advanced
+        self.base.saturating_add(elapsed)
     }
 }
 
@@ -99,5 +112,14 @@ mod tests {
         let clock = Clock::new(Some(1000), true);
         assert_eq!(clock.now(0), 1000);
         assert_eq!(clock.now(50), 1050);
+    }
+
+    #[test]
+    fn offsets_set_the_clock_either_way() {
+        let clock = Clock::new(Some(1000), true);
+        assert_eq!(clock.now(clock.offset_for(5000)), 5000);
+        assert_eq!(clock.now(clock.offset_for(10)), 10);
+        assert_eq!(clock.now(-2000), 0, "never before the epoch");
+        assert_eq!(clock.now(i64::MAX), 1000 + i64::MAX as u64);
     }
 }

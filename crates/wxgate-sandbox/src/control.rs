@@ -33,6 +33,10 @@ pub(crate) fn routes() -> Router<Sandbox> {
             post(action),
         )
         .route("/sandbox/apps/{app_id}/users/{openid}/inbox", get(inbox))
+        .route(
+            "/sandbox/apps/{app_id}/users/{openid}/conversation",
+            get(conversation),
+        )
         .route("/sandbox/apps/{app_id}/users/{openid}/menu", get(user_menu))
         .route("/sandbox/apps/{app_id}/calls", get(calls))
         .route(
@@ -44,7 +48,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/sandbox/apps/{app_id}/qrcodes", get(qrcodes))
         .route("/sandbox/apps/{app_id}/jssdk/verify", post(verify_jssdk))
         .route("/sandbox/apps/{app_id}/verify", post(verify_url))
-        .route("/sandbox/clock", post(advance_clock).get(get_clock))
+        .route("/sandbox/clock", post(set_clock).get(get_clock))
         .route("/sandbox/media/{media_id}", get(media))
 }
 
@@ -68,6 +72,18 @@ fn with_app<R>(
         let app = s
             .apps
             .get_mut(app_id)
+            .ok_or_else(|| ControlError::not_found(format!("no app {app_id}")))?;
+        f(app, now)
+    })
+}
+
+/// [`with_app`] for reads: schedules no save of the state file (the console polls these).
+fn read_app<R>(sb: &Sandbox, app_id: &str, f: impl FnOnce(&App, u64) -> Result<R>) -> Result<R> {
+    sb.with_state_ro(|s| {
+        let now = s.now();
+        let app = s
+            .apps
+            .get(app_id)
             .ok_or_else(|| ControlError::not_found(format!("no app {app_id}")))?;
         f(app, now)
     })
@@ -112,7 +128,7 @@ async fn get_app(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         let mut body = app_json(app);
         body["menu"] = menu_json(app).unwrap_or(Value::Null);
         body["tags"] = app
@@ -187,7 +203,7 @@ async fn list_users(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         let mut users: Vec<&User> = app.users.values().collect();
         users.sort_by_key(|u| (u.created_at, u.openid.clone()));
         Ok(axum::Json(
@@ -206,7 +222,7 @@ async fn get_user(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         Ok(axum::Json(user_json(find_user(app, &openid)?, now)))
     })
 }
@@ -225,8 +241,20 @@ async fn inbox(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         Ok(axum::Json(json!(find_user(app, &openid)?.inbox)))
+    })
+}
+
+/// The whole chat of one user, as the console shows it: `[{"direction": "sent", "seq", "at",
+/// "type", "summary", "outcome", "attempts", "error"} | {"direction": "received", <inbox item>}]`
+/// in the order they happened.
+async fn conversation(
+    State(sb): State<Sandbox>,
+    Path((app_id, openid)): Path<(String, String)>,
+) -> Result<axum::Json<Value>> {
+    read_app(&sb, &app_id, |app, _| {
+        Ok(axum::Json(json!(find_user(app, &openid)?.conversation())))
     })
 }
 
@@ -234,7 +262,7 @@ async fn user_menu(
     State(sb): State<Sandbox>,
     Path((app_id, openid)): Path<(String, String)>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| {
+    read_app(&sb, &app_id, |app, _| {
         let user = find_user(app, &openid)?;
         Ok(axum::Json(match effective_menu(app, user) {
             Some(menu) => {
@@ -246,7 +274,7 @@ async fn user_menu(
 }
 
 async fn calls(State(sb): State<Sandbox>, Path(app_id): Path<String>) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.calls))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.calls))))
 }
 
 #[derive(Default, Deserialize)]
@@ -309,7 +337,7 @@ async fn list_faults(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.faults))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.faults))))
 }
 
 async fn clear_faults(State(sb): State<Sandbox>, Path(app_id): Path<String>) -> Result<StatusCode> {
@@ -323,14 +351,14 @@ async fn deliveries(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.deliveries))))
+    read_app(&sb, &app_id, |app, _| Ok(axum::Json(json!(app.deliveries))))
 }
 
 async fn tickets(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,
 ) -> Result<axum::Json<Value>> {
-    with_app(&sb, &app_id, |app, now| {
+    read_app(&sb, &app_id, |app, now| {
         let mut body = json!({});
         for (kind, generations) in &app.tickets {
             body[kind] = generations
@@ -484,19 +512,29 @@ async fn verify_url(
     }))
 }
 
+/// `POST /sandbox/clock`: `{"advance_secs": N}` moves the clock forward, `{"now": unix}` sets it
+/// (forward or back); one of the two.
 #[derive(Default, Deserialize)]
-struct Advance {
+#[serde(deny_unknown_fields)]
+struct ClockBody {
     #[serde(default)]
-    advance_secs: u64,
+    advance_secs: Option<u64>,
+    #[serde(default)]
+    now: Option<u64>,
 }
 
-async fn advance_clock(State(sb): State<Sandbox>, body: Bytes) -> Result<axum::Json<Value>> {
-    let advance: Advance = parse(&body)?;
-    let now = sb.with_state(|s| {
-        s.advanced += advance.advance_secs;
-        s.prune();
-        s.now()
-    });
+async fn set_clock(State(sb): State<Sandbox>, body: Bytes) -> Result<axum::Json<Value>> {
+    let body: ClockBody = parse(&body)?;
+    let now = match (body.advance_secs, body.now) {
+        (Some(secs), None) => sb.advance_clock(secs),
+        (None, Some(unix)) => sb.set_clock(unix),
+        (None, None) => sb.advance_clock(0),
+        (Some(_), Some(_)) => {
+            return Err(ControlError::bad_request(
+                "give either \"advance_secs\" or \"now\", not both",
+            ));
+        }
+    };
     Ok(axum::Json(json!({"now": now})))
 }
 

@@ -131,9 +131,52 @@ impl Sandbox {
     /// Virtual unix seconds: the clock every expiry in the sandbox follows.
     ///
     /// It starts at `start_time` (default: the wall clock), follows the wall clock unless
-    /// `freeze_clock`, and moves forward with `POST /sandbox/clock`.
+    /// `freeze_clock`, and moves with `POST /sandbox/clock` ([`Sandbox::advance_clock`],
+    /// [`Sandbox::set_clock`]). The offset is part of the saved state.
     pub fn now(&self) -> u64 {
         self.with_state_ro(|s| s.now())
+    }
+
+    /// Moves the virtual clock forward by `secs`; returns the new time.
+    ///
+    /// # Examples
+    /// ```
+    /// let sandbox = wxgate_sandbox::Sandbox::new(wxgate_sandbox::SandboxConfig {
+    ///     start_time: Some(1_700_000_000),
+    ///     freeze_clock: true,
+    ///     ..Default::default()
+    /// })
+    /// .unwrap();
+    /// assert_eq!(sandbox.advance_clock(86_400), 1_700_086_400);
+    /// ```
+    pub fn advance_clock(&self, secs: u64) -> u64 {
+        self.with_state(|s| {
+            s.advance(secs);
+            s.now()
+        })
+    }
+
+    /// Sets the virtual clock to `unix` seconds, later or earlier than now; returns the new time.
+    ///
+    /// Setting it back does not undo anything: tokens, codes and QR codes issued "in the future"
+    /// keep their expiry times.
+    ///
+    /// # Examples
+    /// ```
+    /// let sandbox = wxgate_sandbox::Sandbox::new(wxgate_sandbox::SandboxConfig {
+    ///     start_time: Some(1_700_000_000),
+    ///     freeze_clock: true,
+    ///     ..Default::default()
+    /// })
+    /// .unwrap();
+    /// sandbox.advance_clock(3600);
+    /// assert_eq!(sandbox.set_clock(1_700_000_000), 1_700_000_000);
+    /// ```
+    pub fn set_clock(&self, unix: u64) -> u64 {
+        self.with_state(|s| {
+            s.set_now(unix);
+            s.now()
+        })
     }
 
     /// Write the state file now (no-op without `state_file`).

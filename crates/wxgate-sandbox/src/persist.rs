@@ -39,11 +39,21 @@ pub(crate) fn snapshot(state: &State) -> Vec<u8> {
     serde_json::to_vec_pretty(state).unwrap_or_default()
 }
 
+/// Writes through a temp file renamed over `path`; on Unix only the owner may read it (the state
+/// holds the apps' secrets and keys).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
+    use std::io::Write as _;
     let mut temp = path.as_os_str().to_owned();
     temp.push(".tmp");
     let temp = std::path::PathBuf::from(temp);
-    std::fs::write(&temp, bytes).map_err(SandboxError::StateFile)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&temp)
+        .and_then(|mut file| file.write_all(bytes))
+        .map_err(SandboxError::StateFile)?;
     std::fs::rename(&temp, path).map_err(SandboxError::StateFile)
 }
 

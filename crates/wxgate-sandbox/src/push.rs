@@ -64,6 +64,7 @@ pub(crate) fn notify(
                     "outcome": delivery.outcome.as_str(),
                     "attempts": delivery.attempts,
                     "elapsed_ms": delivery.elapsed_ms,
+                    "status": delivery.status,
                     "error": delivery.error,
                 }));
             }

@@ -21,9 +21,9 @@ pub(crate) const OVERLAP_SECS: u64 = 300;
 
 #[derive(Serialize, Deserialize)]
 pub(crate) struct State {
-    /// Seconds the virtual clock was advanced through the control API.
+    /// Seconds the virtual clock was moved through the control API (negative: set back).
     #[serde(default)]
-    pub(crate) advanced: u64,
+    pub(crate) advanced: i64,
     #[serde(default)]
     pub(crate) apps: BTreeMap<String, App>,
     /// Every issued basic/stable access token, by value.
@@ -74,6 +74,19 @@ impl State {
 
     pub(crate) fn now(&self) -> u64 {
         self.clock.now(self.advanced)
+    }
+
+    /// Moves the virtual clock forward by `secs`.
+    pub(crate) fn advance(&mut self, secs: u64) {
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+        self.advanced = self.advanced.saturating_add(secs);
+        self.prune();
+    }
+
+    /// Sets the virtual clock to `unix` seconds, forward or back.
+    pub(crate) fn set_now(&mut self, unix: u64) {
+        self.advanced = self.clock.offset_for(unix);
+        self.prune();
     }
 
     pub(crate) fn app(&self, app_id: &str) -> Option<&App> {
@@ -582,6 +595,11 @@ pub(crate) struct User {
     pub(crate) typing_until: u64,
     #[serde(default)]
     pub(crate) inbox: Vec<Value>,
+    /// What the user did, in order: `{"seq", "at", "type", "summary", "after_inbox", "outcome",
+    /// "attempts", "error"}`; `after_inbox` is the inbox's length when it was sent, which places
+    /// it in the conversation.
+    #[serde(default)]
+    pub(crate) sent: Vec<Value>,
 }
 
 fn default_platform() -> u8 {
@@ -610,7 +628,52 @@ impl User {
             windows: Vec::new(),
             typing_until: 0,
             inbox: Vec::new(),
+            sent: Vec::new(),
         }
+    }
+
+    /// Records an action the user takes (before its push is delivered); returns its `seq`.
+    pub(crate) fn record_sent(&mut self, now: u64, kind: &str, summary: String) -> usize {
+        let seq = self.sent.len() + 1;
+        self.sent.push(serde_json::json!({
+            "seq": seq,
+            "at": now,
+            "type": kind,
+            "summary": summary,
+            "after_inbox": self.inbox.len(),
+            "outcome": null,
+            "attempts": 0,
+            "error": null,
+        }));
+        seq
+    }
+
+    /// The conversation as the user's phone shows it: sent actions and received messages,
+    /// interleaved in the order they happened.
+    pub(crate) fn conversation(&self) -> Vec<Value> {
+        let mut out = Vec::with_capacity(self.inbox.len() + self.sent.len());
+        let mut received = self.inbox.iter().peekable();
+        let mut shown = 0usize;
+        for sent in &self.sent {
+            let before = sent["after_inbox"]
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(shown);
+            while shown < before
+                && let Some(item) = received.next()
+            {
+                out.push(received_item(item));
+                shown += 1;
+            }
+            let mut item = sent.clone();
+            if let Some(object) = item.as_object_mut() {
+                object.remove("after_inbox");
+                object.insert("direction".to_owned(), Value::from("sent"));
+            }
+            out.push(item);
+        }
+        out.extend(received.map(received_item));
+        out
     }
 
     /// Open a customer-service window (spec §3.4 / §11.1).
@@ -665,6 +728,14 @@ impl User {
             "message": message,
         }));
     }
+}
+
+fn received_item(item: &Value) -> Value {
+    let mut item = item.clone();
+    if let Some(object) = item.as_object_mut() {
+        object.insert("direction".to_owned(), Value::from("received"));
+    }
+    item
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

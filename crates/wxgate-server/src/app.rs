@@ -10,7 +10,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use wxgate_api::{
-    AccountCredentials, AppSecret, Client, CredentialOptions, Credentials, Refresher,
+    AccountCredentials, AppSecret, Client, Clock, CredentialOptions, Credentials, Refresher,
+    SystemClock,
 };
 use wxgate_proto::callback::Endpoint;
 use wxgate_proto::crypto::{AesKey, MessageCrypt};
@@ -69,6 +70,7 @@ pub struct GatewayBuilder {
     config: Config,
     router: MessageRouter,
     store: Option<Arc<dyn Store>>,
+    clock: Arc<dyn Clock>,
 }
 
 /// State shared by every request.
@@ -86,6 +88,18 @@ pub(crate) struct Shared {
     pub(crate) deadline: Duration,
     pub(crate) timestamp_window_secs: u64,
     pub(crate) config: Config,
+    /// The clock callbacks' timestamps and credential expiries are measured against.
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Shared {
+    /// Unix seconds by the gateway's clock.
+    pub(crate) fn unix_now(&self) -> u64 {
+        self.clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
 }
 
 /// One account at run time.
@@ -192,6 +206,7 @@ impl Gateway {
             config,
             router: MessageRouter::new(),
             store: None,
+            clock: Arc::new(SystemClock),
         }
     }
 
@@ -264,6 +279,16 @@ impl GatewayBuilder {
         self
     }
 
+    /// Measures time with `clock` instead of the system clock: the timestamp window of
+    /// callbacks, the `CreateTime` of replies and the expiry of credentials.
+    ///
+    /// Meant for simulations whose platform runs on a virtual clock (the demo shares the
+    /// sandbox's); a real gateway keeps the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Validates the configuration, opens the store and builds the gateway.
     ///
     /// # Errors
@@ -309,7 +334,7 @@ impl GatewayBuilder {
                     client,
                     Arc::clone(&store),
                     owner,
-                    credential_options(&self.config),
+                    credential_options(&self.config).clock(Arc::clone(&self.clock)),
                 ),
             );
         }
@@ -360,6 +385,7 @@ impl GatewayBuilder {
                 deadline: Duration::from_millis(server.callback_deadline_ms),
                 timestamp_window_secs: server.timestamp_window_secs,
                 config: self.config,
+                clock: self.clock,
             }),
         })
     }

@@ -9,7 +9,6 @@
 //! store-call budget, and without an answer the push goes on with this process's own tables.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -96,7 +95,8 @@ pub(crate) async fn verify(
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
-    let checked = shared.check_timestamp(&query, unix_now()).and_then(|()| {
+    let now = shared.unix_now();
+    let checked = shared.check_timestamp(&query, now).and_then(|()| {
         account
             .endpoint
             .verify_echo(&query)
@@ -134,7 +134,7 @@ pub(crate) async fn push(
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
     // The clocks are read once per push: every later step uses these.
     let arrived = Instant::now();
-    let unix = unix_now();
+    let unix = shared.unix_now();
     let deadline = arrived + shared.deadline;
     match open(&shared, account, &query, &body, unix) {
         Ok((encrypted, inbound)) => {
@@ -273,7 +273,9 @@ async fn supervise(
         reply
     });
     match tokio::time::timeout_at(deadline, &mut task).await {
-        Ok(Ok(reply)) => flight.finish(reply_outcome(&account, &incoming, reply, unix_now())),
+        Ok(Ok(reply)) => {
+            flight.finish(reply_outcome(&account, &incoming, reply, shared.unix_now()))
+        }
         Ok(Err(join_error)) => {
             tracing::error!(account = %account.id, error = %join_error, "message handler failed");
             flight.finish(Outcome::Nothing)
@@ -371,12 +373,6 @@ fn reply_outcome(
 
 fn elapsed_micros(started: std::time::Instant) -> u64 {
     u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl Shared {

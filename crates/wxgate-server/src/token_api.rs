@@ -35,7 +35,6 @@ use wxgate_api::{Credentials, ErrorKind, StaleOutcome};
 use wxgate_proto::jssdk;
 
 use crate::app::Shared;
-use crate::callback::unix_now;
 use crate::json_body::JsonBody;
 use crate::metrics::StaleReportEnd;
 
@@ -372,7 +371,7 @@ async fn jssdk_config(
         &app_id,
         &ticket.ticket,
         &nonce,
-        unix_now(),
+        shared.unix_now(),
         &body.url,
         body.js_api_list,
     )))

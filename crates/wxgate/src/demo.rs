@@ -1,11 +1,24 @@
 //! `wxgate demo`: the sandbox and the gateway in one process, on one address, wired to a demo
 //! account in safe mode with a few configured replies, a menu and a QR campaign.
+//!
+//! The gateway runs on the sandbox's virtual clock, so moving that clock (the console's "+1 h",
+//! `POST /sandbox/clock`) moves both: pushes stay inside the gateway's timestamp window and the
+//! credential manager sees tokens expire when the sandbox does. With `--data-dir` every piece of
+//! state (secrets, the sandbox's state, the gateway's SQLite store) lives in that directory and
+//! survives restarts.
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
+use axum::extract::Path as UrlPath;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rand::Rng as _;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway};
@@ -13,6 +26,15 @@ use wxgate_server::{Config, Gateway};
 const ACCOUNT: &str = "demo";
 const APP_ID: &str = "wxd3e0000000000001";
 const TOKEN: &str = "wxgatedemo";
+const QR_SCENE: &str = "spring-sale";
+/// The secrets of the demo account and the bearer key of its token API, kept in the data dir.
+const SECRETS_FILE: &str = "demo-secrets.json";
+/// The sandbox's state (users, conversations, tokens, the clock's offset).
+const SANDBOX_STATE_FILE: &str = "sandbox-state.json";
+/// The gateway's store.
+const DB_FILE: &str = "wxgate-demo.db";
+/// Route of the demo's own images (the news cards' pictures).
+const IMAGE_PATH: &str = "/demo/img/{name}";
 
 pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let temp = match &data_dir {
@@ -24,47 +46,50 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         .or(temp.as_ref().map(tempfile::TempDir::path))
         .context("no data directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let secrets = DemoSecrets::load_or_create(&dir.join(SECRETS_FILE))?;
 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
-    let secret = random_alnum(32);
-    let aes_key = random_alnum(43);
-    let api_key = format!("demo-{}", random_alnum(20));
 
-    let sandbox = Sandbox::new(SandboxConfig::default())?;
+    let sandbox = Sandbox::new(SandboxConfig {
+        state_file: Some(dir.join(SANDBOX_STATE_FILE)),
+        ..SandboxConfig::default()
+    })
+    .context("loading the sandbox's saved state")?;
     sandbox.add_app(AppSpec {
         app_id: APP_ID.to_owned(),
-        app_secret: secret.clone(),
+        app_secret: secrets.app_secret.clone(),
         token: TOKEN.to_owned(),
-        encoding_aes_key: Some(aes_key.clone()),
+        encoding_aes_key: Some(secrets.encoding_aes_key.clone()),
         mode: Mode::Safe,
         callback_url: format!("{base}/wechat/{ACCOUNT}"),
         ..AppSpec::default()
     })?;
 
-    let db = dir.join("wxgate-demo.db");
+    let db = dir.join(DB_FILE);
     let config = Config::from_toml(
-        &demo_config(
-            &base,
-            &secret,
-            &aes_key,
-            &api_key,
-            &db.display().to_string(),
-        ),
+        &demo_config(&base, &secrets, &db.display().to_string()),
         Vec::new(),
     )
     .map_err(|e| anyhow::anyhow!("demo configuration:\n{e}"))?;
-    let gateway = Gateway::builder(config).build().await?;
-    let app = gateway.router().merge(sandbox.router());
+    let gateway = Gateway::builder(config)
+        .clock(Arc::new(SandboxClock(sandbox.clone())))
+        .build()
+        .await?;
+    let app = gateway
+        .router()
+        .merge(sandbox.router())
+        .route(IMAGE_PATH, axum::routing::get(image));
     let workers = gateway.spawn_workers();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let qr = seed(&gateway)
+    let qr = seed(&gateway, &sandbox)
         .await
         .context("setting up the demo account in the sandbox")?;
+    let api_key = &secrets.api_key;
     println!("wxgate demo listening on {base}");
     println!();
     println!("  console (chat as a virtual user): {base}/sandbox/console");
@@ -73,13 +98,25 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         "  central token API:                curl -H 'Authorization: Bearer {api_key}' {base}/v1/accounts/{ACCOUNT}/access-token"
     );
     println!(
-        "  QR campaign 'spring-sale':        {base}/cgi-bin/showqrcode?ticket={}",
+        "  QR campaign '{QR_SCENE}':        {base}/cgi-bin/showqrcode?ticket={}",
         urlencode(&qr)
     );
-    println!("  data:                             {}", dir.display());
+    match &temp {
+        Some(_) => println!(
+            "  data (deleted on exit):           {} (use --data-dir DIR to keep state across restarts)",
+            dir.display()
+        ),
+        None => println!(
+            "  data (kept):                      {} (restart with the same --data-dir to continue)",
+            dir.display()
+        ),
+    }
     println!();
     println!(
         "  In the console: follow, then send \"hello\" or \"order 42\", click the menu, or scan the QR ticket."
+    );
+    println!(
+        "  The gateway shares the sandbox's virtual clock: the console's clock buttons move both."
     );
     println!("  Ctrl-C stops the demo.");
 
@@ -88,11 +125,130 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         _ = tokio::signal::ctrl_c() => {}
     }
     workers.abort();
+    sandbox.save().context("saving the sandbox's state")?;
     Ok(())
 }
 
-fn demo_config(base: &str, secret: &str, aes_key: &str, api_key: &str, db: &str) -> String {
+/// The sandbox's virtual clock as the gateway's clock: one time for both sides of the demo.
+#[derive(Clone)]
+struct SandboxClock(Sandbox);
+
+impl fmt::Debug for SandboxClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // No `now()` here: it locks the sandbox's state.
+        f.write_str("SandboxClock")
+    }
+}
+
+impl wxgate_api::Clock for SandboxClock {
+    fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.0.now())
+    }
+}
+
+/// The demo account's generated secrets, stable across restarts with `--data-dir`.
+#[derive(Serialize, Deserialize)]
+struct DemoSecrets {
+    app_secret: String,
+    encoding_aes_key: String,
+    api_key: String,
+}
+
+impl DemoSecrets {
+    /// Reads `path`, or generates the secrets and writes them there.
+    fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let secrets: Self = serde_json::from_slice(&bytes).with_context(|| {
+                    format!("{} is not the demo's secrets file", path.display())
+                })?;
+                anyhow::ensure!(
+                    wxgate_proto::crypto::AesKey::parse(&secrets.encoding_aes_key).is_ok(),
+                    "{}: encoding_aes_key must be 43 characters of [A-Za-z0-9]",
+                    path.display()
+                );
+                Ok(secrets)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secrets = Self {
+                    app_secret: random_alnum(32),
+                    encoding_aes_key: random_alnum(43),
+                    api_key: format!("demo-{}", random_alnum(20)),
+                };
+                let bytes = serde_json::to_vec_pretty(&secrets)?;
+                write_private(path, &bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(secrets)
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+}
+
+/// Writes a file only its owner can read (on Unix).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// `GET /demo/img/{name}`: the pictures of the demo's news cards, drawn here so the demo needs
+/// no network.
+async fn image(UrlPath(name): UrlPath<String>) -> Response {
+    let color = match name.as_str() {
+        "order.png" => [0x57, 0x6b, 0x95],
+        "spring.png" => [0x07, 0xc1, 0x60],
+        _ => return (StatusCode::NOT_FOUND, "no such demo image").into_response(),
+    };
+    match card_png(color) {
+        Some(png) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            png,
+        )
+            .into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A 360×200 card picture: a diagonal gradient of `color` with light stripes.
+fn card_png(color: [u8; 3]) -> Option<Vec<u8>> {
+    const W: u32 = 360;
+    const H: u32 = 200;
+    let mut pixels = Vec::with_capacity((W * H * 3) as usize);
+    for y in 0..H {
+        for x in 0..W {
+            let shade = (x + y) * 96 / (W + H);
+            let stripe = if (x + 2 * y) % 48 < 6 { 40 } else { 0 };
+            for channel in color {
+                let value = u32::from(channel) + shade + stripe;
+                pixels.push(u8::try_from(value.min(255)).unwrap_or(255));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, W, H);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().ok()?;
+        writer.write_image_data(&pixels).ok()?;
+    }
+    Some(out)
+}
+
+fn demo_config(base: &str, secrets: &DemoSecrets, db: &str) -> String {
     let db = db.replace('\\', "/");
+    let DemoSecrets {
+        app_secret: secret,
+        encoding_aes_key: aes_key,
+        api_key,
+    } = secrets;
     format!(
         r#"
 [server]
@@ -120,19 +276,23 @@ regex = "^order (\\d+)$"
 title = "Your order"
 description = "Tap to see where it is."
 url = "https://example.com/orders"
-pic_url = "https://example.com/order.png"
+pic_url = "{base}/demo/img/order.png"
 
 [[accounts.replies]]
 click = "TODAY"
 text = "Today's pick: a cup of tea 🍵"
 
 [[accounts.replies]]
-scene = "spring-sale"
+click = "HELLO"
+text = "Hi! 👋 This answer to the \"Say hi\" menu button is a configured reply too."
+
+[[accounts.replies]]
+scene = "{QR_SCENE}"
 [accounts.replies.news]
 title = "Spring sale: 20% off"
 description = "Thanks for scanning! Share this card with a friend."
 url = "https://example.com/spring"
-pic_url = "https://example.com/spring.png"
+pic_url = "{base}/demo/img/spring.png"
 
 [accounts.subscribe_reply]
 text = "Welcome to the wxgate demo! Try \"hello\" or \"order 42\"."
@@ -140,8 +300,9 @@ text = "Welcome to the wxgate demo! Try \"hello\" or \"order 42\"."
     )
 }
 
-/// Creates the demo's menu and a QR campaign through the gateway's own credentials.
-async fn seed(gateway: &Gateway) -> anyhow::Result<String> {
+/// Creates the demo's menu and its QR campaign through the gateway's own credentials; a QR code
+/// of the campaign kept from an earlier run (`--data-dir`) is reused while it has a day left.
+async fn seed(gateway: &Gateway, sandbox: &Sandbox) -> anyhow::Result<String> {
     let credentials = gateway.credentials(ACCOUNT).context("the demo account")?;
     let menu = json!({"button": [
         {"type": "click", "name": "Today", "key": "TODAY"},
@@ -150,12 +311,23 @@ async fn seed(gateway: &Gateway) -> anyhow::Result<String> {
             {"type": "click", "name": "Say hi", "key": "HELLO"}
         ]}
     ]});
-    let qr = json!({"expire_seconds": 2_592_000, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": "spring-sale"}}});
     let answer = post_with_token(credentials, "/cgi-bin/menu/create", &menu).await?;
     anyhow::ensure!(
         answer["errcode"].as_i64().unwrap_or(0) == 0,
         "menu/create answered {answer}"
     );
+    let live: Value = credentials
+        .client()
+        .get_json(&format!("/sandbox/apps/{APP_ID}/qrcodes"), &[])
+        .await?;
+    let still_good = sandbox.now() + 86_400;
+    let kept = live.as_array().into_iter().flatten().find(|qr| {
+        qr["scene_str"] == QR_SCENE && qr["expires_at"].as_u64().is_some_and(|e| e > still_good)
+    });
+    if let Some(ticket) = kept.and_then(|qr| qr["ticket"].as_str()) {
+        return Ok(ticket.to_owned());
+    }
+    let qr = json!({"expire_seconds": 2_592_000, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": QR_SCENE}}});
     let created = post_with_token(credentials, "/cgi-bin/qrcode/create", &qr).await?;
     created["ticket"]
         .as_str()

@@ -60,8 +60,10 @@ enum Command {
         /// Listen address for both.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Where the demo keeps its SQLite file (default: a temporary directory).
-        #[arg(long)]
+        /// Keep the demo's state here (account secrets and API key, the sandbox's users,
+        /// conversations and clock, the gateway's SQLite store) and reuse it on the next start.
+        /// Default: a temporary directory, deleted on exit.
+        #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
 }

@@ -147,7 +147,7 @@ pub(crate) async fn act(
 ) -> Result<Value, ControlError> {
     let name = action_name(&action);
     let news_reply_limit = sb.config().news_reply_limit;
-    let (prepared, answer) = sb.with_state(|s| {
+    let (prepared, answer, sent_seq, summary) = sb.with_state(|s| {
         let now = s.now();
         let msg_id = s.random_u63();
         let media_id = s.random_string(ALNUM, 64);
@@ -188,6 +188,8 @@ pub(crate) async fn act(
             .number("CreateTime", now);
         let mut window = None;
         let mut new_media = Vec::new();
+        // The button's name, for the conversation record of menu actions.
+        let mut button_name = None;
         let needs_follow = !matches!(
             action,
             Action::Follow { .. } | Action::Scan { .. } | Action::Unfollow
@@ -346,7 +348,7 @@ pub(crate) async fn act(
                 Answer::Message
             }
             Action::Click { key } => {
-                menu_button(&["click"], "key", key)?;
+                button_name = button_label(&menu_button(&["click"], "key", key)?);
                 w.text("MsgType", "event")
                     .text("Event", "CLICK")
                     .text("EventKey", key);
@@ -354,7 +356,7 @@ pub(crate) async fn act(
                 Answer::Event
             }
             Action::View { url } => {
-                menu_button(&["view"], "url", url)?;
+                button_name = button_label(&menu_button(&["view"], "url", url)?);
                 w.text("MsgType", "event")
                     .text("Event", "VIEW")
                     .text("EventKey", url);
@@ -412,7 +414,7 @@ pub(crate) async fn act(
                 scan_result,
                 scan_type,
             } => {
-                menu_button(&[name], "key", key)?;
+                button_name = button_label(&menu_button(&[name], "key", key)?);
                 w.text("MsgType", "event")
                     .text("Event", name)
                     .text("EventKey", key)
@@ -426,7 +428,7 @@ pub(crate) async fn act(
             Action::PicSysphoto { key, count }
             | Action::PicPhotoOrAlbum { key, count }
             | Action::PicWeixin { key, count } => {
-                menu_button(&[name], "key", key)?;
+                button_name = button_label(&menu_button(&[name], "key", key)?);
                 let count = count.unwrap_or(1).clamp(1, 9);
                 w.text("MsgType", "event")
                     .text("Event", name)
@@ -448,7 +450,7 @@ pub(crate) async fn act(
                 label,
                 poiname,
             } => {
-                menu_button(&["location_select"], "key", key)?;
+                button_name = button_label(&menu_button(&["location_select"], "key", key)?);
                 w.text("MsgType", "event")
                     .text("Event", "location_select")
                     .text("EventKey", key)
@@ -477,18 +479,21 @@ pub(crate) async fn act(
                 },
             );
         }
+        let user = app
+            .user_mut(openid)
+            .map_err(|_| ControlError::not_found(openid))?;
         if let Some(kind) = window {
-            app.user_mut(openid)
-                .map_err(|_| ControlError::not_found(openid))?
-                .open_window(kind, now);
+            user.open_window(kind, now);
         }
+        let summary = summary(&action, button_name);
+        let sent_seq = user.record_sent(now, name, summary.clone());
         let news_limit = match answer {
             Answer::Message => Some(news_reply_limit),
             Answer::Event => Some(8),
             Answer::Ignored => None,
         };
         let prepared = Prepared::new(app, openid, w.finish(), news_limit, random16);
-        Ok((prepared, answer))
+        Ok((prepared, answer, sent_seq, summary))
     })?;
     let xml = prepared.xml.clone();
     let delivery = deliver::deliver(sb, prepared).await;
@@ -506,18 +511,27 @@ pub(crate) async fn act(
     sb.with_state(|s| {
         let now = s.now();
         let Ok(app) = s.app_mut(app_id) else { return };
+        let nickname = app.user(openid).map(|u| u.nickname.clone());
         app.record_delivery(json!({
             "openid": openid,
+            "nickname": nickname,
             "action": name,
+            "summary": summary,
             "at": now,
             "outcome": delivery.outcome.as_str(),
             "attempts": delivery.attempts,
             "elapsed_ms": delivery.elapsed_ms,
+            "status": delivery.status,
             "error": delivery.error,
         }));
         let Ok(user) = app.user_mut(openid) else {
             return;
         };
+        if let Some(sent) = user.sent.iter_mut().find(|e| e["seq"] == sent_seq) {
+            sent["outcome"] = json!(delivery.outcome.as_str());
+            sent["attempts"] = json!(delivery.attempts);
+            sent["error"] = json!(delivery.error);
+        }
         if answer == Answer::Ignored || !user.subscribed {
             return;
         }
@@ -538,6 +552,42 @@ pub(crate) async fn act(
         }
     });
     Ok(result)
+}
+
+fn button_label(button: &Value) -> Option<String> {
+    button["name"].as_str().map(|name| format!("[menu] {name}"))
+}
+
+/// What the user did, in a few words: the text they sent, or a bracketed description.
+fn summary(action: &Action, button: Option<String>) -> String {
+    if let Some(button) = button {
+        return button;
+    }
+    match action {
+        Action::Follow { .. } => "[follows the account]".to_owned(),
+        Action::Unfollow => "[unfollows the account]".to_owned(),
+        Action::Text { content } => content.clone(),
+        Action::Image { .. } => "[image]".to_owned(),
+        Action::Voice { recognition, .. } => match recognition.as_deref() {
+            Some(text) if !text.is_empty() => format!("[voice] {text}"),
+            _ => "[voice]".to_owned(),
+        },
+        Action::Video => "[video]".to_owned(),
+        Action::Shortvideo => "[short video]".to_owned(),
+        Action::Location { label, .. } => format!("[location] {label}"),
+        Action::Link { url, .. } => format!("[link] {url}"),
+        Action::Click { key } => format!("[menu] {key}"),
+        Action::View { url } => format!("[opens] {url}"),
+        Action::Scan { .. } => "[scans a QR code]".to_owned(),
+        Action::ReportLocation { .. } => "[reports location]".to_owned(),
+        Action::ScancodePush { scan_result, .. } | Action::ScancodeWaitmsg { scan_result, .. } => {
+            format!("[scan] {scan_result}")
+        }
+        Action::PicSysphoto { .. } | Action::PicPhotoOrAlbum { .. } | Action::PicWeixin { .. } => {
+            "[photo]".to_owned()
+        }
+        Action::LocationSelect { label, .. } => format!("[location] {label}"),
+    }
 }
 
 fn subscribe(user: &mut User, scene: String, now: u64) {

@@ -11,6 +11,9 @@ use crate::Sandbox;
 use crate::config::Mode;
 use crate::state::App;
 
+/// At most this many characters of a refusing callback's body are kept as the reason.
+pub(crate) const REASON_MAX_CHARS: usize = 200;
+
 /// How an answer was classified (spec §1.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -105,6 +108,8 @@ pub(crate) struct Delivery {
     pub(crate) raw: String,
     pub(crate) decrypted: Option<String>,
     pub(crate) error: Option<String>,
+    /// The HTTP status of the answer, when there was one.
+    pub(crate) status: Option<u16>,
     pub(crate) attempts: u32,
     pub(crate) elapsed_ms: u64,
     pub(crate) tries: Vec<Value>,
@@ -119,6 +124,7 @@ impl Delivery {
             "raw": self.raw,
             "decrypted": self.decrypted,
             "error": self.error,
+            "status": self.status,
             "attempts": self.attempts,
             "elapsed_ms": self.elapsed_ms,
             "tries": self.tries,
@@ -175,7 +181,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
                 let classified = if status.is_success() {
                     reply::classify(&prepared, &raw)
                 } else {
-                    reply::Classified::invalid(format!("callback answered HTTP {status}"))
+                    reply::Classified::invalid(refusal(status, &raw))
                 };
                 return Delivery {
                     outcome: classified.outcome,
@@ -183,6 +189,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
                     raw,
                     decrypted: classified.decrypted,
                     error: classified.error,
+                    status: Some(status.as_u16()),
                     attempts: attempt,
                     elapsed_ms: started.elapsed().as_millis() as u64,
                     tries,
@@ -207,10 +214,36 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
         raw: String::new(),
         decrypted: None,
         error: last_error,
+        status: None,
         attempts,
         elapsed_ms: started.elapsed().as_millis() as u64,
         tries,
         body: prepared.body,
+    }
+}
+
+/// Why a callback that answered a non-2xx status refused the push: the status and the start of
+/// its body (the gateway explains itself in text, e.g. `timestamp outside the accepted window`),
+/// whitespace collapsed and bounded to [`REASON_MAX_CHARS`].
+pub(crate) fn refusal(status: reqwest::StatusCode, body: &str) -> String {
+    let mut text = String::new();
+    for word in body.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+        if text.chars().count() > REASON_MAX_CHARS {
+            break;
+        }
+    }
+    if text.chars().count() > REASON_MAX_CHARS {
+        text = text.chars().take(REASON_MAX_CHARS).collect();
+        text.push('…');
+    }
+    if text.is_empty() {
+        format!("callback answered HTTP {status}")
+    } else {
+        format!("callback answered HTTP {status}: {text}")
     }
 }
 
@@ -238,5 +271,27 @@ impl Prepared {
     }
     pub(crate) fn openid(&self) -> &str {
         &self.openid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_keep_the_start_of_the_body() {
+        let status = reqwest::StatusCode::UNAUTHORIZED;
+        assert_eq!(
+            refusal(status, "timestamp outside\n the accepted window\n"),
+            "callback answered HTTP 401 Unauthorized: timestamp outside the accepted window"
+        );
+        assert_eq!(
+            refusal(status, " \n"),
+            "callback answered HTTP 401 Unauthorized"
+        );
+        let long = refusal(status, &"é".repeat(5000));
+        let kept = long.rsplit(": ").next().unwrap_or_default();
+        assert_eq!(kept.chars().count(), REASON_MAX_CHARS + 1, "{long}");
+        assert!(kept.ends_with('…'));
     }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod console_data;
 mod control;
 mod determinism;
 mod media;

@@ -1,6 +1,9 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
 mod cli;
+mod demo_clock;
+mod demo_data;
 mod faults;
 mod process;
+mod readme;
 mod store_down;
