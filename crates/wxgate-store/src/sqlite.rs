@@ -399,6 +399,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        let Ok(number) = job_number(&job.id) else {
+            return Ok(false);
+        };
+        let (queue, attempts) = (queue.to_owned(), job.attempts);
+        self.call(move |conn, now| {
+            // One statement: only while this claim (same attempt) still holds the job.
+            let renewed = conn.execute(
+                "UPDATE wxgate_jobs SET visible_at = ?4
+                 WHERE queue = ?1 AND id = ?2 AND claimed = 1 AND attempts = ?3",
+                params![queue, number, attempts, add(now, ttl_millis(lease))],
+            )?;
+            Ok(renewed == 1)
+        })
+        .await
+    }
+
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {
         let queue = queue.to_owned();
         let (id, number) = (id.clone(), job_number(id)?);
