@@ -79,6 +79,12 @@ pub struct ServerConfig {
     /// claim) and the budget is capped at a quarter of `callback_deadline_ms`, so the callback
     /// stays inside its deadline even when every store call hangs.
     pub store_call_budget_ms: u64,
+    /// How long the delivery worker's claim on a deferred reply lasts (ms, default 15000). The
+    /// worker renews it every third of that while it works on the reply, and sends nothing once
+    /// the claim is lost; a reply whose worker died is claimed again by another (or the
+    /// restarted) process at most this long after the death. Shorter re-delivers sooner after a
+    /// crash but renews more often.
+    pub deferred_claim_ms: u64,
 }
 
 /// Where WeChat's retries are recognised.
@@ -108,6 +114,7 @@ impl Default for ServerConfig {
             refresh_limit_per_minute: 6,
             dedup_max_bytes: 256 << 20,
             store_call_budget_ms: 400,
+            deferred_claim_ms: 15_000,
         }
     }
 }
@@ -398,6 +405,12 @@ impl Config {
             problem(
                 "server.store_call_budget_ms".into(),
                 "must be between 1 and 1000",
+            );
+        }
+        if !(1000..=600_000).contains(&self.server.deferred_claim_ms) {
+            problem(
+                "server.deferred_claim_ms".into(),
+                "must be between 1000 and 600000 (ms)",
             );
         }
         let url = &self.storage.url;

@@ -794,6 +794,14 @@ mod tests {
         ) -> Result<Option<wxgate_store::Job>, wxgate_store::StoreError> {
             std::future::pending().await
         }
+        async fn renew_job(
+            &self,
+            _: &str,
+            _: &wxgate_store::Job,
+            _: Duration,
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
         async fn complete_job(
             &self,
             _: &str,

@@ -7,16 +7,22 @@
 //!
 //! Delivery is therefore **at-least-once**: a process killed after WeChat accepted a message
 //! but before the job was completed sends it again once the claim runs out. The window is kept
-//! as narrow as the store allows: the job is completed the moment WeChat answers, before
-//! anything else (retrying the completion briefly if the store falters), and a job this
-//! process already sent is never sent again by it. The store's job API has no lease renewal,
-//! so the claim stays long enough for the slowest send (the API client's 10 s timeout, with
-//! room for token refresh). A re-send that WeChat refuses is reported as such, not as a lost
-//! reply: the earlier attempt may well have been delivered.
+//! narrow: the job is completed the moment WeChat answers, before anything else (retrying the
+//! completion briefly if the store falters), and a job this process already sent is never sent
+//! again by it. The claim is short (`server.deferred_claim_ms`, 15 s by default) so that the
+//! reply of a killed process goes out again soon, and renewed every third of it while the
+//! worker fetches the token and sends, so a slow send is not claimed and sent by another
+//! worker meanwhile; a worker that finds its claim lost before sending does not send. A re-send
+//! that WeChat refuses is reported as such, not as a lost reply: the earlier attempt may well
+//! have been delivered.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use wxgate_api::endpoint::message::custom::send::{self, Message};
 use wxgate_api::{Credentials, ErrCode};
@@ -26,8 +32,9 @@ use wxgate_store::{Job, JobId, Store};
 use crate::app::Shared;
 use crate::deferred::{DeferredReply, QUEUE};
 
-/// How long a claimed job stays hidden from other workers.
-const CLAIM: Duration = Duration::from_secs(60);
+/// When the store cannot say whether a claim still holds, the worker sends only if, by its
+/// own clock, the claim has at least this long left.
+const CLAIM_MARGIN: Duration = Duration::from_secs(1);
 /// Attempts before a job that keeps failing transiently is buried.
 const MAX_ATTEMPTS: u32 = 8;
 /// Wait between polls of an empty queue.
@@ -63,10 +70,15 @@ impl Sent {
 
 /// Runs the delivery loop forever.
 pub(crate) async fn run(shared: Arc<Shared>) {
+    let lease = Duration::from_millis(shared.config.server.deferred_claim_ms);
     let mut sent = Sent::default();
     loop {
-        match shared.store.claim_job(QUEUE, CLAIM).await {
-            Ok(Some(job)) => deliver(&shared, job, &mut sent).await,
+        let asked = Instant::now();
+        match shared.store.claim_job(QUEUE, lease).await {
+            Ok(Some(job)) => {
+                let claim = Claim::new(shared.store.as_ref(), job, lease, asked);
+                deliver(&shared, &claim, &mut sent).await;
+            }
             Ok(None) => tokio::time::sleep(IDLE).await,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the deferred-reply queue");
@@ -76,38 +88,152 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     }
 }
 
-async fn deliver(shared: &Shared, job: Job, sent: &mut Sent) {
+/// This worker's claim on a job: renewed while it works on the job, checked before it sends.
+struct Claim<'a> {
+    store: &'a dyn Store,
+    job: Job,
+    lease: Duration,
+    /// Until when the claim surely holds, by this process's clock: the lease counted from
+    /// before the last claim or renewal the store granted.
+    held_until: Mutex<Instant>,
+    /// A renewal found the job claimed by another worker (or no longer claimed).
+    lost: AtomicBool,
+}
+
+impl<'a> Claim<'a> {
+    fn new(store: &'a dyn Store, job: Job, lease: Duration, asked: Instant) -> Self {
+        Self {
+            store,
+            job,
+            lease,
+            held_until: Mutex::new(asked + lease),
+            lost: AtomicBool::new(false),
+        }
+    }
+
+    /// Renews the claim: `Some(true)` renewed, `Some(false)` lost, `None` the store failed.
+    async fn renew(&self) -> Option<bool> {
+        let asked = Instant::now();
+        match self.store.renew_job(QUEUE, &self.job, self.lease).await {
+            Ok(true) => {
+                *self
+                    .held_until
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = asked + self.lease;
+                Some(true)
+            }
+            Ok(false) => {
+                self.lost.store(true, Ordering::Relaxed);
+                Some(false)
+            }
+            Err(e) => {
+                tracing::warn!(job = %self.job.id, error = %e, "could not renew the claim on a deferred reply");
+                None
+            }
+        }
+    }
+
+    /// Whether the claim still holds, right before sending: asked of the store, or, if the
+    /// store does not answer, whether the last claim or renewal it granted has time left.
+    async fn confirm(&self) -> bool {
+        match self.renew().await {
+            Some(held) => held,
+            None => {
+                Instant::now() + CLAIM_MARGIN
+                    < *self
+                        .held_until
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+            }
+        }
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` to its end, renewing the claim every third of its lease meanwhile (until a
+    /// renewal finds it lost: then `work` still finishes, and [`Claim::is_lost`] says so).
+    async fn hold_while<F: Future>(&self, work: F) -> F::Output {
+        let renewals = async {
+            loop {
+                tokio::time::sleep(self.lease / 3).await;
+                if self.renew().await == Some(false) {
+                    return;
+                }
+            }
+        };
+        let mut work = std::pin::pin!(work);
+        tokio::select! {
+            output = &mut work => output,
+            () = renewals => work.await,
+        }
+    }
+}
+
+/// Why a delivery attempt did not reach WeChat's acceptance.
+enum Failure {
+    /// Another worker holds the job now; this one did not send.
+    ClaimLost,
+    /// The token or the send failed.
+    Api(wxgate_api::Error),
+}
+
+async fn deliver(shared: &Shared, claim: &Claim<'_>, sent: &mut Sent) {
     let store: &dyn Store = shared.store.as_ref();
+    let job = &claim.job;
     if sent.contains(&job.id) {
         // Sent by this process already; only its completion was lost.
-        complete(store, &job).await;
+        complete(store, job).await;
         return;
     }
     let Ok(deferred) = serde_json::from_slice::<DeferredReply>(&job.payload) else {
-        bury(store, &job, "payload is not a deferred reply").await;
+        bury(store, job, "payload is not a deferred reply").await;
         return;
     };
     let Some(credentials) = shared.credentials.get(&deferred.account) else {
-        bury(store, &job, "account no longer configured").await;
+        bury(store, job, "account no longer configured").await;
         return;
     };
     let Some(message) = to_custom(&deferred.reply) else {
         bury(
             store,
-            &job,
+            job,
             "this reply type has no customer-service equivalent",
         )
         .await;
         return;
     };
-    match send(credentials, &deferred, message).await {
+    let attempt = claim
+        .hold_while(async {
+            // The token first: fetching it may take a while, and the claim is checked after.
+            credentials.access_token().await.map_err(Failure::Api)?;
+            if !claim.confirm().await {
+                return Err(Failure::ClaimLost);
+            }
+            send(credentials, &deferred, message)
+                .await
+                .map_err(Failure::Api)
+        })
+        .await;
+    match attempt {
         Ok(()) => {
             // Sent: record it before anything else.
             sent.insert(job.id.clone());
-            complete(store, &job).await;
+            complete(store, job).await;
+            if claim.is_lost() {
+                tracing::warn!(job = %job.id, "a deferred reply was sent after its claim was lost; another worker may send it too");
+            }
             tracing::info!(account = %deferred.account, attempts = job.attempts, "deferred reply delivered");
         }
-        Err(error) if is_permanent(&error) && job.attempts > 1 => {
+        Err(Failure::ClaimLost) => {
+            tracing::info!(job = %job.id, "the claim on a deferred reply was lost before sending; left to the worker that holds it");
+        }
+        Err(Failure::Api(error)) if claim.is_lost() => {
+            // Not ours to retry or bury any more: that would disturb the claim of another worker.
+            tracing::warn!(job = %job.id, %error, "a deferred reply failed after its claim was lost; left to the worker that holds it");
+        }
+        Err(Failure::Api(error)) if is_permanent(&error) && job.attempts > 1 => {
             // An earlier claim may have sent it and been killed before completing the job;
             // WeChat's refusal of the re-send says nothing about the reply being lost.
             tracing::warn!(job = %job.id, attempts = job.attempts, %error, "a re-sent deferred reply was refused; an earlier attempt may have delivered it");
@@ -117,10 +243,10 @@ async fn deliver(shared: &Shared, job: Job, sent: &mut Sent) {
                 tracing::warn!(error = %e, "could not bury a deferred reply");
             }
         }
-        Err(error) if is_permanent(&error) || job.attempts >= MAX_ATTEMPTS => {
-            bury(store, &job, &error.to_string()).await;
+        Err(Failure::Api(error)) if is_permanent(&error) || job.attempts >= MAX_ATTEMPTS => {
+            bury(store, job, &error.to_string()).await;
         }
-        Err(error) => {
+        Err(Failure::Api(error)) => {
             let delay = backoff(job.attempts);
             tracing::warn!(account = %deferred.account, attempts = job.attempts, ?delay, %error, "deferred reply failed; will retry");
             if let Err(e) = store.retry_job(QUEUE, &job.id, delay).await {
@@ -288,6 +414,55 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(5)).await;
         complete(&store, &job).await;
         assert_eq!(store.queue_len(QUEUE).await.unwrap(), 0);
+    }
+
+    /// A memory store on tokio's clock, so that paused time drives its leases too, with one job
+    /// claimed for `lease`.
+    async fn claimed(lease: Duration) -> (wxgate_store::MemoryStore, Job, Instant) {
+        let store =
+            wxgate_store::MemoryStore::with_clock(|| tokio::time::Instant::now().into_std());
+        store.push_job(QUEUE, b"{}", Duration::ZERO).await.unwrap();
+        let asked = Instant::now();
+        let job = store.claim_job(QUEUE, lease).await.unwrap().unwrap();
+        (store, job, asked)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_claim_is_renewed_while_the_work_outlasts_its_lease() {
+        let lease = Duration::from_secs(15);
+        let (store, job, asked) = claimed(lease).await;
+        let claim = Claim::new(&store, job, lease, asked);
+        claim.hold_while(tokio::time::sleep(lease * 4)).await;
+        assert!(!claim.is_lost());
+        assert!(
+            store.claim_job(QUEUE, lease).await.unwrap().is_none(),
+            "still hidden from other workers after four leases of work"
+        );
+        assert!(claim.confirm().await);
+
+        // Without renewals the lease runs out and another worker takes the job.
+        tokio::time::sleep(lease).await;
+        let other = store.claim_job(QUEUE, lease).await.unwrap().unwrap();
+        assert_eq!(other.attempts, 2);
+        assert!(!claim.confirm().await, "the claim is lost: do not send");
+        assert!(claim.is_lost());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_renewal_that_finds_the_claim_lost_lets_the_work_finish() {
+        let lease = Duration::from_secs(15);
+        let (store, job, asked) = claimed(lease).await;
+        let claim = Claim::new(&store, job.clone(), lease, asked);
+        let finished = claim
+            .hold_while(async {
+                // Another worker finishes the job meanwhile.
+                store.complete_job(QUEUE, &job.id).await.unwrap();
+                tokio::time::sleep(lease * 2).await;
+                "finished"
+            })
+            .await;
+        assert_eq!(finished, "finished");
+        assert!(claim.is_lost());
     }
 
     #[test]

@@ -46,7 +46,9 @@
 //!   counts as *claimed* from its claim until it is completed, retried or buried, even after the
 //!   lease ran out, so a late [`Store::complete_job`] still works. Ids carry no claim token: a
 //!   worker whose lease ran out and whose job was claimed again by another worker can still
-//!   complete, retry or bury it, so keep leases longer than the work. Completing, retrying or
+//!   complete, retry or bury it, so keep leases longer than the work, or short and renewed with
+//!   [`Store::renew_job`] while working (which tells a worker when its claim is lost: the claim
+//!   is told apart by the job's `attempts`). Completing, retrying or
 //!   burying a job that is not claimed (never claimed, retried and not yet claimed again, or
 //!   already completed or buried) fails with [`StoreError::UnknownJob`]. Job ids are never
 //!   reused within a queue. Buried jobs are kept until the backend's data is removed.
@@ -146,6 +148,17 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// A claimed job that is neither completed, retried nor buried before its lease runs out
     /// becomes claimable again (its `attempts` counts every claim), so a crash loses nothing.
     async fn claim_job(&self, queue: &str, lease: Duration) -> Result<Option<Job>, StoreError>;
+
+    /// Extends the claim on `job` (as [`Store::claim_job`] returned it) to end `lease` from now,
+    /// if that claim still holds the job.
+    ///
+    /// A worker calls this while it works on a job, so that a short lease (a crashed worker's
+    /// job is claimable again soon) still covers long work. Returns `true` if the claim was
+    /// extended: the job is still claimed and has not been claimed again since (its `attempts`
+    /// is still `job.attempts`), even if the lease had run out meanwhile. Returns `false` if
+    /// the claim is lost: the job was completed, retried, buried or claimed by another claimer
+    /// (or is unknown in `queue`). A worker whose claim is lost should stop working on the job.
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError>;
 
     /// Removes a claimed job for good: it was done.
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError>;
@@ -283,6 +296,10 @@ where
 
     async fn claim_job(&self, queue: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
         (**self).claim_job(queue, lease).await
+    }
+
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        (**self).renew_job(queue, job, lease).await
     }
 
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {

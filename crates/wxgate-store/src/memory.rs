@@ -267,6 +267,25 @@ impl Store for MemoryStore {
         }))
     }
 
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        let hidden_until = add_millis(self.now(), ttl_millis(lease));
+        let mut state = self.lock();
+        let Ok((queue, number)) = state.claimed(queue, &job.id) else {
+            return Ok(false);
+        };
+        let Some(queued) = queue.jobs.get_mut(&number) else {
+            return Ok(false);
+        };
+        if queued.attempts != job.attempts {
+            // Claimed again since: the claim is someone else's now.
+            return Ok(false);
+        }
+        queue.due.remove(&(queued.due, number));
+        queue.due.insert((hidden_until, number));
+        queued.due = hidden_until;
+        Ok(true)
+    }
+
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {
         let mut state = self.lock();
         let (queue_state, number) = state.claimed(queue, id)?;

@@ -459,6 +459,19 @@ impl Store for RedisStore {
         }))
     }
 
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        let attempts = job.attempts.to_string();
+        let lease = ttl_millis(lease).to_string();
+        let renewed: i64 = self
+            .queue_script(
+                &self.scripts.renew,
+                queue,
+                &[job.id.0.as_bytes(), attempts.as_bytes(), lease.as_bytes()],
+            )
+            .await?;
+        Ok(renewed == 1)
+    }
+
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {
         self.claimed_job_script(&self.scripts.complete, queue, id, b"")
             .await
@@ -533,6 +546,7 @@ struct Scripts {
     acquire_lease: Script,
     push: Script,
     claim: Script,
+    renew: Script,
     complete: Script,
     retry: Script,
     bury: Script,
@@ -608,6 +622,16 @@ redis.call('ZADD', KEYS[2], ms(now + tonumber(ARGV[1])), id)
 local attempts = redis.call('HINCRBY', KEYS[3], id, 1)
 redis.call('SADD', KEYS[4], id)
 return {id, redis.call('HGET', KEYS[1], id), attempts}
+",
+            ),
+            // ARGV: id, attempts of the claim, lease ms. Returns 1, or 0 if the job is not
+            // claimed or was claimed again since (its attempts differ).
+            renew: queue(
+                "
+if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[2], ms(now + tonumber(ARGV[3])), ARGV[1])
+return 1
 ",
             ),
             // ARGV: id. Returns 1, or 0 if the job is not claimed.

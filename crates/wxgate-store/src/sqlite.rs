@@ -303,7 +303,9 @@ impl Store for SqliteStore {
     async fn delete(&self, key: &str) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.call(move |conn, now| {
-            let deleted: Option<bool> = conn
+            // A transaction, so that a failed commit is reported (see `claim_job`).
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let deleted: Option<bool> = tx
                 .query_row(
                     "DELETE FROM wxgate_kv WHERE key = ?1
                      RETURNING expires_at IS NULL OR expires_at > ?2",
@@ -311,6 +313,7 @@ impl Store for SqliteStore {
                     |row| row.get(0),
                 )
                 .optional()?;
+            tx.commit()?;
             Ok(deleted == Some(true))
         })
         .await
@@ -376,7 +379,11 @@ impl Store for SqliteStore {
     async fn claim_job(&self, queue: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
         let queue = queue.to_owned();
         self.call(move |conn, now| {
-            let job = conn
+            // In a transaction of its own: `query_row` reads the first row of the RETURNING
+            // and resets the statement, and in autocommit mode a commit that fails there (disk
+            // full, I/O error) would go unreported, handing out a claim that was never stored.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let job = tx
                 .query_row(
                     "UPDATE wxgate_jobs
                      SET attempts = attempts + 1, visible_at = ?3, claimed = 1
@@ -394,7 +401,25 @@ impl Store for SqliteStore {
                     },
                 )
                 .optional()?;
+            tx.commit()?;
             Ok(job)
+        })
+        .await
+    }
+
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        let Ok(number) = job_number(&job.id) else {
+            return Ok(false);
+        };
+        let (queue, attempts) = (queue.to_owned(), job.attempts);
+        self.call(move |conn, now| {
+            // One statement: only while this claim (same attempt) still holds the job.
+            let renewed = conn.execute(
+                "UPDATE wxgate_jobs SET visible_at = ?4
+                 WHERE queue = ?1 AND id = ?2 AND claimed = 1 AND attempts = ?3",
+                params![queue, number, attempts, add(now, ttl_millis(lease))],
+            )?;
+            Ok(renewed == 1)
         })
         .await
     }

@@ -194,6 +194,15 @@ where
         )
     }
 
+    async fn renew_job(&self, queue: &str, job: &Job, lease: Duration) -> Result<bool, StoreError> {
+        traced!(
+            "renew_job",
+            self.inner.renew_job(queue, job, lease).await,
+            |renewed: &bool| *renewed,
+            queue, job = %job.id, attempts = job.attempts, lease = ?lease
+        )
+    }
+
     async fn complete_job(&self, queue: &str, id: &JobId) -> Result<(), StoreError> {
         traced!(
             "complete_job",

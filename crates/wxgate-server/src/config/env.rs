@@ -15,6 +15,7 @@
 //! | `WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE` | `server.refresh_limit_per_minute` |
 //! | `WXGATE_SERVER_DEDUP_MAX_BYTES` | `server.dedup_max_bytes` |
 //! | `WXGATE_SERVER_STORE_CALL_BUDGET_MS` | `server.store_call_budget_ms` |
+//! | `WXGATE_SERVER_DEFERRED_CLAIM_MS` | `server.deferred_claim_ms` |
 //! | `WXGATE_STORAGE_URL` | `storage.url` |
 //! | `WXGATE_ACCOUNT_<ID>_<FIELD>` | `accounts[id=<ID>].<field>` for `app_id`, `app_secret`, `token`, `encoding_aes_key`, `previous_encoding_aes_key`, `mode`, `api_base`, `token_policy` |
 //!
@@ -88,6 +89,10 @@ pub fn apply_env(
             },
             "SERVER_STORE_CALL_BUDGET_MS" => match number(&value) {
                 Some(n) => config.server.store_call_budget_ms = n,
+                None => bad(&name, "must be a whole number"),
+            },
+            "SERVER_DEFERRED_CLAIM_MS" => match number(&value) {
+                Some(n) => config.server.deferred_claim_ms = n,
                 None => bad(&name, "must be a whole number"),
             },
             "SERVER_DEDUP" => match value.as_str() {

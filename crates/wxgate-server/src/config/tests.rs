@@ -120,6 +120,7 @@ fn every_rule_is_checked() {
     config.server.dedup_max_entries = 10;
     config.server.dedup_max_bytes = 1000;
     config.server.store_call_budget_ms = 0;
+    config.server.deferred_claim_ms = 999;
     config.storage.url = "postgres://x".into();
     let paths: Vec<String> = config.problems().into_iter().map(|p| p.path).collect();
     for expected in [
@@ -128,6 +129,7 @@ fn every_rule_is_checked() {
         "server.dedup_max_entries",
         "server.dedup_max_bytes",
         "server.store_call_budget_ms",
+        "server.deferred_claim_ms",
         "storage.url",
         "accounts[0].token",
         "accounts[0].encoding_aes_key",
@@ -174,6 +176,10 @@ fn environment_overrides() {
             "WXGATE_SERVER_STORE_CALL_BUDGET_MS".to_owned(),
             "250".to_owned(),
         ),
+        (
+            "WXGATE_SERVER_DEFERRED_CLAIM_MS".to_owned(),
+            "5000".to_owned(),
+        ),
         ("PATH".to_owned(), "/bin".to_owned()),
     ];
     let config = Config::from_toml(GOOD, env).unwrap();
@@ -185,6 +191,7 @@ fn environment_overrides() {
     assert_eq!(config.server.dedup_max_entries, 250_000);
     assert_eq!(config.server.dedup_max_bytes, 8 << 20);
     assert_eq!(config.server.store_call_budget_ms, 250);
+    assert_eq!(config.server.deferred_claim_ms, 5000);
     assert_eq!(
         config.store_call_budget(),
         std::time::Duration::from_millis(250)

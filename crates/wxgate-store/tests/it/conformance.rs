@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Barrier;
 use tokio::time::sleep;
-use wxgate_store::{JobId, Store, StoreError};
+use wxgate_store::{Job, JobId, Store, StoreError};
 
 /// A store under test, with whatever must live as long as it (a temp dir) and an async
 /// clean-up (deleting a Redis test prefix).
@@ -78,6 +78,9 @@ macro_rules! conformance_suite {
             queue_due_order_and_delay,
             claim_hides_job,
             lease_expiry_redelivers,
+            renew_extends_claim,
+            renew_after_lease_ran_out,
+            renew_refused_once_claim_lost,
             complete_removes_job,
             retry_requeues,
             bury_moves_to_dead_letters,
@@ -539,6 +542,109 @@ pub async fn lease_expiry_redelivers(store: Arc<dyn Store>) {
     assert_eq!(second.attempts, 2, "every claim counts");
     store.complete_job("q", &id).await.unwrap();
     assert_eq!(store.queue_len("q").await.unwrap(), 0);
+}
+
+pub async fn renew_extends_claim(store: Arc<dyn Store>) {
+    let store = &*store;
+    let id = store.push_job("q", b"job", Duration::ZERO).await.unwrap();
+    let job = store.claim_job("q", SHORT).await.unwrap().unwrap();
+    assert!(store.renew_job("q", &job, LONG).await.unwrap());
+    sleep(PAST_SHORT).await;
+    assert!(
+        store.claim_job("q", SHORT).await.unwrap().is_none(),
+        "hidden for the renewed lease, not the first one"
+    );
+    // A renewal sets the claim's end to now + lease, so it can also shorten it.
+    assert!(store.renew_job("q", &job, SHORT).await.unwrap());
+    assert!(store.claim_job("q", SHORT).await.unwrap().is_none());
+    sleep(PAST_SHORT).await;
+    let again = store
+        .claim_job("q", LONG)
+        .await
+        .unwrap()
+        .expect("claimable once the renewed lease ran out");
+    assert_eq!(
+        (again.id.clone(), again.attempts),
+        (id.clone(), 2),
+        "renewals are no claims"
+    );
+    store.complete_job("q", &id).await.unwrap();
+    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+}
+
+pub async fn renew_after_lease_ran_out(store: Arc<dyn Store>) {
+    let store = &*store;
+    store.push_job("q", b"job", Duration::ZERO).await.unwrap();
+    let job = store.claim_job("q", SHORT).await.unwrap().unwrap();
+    sleep(PAST_SHORT).await;
+    // Nobody claimed it since: the claim is still this one's, and renewing hides it again.
+    assert!(store.renew_job("q", &job, LONG).await.unwrap());
+    assert!(store.claim_job("q", LONG).await.unwrap().is_none());
+    store.complete_job("q", &job.id).await.unwrap();
+}
+
+pub async fn renew_refused_once_claim_lost(store: Arc<dyn Store>) {
+    let store = &*store;
+    // Claimed again by another claimer after the lease ran out: only the new claim renews.
+    store.push_job("q", b"job", Duration::ZERO).await.unwrap();
+    let first = store.claim_job("q", SHORT).await.unwrap().unwrap();
+    sleep(PAST_SHORT).await;
+    let second = store.claim_job("q", SHORT).await.unwrap().unwrap();
+    assert_eq!(second.id, first.id);
+    assert!(!store.renew_job("q", &first, LONG).await.unwrap());
+    assert!(store.renew_job("q", &second, LONG).await.unwrap());
+    sleep(PAST_SHORT).await;
+    assert!(
+        store.claim_job("q", LONG).await.unwrap().is_none(),
+        "the refused renewal changed nothing, the second one held"
+    );
+    assert!(!store.renew_job("other", &second, LONG).await.unwrap());
+
+    // Retried, then completed: no claim left to renew.
+    store.retry_job("q", &second.id, LONG).await.unwrap();
+    assert!(!store.renew_job("q", &second, LONG).await.unwrap());
+    store
+        .retry_job("q", &second.id, Duration::ZERO)
+        .await
+        .unwrap_err();
+    let mut claimed = Vec::new();
+    for payload in [&b"done"[..], b"buried"] {
+        store.push_job("q", payload, Duration::ZERO).await.unwrap();
+        let job = store.claim_job("q", LONG).await.unwrap().unwrap();
+        assert_eq!(job.payload, payload);
+        claimed.push(job);
+    }
+    store.complete_job("q", &claimed[0].id).await.unwrap();
+    store
+        .bury_job("q", &claimed[1].id, "gave up")
+        .await
+        .unwrap();
+    for job in &claimed {
+        assert!(!store.renew_job("q", job, LONG).await.unwrap(), "{job:?}");
+    }
+
+    // Never claimed, or not an id the store gave out: refused, not an error.
+    let waiting = store.push_job("q", b"waiting", LONG).await.unwrap();
+    let fakes = [
+        Job {
+            id: waiting,
+            payload: Vec::new(),
+            attempts: 0,
+        },
+        Job {
+            id: JobId("no-such-job".to_owned()),
+            payload: Vec::new(),
+            attempts: 1,
+        },
+        Job {
+            id: JobId(format!("0{}", claimed[0].id)),
+            payload: Vec::new(),
+            attempts: 1,
+        },
+    ];
+    for fake in &fakes {
+        assert!(!store.renew_job("q", fake, LONG).await.unwrap(), "{fake:?}");
+    }
 }
 
 pub async fn complete_removes_job(store: Arc<dyn Store>) {
