@@ -386,10 +386,19 @@ enum Awaited {
     Unavailable,
 }
 
+/// How long a shared claim lives before the outcome replaces it: the owner's deadline plus a
+/// margin for the outcome's background write. An owner that dies (kill -9, a crash) leaves its
+/// claim behind; it lapses at this TTL and the next attempt of the push, on any instance, takes
+/// the push over instead of waiting on a claim nobody will finish (which would answer WeChat's
+/// retries `success` with no reply anywhere). The recorded outcome gets the full TTL.
+fn pending_ttl(deadline: Instant, budget: Duration) -> Duration {
+    deadline.saturating_duration_since(Instant::now()) + (budget * 2).max(Duration::from_secs(1))
+}
+
 async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Instant) -> Claim {
     let store_key = store_key(&flight.key);
-    let ttl = flight.dedup.ttl;
     let budget = flight.dedup.budget;
+    let claim_ttl = pending_ttl(deadline, budget);
     if flight.dedup.health.is_down() {
         flight.dedup.fell_back();
         return Claim::First(flight);
@@ -397,8 +406,11 @@ async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Insta
     // Twice at most: a key released by an abandoned owner is claimed once more.
     for _ in 0..2 {
         flight.shared_claim = SharedClaim::Unknown;
-        let claimed =
-            tokio::time::timeout(budget, store.set_if_absent(&store_key, PENDING, Some(ttl))).await;
+        let claimed = tokio::time::timeout(
+            budget,
+            store.set_if_absent(&store_key, PENDING, Some(claim_ttl)),
+        )
+        .await;
         match claimed {
             Ok(Ok(true)) => {
                 flight.shared_claim = SharedClaim::Owned;
@@ -869,6 +881,40 @@ mod tests {
         first(claim(&dedup, "a:3", later).await).finish(Outcome::Nothing);
         assert_eq!(later.elapsed(), Duration::from_millis(100));
         assert_eq!(metrics.dedup_fallback.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn the_claim_of_an_owner_that_died_lapses_and_is_taken_over() {
+        let store: Arc<dyn Store> = Arc::new(wxgate_store::MemoryStore::new());
+        let a = Arc::new(Dedup::new(
+            Some(Arc::clone(&store)),
+            limits(1000, usize::MAX),
+            Arc::default(),
+        ));
+        let b = Arc::new(Dedup::new(
+            Some(Arc::clone(&store)),
+            limits(1000, usize::MAX),
+            Arc::default(),
+        ));
+        // The owner's deadline is 300 ms away; it dies without a word (no drop, no release).
+        let now = Instant::now();
+        let owner = first(
+            a.begin("a:1".to_owned(), now, now + Duration::from_millis(300))
+                .await,
+        );
+        std::mem::forget(owner);
+        // WeChat's retry reaches another instance and gets the push once the claim lapses,
+        // well inside its own deadline, instead of `success` with no reply anywhere.
+        let retry_at = Instant::now();
+        let retry = b
+            .begin(
+                "a:1".to_owned(),
+                retry_at,
+                retry_at + Duration::from_secs(5),
+            )
+            .await;
+        first(retry).finish(Outcome::Reply("b".into()));
+        assert!(retry_at.elapsed() < Duration::from_secs(4));
     }
 
     #[tokio::test]
