@@ -12,7 +12,8 @@ use crate::endpoint::{Endpoint, Method};
 use crate::error::{ApiError, Error, ErrorKind};
 use crate::redact::redact;
 
-/// WeChat's general API entry (spec §0.1).
+/// WeChat's general API entry (see
+/// [WeChat Docs/接口域名说明](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Interface_field_description.html)).
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
 
 /// The typed async client of WeChat's HTTP APIs.

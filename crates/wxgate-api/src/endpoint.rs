@@ -5,7 +5,7 @@
 //! [`Client::call`](crate::Client::call) sends them.
 //!
 //! GET endpoints serialize into the query string, POST endpoints into a JSON body (raw UTF-8,
-//! never `\u` escapes: spec §0.2).
+//! never `\u` escapes, which some WeChat APIs reject with 40033).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

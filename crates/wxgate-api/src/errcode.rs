@@ -1,4 +1,7 @@
-//! WeChat's `errcode` values (spec §5.1, §5.3, §14).
+//! WeChat's `errcode` values.
+//!
+//! See [WeChat Docs/全局返回码说明](https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html)
+//! and the error table of [WeChat Docs/获取Access token](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html).
 
 use std::fmt;
 

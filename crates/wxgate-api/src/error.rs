@@ -306,7 +306,8 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// The request id in an `errmsg`, in any of the formats of spec §0.2.
+/// The request id in an `errmsg`, in any of the formats WeChat has used: `rid: …` today,
+/// `hint: [...]` and `hints: [ req_id: ... ]` before.
 fn parse_rid(errmsg: &str) -> Option<String> {
     static RID: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"rid:\s*([0-9A-Za-z]+-[0-9A-Za-z]+-[0-9A-Za-z]+)").expect("static regex")

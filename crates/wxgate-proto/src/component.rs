@@ -1,4 +1,6 @@
-//! Third-party platform notifications (spec §12.1, §12.2, §12.7).
+//! Third-party platform notifications: `component_verify_ticket` and the authorization change
+//! notices. See [WeChat Docs/验证票据](https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/component_verify_ticket.html)
+//! and [WeChat Docs/授权变更通知推送](https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/authorize_event.html).
 //!
 //! These arrive at the component's authorization-event URL, always encrypted with the
 //! component's key and AppID (see [`crate::envelope::RequestEnvelope`]), and are answered

@@ -1,4 +1,7 @@
-//! Typed events (`MsgType` = `event`, spec §3.3).
+//! Typed events (`MsgType` = `event`).
+//!
+//! See [WeChat Docs/接收事件推送](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html)
+//! and [WeChat Docs/自定义菜单事件推送](https://developers.weixin.qq.com/doc/offiaccount/Custom_Menus/Custom_Menu_Push_Events.html).
 
 mod job;
 mod kf;
@@ -174,7 +177,9 @@ impl Event {
         }
     }
 
-    /// Whether WeChat shows a passive reply to this event (spec §3.4).
+    /// Whether WeChat shows a passive reply to this event: not to notifications (unfollows, job
+    /// results, subscription-message and customer-service session notices), whose replies WeChat
+    /// ignores.
     #[must_use]
     pub fn accepts_reply(&self) -> bool {
         !matches!(

@@ -1,4 +1,6 @@
-//! JS-SDK signatures (spec §6.2, §6.3).
+//! JS-SDK signatures: the `wx.config` signature and the card signatures.
+//!
+//! See appendices 1 and 4 of [WeChat Docs/JS-SDK说明](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html).
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -9,7 +11,7 @@ use sha1::{Digest, Sha1};
 /// # Examples
 ///
 /// ```
-/// // Spec Appendix A, vector J1.
+/// // The worked example of WeChat's JS-SDK documentation, appendix 1.
 /// let sig = wxgate_proto::jssdk::config_signature(
 ///     "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
 ///     "Wm3WZYTPz0wzccnW",
@@ -85,7 +87,7 @@ impl Config {
 /// # Examples
 ///
 /// ```
-/// // Spec Appendix A, vector J3.
+/// // The cardExt example of WeChat's JS-SDK documentation, appendix 4.
 /// let sig = wxgate_proto::jssdk::card_signature(&[
 ///     "ojZ8YtyVyr30HheH3CM73y7h4jJE", "1404896688", "pjZ8Yt1XGILfi-FUsewpnnolGgZk", "1434008071", "123",
 /// ]);

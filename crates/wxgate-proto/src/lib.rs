@@ -2,7 +2,8 @@
 //!
 //! Everything here is a pure function or a plain type: no sockets, no clocks, no randomness
 //! (callers pass timestamps and random bytes in). It is tested with the official vectors of
-//! the protocol reference.
+//! WeChat's documentation and of its WXBizMsgCrypt sample code (plus a few from other SDKs' test
+//! suites); `src/crypto/vectors.rs` names the origin of each.
 //!
 //! | module | what |
 //! |---|---|

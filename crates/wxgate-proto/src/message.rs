@@ -1,4 +1,7 @@
-//! Typed inbound messages and events (spec §3), with a raw fallback.
+//! Typed inbound messages and events, with a raw fallback.
+//!
+//! See [WeChat Docs/接收普通消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html) and
+//! [WeChat Docs/接收事件推送](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_event_pushes.html).
 //!
 //! [`Inbound::parse`] never fails on a message or event type it does not know: it yields
 //! [`Body::Unknown`] (or [`crate::event::Event::Other`]) and the whole document stays
@@ -147,7 +150,8 @@ impl Inbound {
         }
     }
 
-    /// The key that identifies this push across WeChat's retries (spec §1.3).
+    /// The key that identifies this push across WeChat's retries (WeChat sends a push again,
+    /// with the same content, when it gets no answer within 5 s).
     ///
     /// Messages: `MsgId`. Events: `FromUserName` + `CreateTime` + `Event` + `EventKey`, so two
     /// different events in the same second are not collapsed.
@@ -179,8 +183,10 @@ impl Inbound {
         }
     }
 
-    /// Whether WeChat shows a passive reply to this push (spec §3.4): user messages and
-    /// user-triggered events, not notifications such as `unsubscribe` or job results.
+    /// Whether WeChat shows a passive reply to this push: user messages and user-triggered
+    /// events, not notifications such as `unsubscribe` or job results (WeChat ignores a reply to
+    /// those). See
+    /// [WeChat Docs/被动回复用户消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html).
     #[must_use]
     pub fn accepts_reply(&self) -> bool {
         self.event().is_none_or(Event::accepts_reply)

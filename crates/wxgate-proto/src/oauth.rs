@@ -1,4 +1,6 @@
-//! OAuth2 web authorization URLs (spec §8.1).
+//! OAuth2 web authorization URLs.
+//!
+//! See [WeChat Docs/网页授权](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,6 @@
-//! Passive replies (spec §4), and `success`.
+//! Passive replies, and `success`.
+//!
+//! See [WeChat Docs/被动回复用户消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html).
 //!
 //! A handler answers with a [`Reply`] or with nothing; nothing becomes [`SUCCESS`]. Plain
 //! strings convert into text replies.

@@ -1,4 +1,7 @@
-//! The SHA-1 signatures WeChat puts on callback URLs (spec §1.1, §2.3).
+//! The SHA-1 signatures WeChat puts on callback URLs: `signature` (see
+//! [WeChat Docs/接入概述](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html))
+//! and `msg_signature` (see
+//! [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html)).
 //!
 //! Both `signature` (token, timestamp, nonce) and `msg_signature` (token, timestamp, nonce,
 //! Encrypt) are the lowercase hex SHA-1 of the parts sorted as byte strings and concatenated.
@@ -11,7 +14,7 @@ use subtle::ConstantTimeEq;
 /// # Examples
 ///
 /// ```
-/// // Spec Appendix A, vector V1.
+/// // The URL-verification example of WeChat's message push documentation.
 /// let sig = wxgate_proto::signature::sign(&["AAAAA", "1714036504", "1514711492"]);
 /// assert_eq!(sig, "f464b24fc39322e44b38aa78f5edd27bd1441696");
 /// ```

@@ -1,4 +1,6 @@
-//! A small XML codec that is safe by construction (spec §3 parsing rules).
+//! A small XML codec that is safe by construction, for the XML of WeChat's pushes (element order
+//! is arbitrary, values come with or without CDATA, unknown elements are ignored, names are
+//! case-sensitive).
 //!
 //! WeChat's XML is a flat `<xml>` document with a few nested blocks. The reader:
 //! - refuses any DTD (`<!DOCTYPE`), so external entities (XXE) and entity expansion

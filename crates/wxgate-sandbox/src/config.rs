@@ -12,14 +12,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
     /// Seed of the random generator. With a seed, tokens, tickets, OpenIDs, nonces and the 16 random
-    /// bytes of every ciphertext are reproducible (deterministic mode, spec §15.7).
+    /// bytes of every ciphertext are reproducible (deterministic mode).
     pub seed: Option<u64>,
     /// When set, the state is loaded from this JSON file at start and saved to it (atomically,
     /// debounced) after every change.
     pub state_file: Option<PathBuf>,
-    /// How long one push delivery waits for the callback's answer (WeChat: 5 s, spec §1.3).
+    /// How long one push delivery waits for the callback's answer (WeChat: 5 s).
     pub push_timeout: Duration,
-    /// Deliveries per push in total, the first one included (WeChat: 3, spec §1.3).
+    /// Deliveries per push in total, the first one included (WeChat: 3).
     pub push_attempts: u32,
     /// Unix seconds of the virtual clock at start; default: the wall clock.
     pub start_time: Option<u64>,
@@ -30,7 +30,7 @@ pub struct SandboxConfig {
     pub user_page_size: usize,
     /// Permanent QR codes an account may create (WeChat: 100 000).
     pub permanent_qr_limit: usize,
-    /// Articles allowed in a passive `news` reply to a user message (spec §4: 1; 8 for events).
+    /// Articles allowed in a passive `news` reply to a user message (WeChat: 1; 8 for events).
     pub news_reply_limit: usize,
 }
 
@@ -50,7 +50,8 @@ impl Default for SandboxConfig {
     }
 }
 
-/// The message encryption mode of an account (spec §2.1).
+/// The message encryption mode of an account (see
+/// [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {

@@ -319,7 +319,8 @@ async fn apply_fault(fault: Option<Fault>) -> Result<(), WxError> {
     }
 }
 
-/// Typical texts of the codes a fault may inject (spec §14).
+/// Typical texts of the codes a fault may inject (see
+/// [WeChat Docs/全局返回码说明](https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Global_Return_Code.html)).
 fn default_errmsg(code: i64) -> &'static str {
     match code {
         -1 => "system error",

@@ -1,4 +1,20 @@
-//! Official vectors from the protocol reference, Appendix A (extracted verbatim).
+//! Published test vectors, copied verbatim from their sources:
+//!
+//! - `V3_*`: the safe-mode example of WeChat's message push documentation
+//!   ([WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/service/guide/dev/push/encryption.html)),
+//!   whose URL-verification and plaintext-push examples the signature and callback tests use.
+//! - `E_*`: the example of WeChat's third-party platform message push page
+//!   ([WeChat Docs/消息推送](https://developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/message_push.html)).
+//! - `A1_*`, `A2_*`: WeChat's official WXBizMsgCrypt sample code (Java `WXBizMsgCryptTest`,
+//!   `testAesEncrypt` and `testAesEncrypt2`).
+//! - `C_*`, `D_*`: WeChat's official WXBizMsgCrypt sample code (Python `Sample.py`, C++
+//!   `Sample.cpp`).
+//! - `P1_*`: the test suite of EasyWeChat (`w7corp/easywechat`, `tests/Kernel/EncryptorTest.php`).
+//! - `F1_*`, `F2_*`: the test suite of Senparc.Weixin (`JeffreySu/WeiXinMPSDK`,
+//!   `ThirdPartyMessageHandlerTest.cs`).
+//! - `W1_*`, `W2_*`: WeCom's official WXBizMsgCrypt sample code (C# `Sample.cs`, Java
+//!   `testVerifyUrl`); same cipher as WeChat's.
+//! - `W3_*`: the test suite of wechatpy (`wechatpy/wechatpy`, `tests/test_crypto.py`).
 
 pub(crate) const V3_ENC: &str = r#"+qdx1OKCy+5JPCBFWw70tm0fJGb2Jmeia4FCB7kao+/Q5c/ohsOzQHi8khUOb05JCpj0JB4RvQMkUyus8TPxLKJGQqcvZqzDpVzazhZv6JsXUnnR8XGT740XgXZUXQ7vJVnAG+tE8NUd4yFyjPy7GgiaviNrlCTj+l5kdfMuFUPpRSrfMZuMcp3Fn2Pede2IuQrKEYwKSqFIZoNqJ4M8EajAsjLY2km32IIjdf8YL/P50F7mStwntrA2cPDrM1kb6mOcfBgRtWygb3VIYnSeOBrebufAlr7F9mFUPAJGj04="#;
 pub(crate) const V3_REPLY_ENC: &str =

@@ -1,4 +1,5 @@
-//! Every message and event example of spec §3, parsed.
+//! Every message and event example of WeChat's message and event pages (接收普通消息, 接收事件推送,
+//! 自定义菜单事件推送 and the template, mass-send and subscription-message notices), parsed.
 
 use super::*;
 use crate::event::Event;

@@ -1,7 +1,13 @@
-//! Classifying a callback's answer and reading a passive reply (spec §1.3, §2.5, §4).
+//! Classifying a callback's answer (a reply, `success`, an empty body, something invalid, or no
+//! answer in time) and reading a passive reply.
 //!
-//! The reply is read by the spec's field names from a generic XML tree, independently of any
-//! typed reply in `wxgate-proto`, so a wrong element name on the gateway's side shows up here.
+//! The reply is read by the field names of WeChat's documentation from a generic XML tree,
+//! independently of any typed reply in `wxgate-proto`, so a wrong element name on the gateway's
+//! side shows up here.
+//!
+//! See [WeChat Docs/被动回复用户消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html)
+//! and, for encrypted replies,
+//! [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html).
 //!
 //! Rules: a body that is empty or only whitespace is `empty`; `success` (surrounding whitespace
 //! allowed) is `success`; anything else must be reply XML. An encrypted envelope is checked

@@ -1,5 +1,7 @@
-//! `GET /cgi-bin/getcallbackip` and `GET /cgi-bin/get_api_domain_ip` (spec §11.6): the sandbox
+//! `GET /cgi-bin/getcallbackip` and `GET /cgi-bin/get_api_domain_ip`: the sandbox
 //! pushes from and serves on loopback, so both lists are `["127.0.0.1"]`.
+//!
+//! See [WeChat Docs/获取微信服务器IP地址](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_the_WeChat_server_IP_address.html).
 
 pub(super) mod get_api_domain_ip;
 pub(super) mod getcallbackip;

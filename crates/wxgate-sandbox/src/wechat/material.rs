@@ -1,4 +1,4 @@
-//! Permanent material (spec §11.4, brief): `material/add_material`, `material/get_material`,
+//! Permanent material (brief): `material/add_material`, `material/get_material`,
 //! `material/del_material`, `material/get_materialcount`, `material/batchget_material`.
 //!
 //! Types `image`, `voice`, `video`, `thumb` with the temporary-media size limits (45001), unknown
@@ -8,6 +8,9 @@
 //! Images answer a `url` served by the sandbox. News material is not modelled (replaced by drafts):
 //! `news_count` is 0 and `batchget_material` of `news` is empty. Material ids are accepted wherever
 //! a `media_id` is checked (customer-service messages).
+//!
+//! See [WeChat Docs/新增永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html)
+//! and [WeChat Docs/获取永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Getting_Permanent_Assets.html).
 
 pub(super) mod add_material;
 pub(super) mod batchget_material;

@@ -1,4 +1,4 @@
-//! Temporary media (spec §11.4): `POST /cgi-bin/media/upload?type=` (multipart field `media`) and
+//! Temporary media: `POST /cgi-bin/media/upload?type=` (multipart field `media`) and
 //! `GET /cgi-bin/media/get?media_id=`.
 //!
 //! Types and size limits: image 10 MB, voice 2 MB, video 10 MB, thumb 64 KB (45001 over the limit;
@@ -8,6 +8,9 @@
 //!
 //! `POST /cgi-bin/media/uploadimg` stores an article image (≤ 1 MB, 45001) and answers its `url`,
 //! a sandbox URL (`/sandbox/media/{id}`) rather than `mmbiz.qpic.cn`.
+//!
+//! See [WeChat Docs/新增临时素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html)
+//! and [WeChat Docs/获取临时素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Get_temporary_materials.html).
 
 pub(super) mod get;
 pub(super) mod upload;

@@ -1,4 +1,4 @@
-//! Custom menus (spec §10): `menu/create`, `menu/get`, `menu/delete`, `menu/addconditional`,
+//! Custom menus: `menu/create`, `menu/get`, `menu/delete`, `menu/addconditional`,
 //! `menu/delconditional`, `menu/trymatch`, `get_current_selfmenu_info` (the API-created default
 //! menu in that API's shape, sub-buttons under `sub_button.list`; `is_menu_open` 0 without one).
 //!
@@ -11,6 +11,9 @@
 //! have `tag_id` or `client_platform_type` (65304), legacy fields answer 65320; `tag_id` is not
 //! checked against existing tags (sandbox choice). Matching: newest conditional menu first, by the
 //! user's last-applied tag and platform, then the default menu.
+//!
+//! See [WeChat Docs/创建接口](https://developers.weixin.qq.com/doc/offiaccount/Custom_Menus/Creating_Custom-Defined_Menu.html)
+//! and [WeChat Docs/个性化菜单接口](https://developers.weixin.qq.com/doc/offiaccount/Custom_Menus/Personalized_menu_interface.html).
 
 pub(super) mod addconditional;
 pub(super) mod create;

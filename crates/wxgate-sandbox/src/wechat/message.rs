@@ -1,13 +1,12 @@
-//! `POST /cgi-bin/message/custom/send` (spec §11.1) and `POST /cgi-bin/message/template/send`
-//! (spec §11.2).
+//! `POST /cgi-bin/message/custom/send` and `POST /cgi-bin/message/template/send`.
 //!
-//! Customer-service messages need an open window (spec §3.4, current table): a user message opens
-//! 5 sends within 48 h (a newer message replaces that window); a menu click (`CLICK`,
-//! `scancode_push`, `scancode_waitmsg`), a follow or a QR scan opens 3 sends within 1 minute.
-//! Sends take from the open window that expires first. Errors: 40003 unknown OpenID, 43004 not
-//! following, 43019 blacklisted, 45015 no open window, 45047 window used up, 40008 unknown `msgtype`, 47003 missing
-//! field, 45002 text over 2048 bytes, 45008 more than one news article, 40007 image/voice/video
-//! `media_id` that is not a live temporary media of the app.
+//! Customer-service messages need an open window (the current table of WeChat's 客服消息 page): a user
+//! message opens 5 sends within 48 h (a newer message replaces that window); a menu click (`CLICK`,
+//! `scancode_push`, `scancode_waitmsg`), a follow or a QR scan opens 3 sends within 1 minute. Sends
+//! take from the open window that expires first. Errors: 40003 unknown OpenID, 43004 not following,
+//! 43019 blacklisted, 45015 no open window, 45047 window used up, 40008 unknown `msgtype`, 47003
+//! missing field, 45002 text over 2048 bytes, 45008 more than one news article, 40007
+//! image/voice/video `media_id` that is not a live temporary media of the app.
 //!
 //! `POST /cgi-bin/message/custom/typing` (`Typing`/`CancelTyping`, else 45072): needs an
 //! interaction within the last 30 s (45080); `Typing` lasts 15 s and cannot be re-sent while
@@ -18,7 +17,7 @@
 //! object. A `client_msg_id` seen in the last 10 minutes returns the first send's `msgid` without
 //! sending again. After the answer, a `TEMPLATESENDJOBFINISH` event (`Status` `success`) is pushed.
 //!
-//! Mass sends (spec §11.3): `mass/sendall` (to every follower, or the followers with `tag_id`;
+//! Mass sends: `mass/sendall` (to every follower, or the followers with `tag_id`;
 //! 45159 unknown tag), `mass/send` (2–10 000 OpenIDs, 40130), `mass/preview` (one follower),
 //! `mass/get`, `mass/delete` (47003 for an unknown `msg_id`). Types `text`, `mpnews`, `voice`,
 //! `image`, `images` (`media_ids`), `mpvideo`, `wxcard` (40008 otherwise; media ids are not checked:
@@ -28,6 +27,10 @@
 //! After the answer, `MASSSENDJOBFINISH` is pushed from `mphelper` with `TotalCount`,
 //! `FilterCount`, `SentCount` and `ErrorCount`. 100 sends of each kind per day (45009); the
 //! per-account-type frequency (1 a day for subscription accounts…) is not modelled.
+//!
+//! See [WeChat Docs/客服消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html),
+//! [WeChat Docs/模板消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html)
+//! and [WeChat Docs/群发接口和原创校验](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Batch_Sends_and_Originality_Checks.html).
 
 pub(super) mod custom_send;
 pub(super) mod custom_typing;

@@ -1,4 +1,4 @@
-//! OAuth 2.0 web authorization (spec §8): `GET /connect/oauth2/authorize`,
+//! OAuth 2.0 web authorization: `GET /connect/oauth2/authorize`,
 //! `GET /sns/oauth2/access_token`, `GET /sns/oauth2/refresh_token`, `GET /sns/userinfo`,
 //! `GET /sns/auth`.
 //!
@@ -15,6 +15,8 @@
 //! refresh token and issues a new access token; 40030 unknown, 42002 expired). `sns/userinfo`
 //! needs `snsapi_userinfo` (48001) and the token's OpenID (40003); it returns the post-2021 privacy
 //! shape (sex 0, empty places). Invalid OAuth tokens answer 40001, expired ones 42001.
+//!
+//! See [WeChat Docs/网页授权](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html).
 
 pub(super) mod access_token;
 pub(super) mod auth;

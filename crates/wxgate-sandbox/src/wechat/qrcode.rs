@@ -1,4 +1,6 @@
-//! `POST /cgi-bin/qrcode/create` and `GET /cgi-bin/showqrcode?ticket=` (spec §7).
+//! `POST /cgi-bin/qrcode/create` and `GET /cgi-bin/showqrcode?ticket=`.
+//!
+//! See [WeChat Docs/生成带参数的二维码](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html).
 //!
 //! Kinds: `QR_SCENE`/`QR_STR_SCENE` (temporary) and `QR_LIMIT_SCENE`/`QR_LIMIT_STR_SCENE`
 //! (permanent). Temporary: `expire_seconds` defaults to 60 (current doc) and is clamped to

@@ -1,11 +1,15 @@
-//! Quota management (spec §5.4): `POST /cgi-bin/clear_quota`, `POST /cgi-bin/clear_quota/v2`,
+//! Quota management: `POST /cgi-bin/clear_quota`, `POST /cgi-bin/clear_quota/v2`,
 //! `POST /cgi-bin/openapi/quota/get`.
 //!
-//! Clears reset every daily counter of the app; 10 clears per Beijing calendar month (both
-//! variants together) then 48006. `openapi/quota/get` knows the paths with a daily limit in
-//! spec §13.1 (`cgi-bin/token` uses the app's configured quota); other paths answer 76021,
-//! paths not starting with `/` 76003, `/sns/…` paths 76022. `openapi/quota/clear` resets one
+//! Clears reset every daily counter of the app; 10 clears per Beijing calendar month (both variants
+//! together) then 48006. `openapi/quota/get` knows the paths with a daily limit in WeChat's table
+//! of default daily limits (`cgi-bin/token` uses the app's configured quota); other paths answer
+//! 76021, paths not starting with `/` 76003, `/sns/…` paths 76022. `openapi/quota/clear` resets one
 //! path's counter (same checks; counts against the monthly clears).
+//!
+//! See [WeChat Docs/清空api的调用quota](https://developers.weixin.qq.com/doc/offiaccount/openApi/clear_quota.html),
+//! [WeChat Docs/查询openAPI调用quota](https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html)
+//! and [WeChat Docs/接口调用频次限制说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/API_Call_Limits.html).
 
 pub(super) mod clear;
 pub(super) mod clear_quota;

@@ -1,9 +1,11 @@
-//! Short keys (spec §11.5, 短key托管): `POST /cgi-bin/shorten/gen`, `POST /cgi-bin/shorten/fetch`.
+//! Short keys (短key托管): `POST /cgi-bin/shorten/gen`, `POST /cgi-bin/shorten/fetch`.
 //!
 //! `long_data` is 1–4096 bytes and `expire_seconds` defaults to, and is clamped at, 2 592 000;
 //! keys are 15 characters. Empty or oversized `long_data`, and unknown or expired keys, answer
 //! 47003 (sandbox choice: the platform's codes are undocumented). The legacy `shorturl` API is
 //! discontinued and answers like any unknown API (48001).
+//!
+//! See [WeChat Docs/短key托管](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/KEY_Shortener.html).
 
 pub(super) mod fetch;
 pub(super) mod r#gen;

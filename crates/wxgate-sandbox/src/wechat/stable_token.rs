@@ -1,10 +1,12 @@
 //! `POST /cgi-bin/stable_token`: a stable access token.
 //!
-//! See the protocol reference, §5.2 (获取稳定版接口调用凭据). It is isolated from `cgi-bin/token`: the same token while more than
-//! 5 minutes remain; in the last 5 minutes a new one (the old one lives until its own expiry);
-//! `force_refresh` revokes the old token at once (choice for the open question of appendix C),
-//! at most 20 per Beijing day (45009), and a force refresh less than 30 s after the previous one
-//! returns the current token unchanged.
+//! See [WeChat Docs/获取稳定版接口调用凭据](https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken.html).
+//!
+//! It is isolated from `cgi-bin/token`: the same token while more than 5 minutes remain; in the
+//! last 5 minutes a new one (the old one lives until its own expiry); `force_refresh` revokes the
+//! old token at once (WeChat's page only says the old token becomes invalid, not whether at once
+//! or after 5 minutes: the sandbox chooses at once), at most 20 per Beijing day (45009), and a
+//! force refresh less than 30 s after the previous one returns the current token unchanged.
 
 use axum::body::Bytes;
 use axum::extract::State;

@@ -1,4 +1,4 @@
-//! Tags (spec §9.3): `tags/create|get|update|delete`, `tags/members/batchtagging|batchuntagging`,
+//! Tags: `tags/create|get|update|delete`, `tags/members/batchtagging|batchuntagging`,
 //! `tags/getidlist`, `user/tag/get`.
 //!
 //! Tag 2 (星标组) exists from the start; ids 0–2 cannot be changed (45058); new tags get ids from
@@ -6,9 +6,12 @@
 //! 20 tags per user (45059), 1–50 OpenIDs per batch (40032), unknown tag 45159, unknown OpenID
 //! 40003, OpenID of another app 49003.
 //!
-//! Blacklist (spec §9.4): `tags/members/getblacklist` (paged like `user/get`, in the order users
+//! Blacklist: `tags/members/getblacklist` (paged like `user/get`, in the order users
 //! were blocked), `batchblacklist` / `batchunblacklist` (1–20 OpenIDs, 40032). Blocked users
 //! cannot receive customer-service or template messages (43019).
+//!
+//! See [WeChat Docs/用户标签管理](https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Tag_Management.html)
+//! and [WeChat Docs/黑名单管理](https://developers.weixin.qq.com/doc/offiaccount/User_Management/Manage_blacklist.html).
 
 pub(super) mod batchblacklist;
 pub(super) mod batchtagging;

@@ -1,4 +1,6 @@
-//! `GET /cgi-bin/ticket/getticket?access_token=&type=jsapi|wx_card` (spec §6.1).
+//! `GET /cgi-bin/ticket/getticket?access_token=&type=jsapi|wx_card`.
+//!
+//! See [WeChat Docs/JS-SDK说明 附录1](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html).
 //!
 //! Like `cgi-bin/token` (a sandbox choice, the platform does not document it): every call issues
 //! a new ticket, valid for the app's token TTL (7200 s), and the previous one stays valid for

@@ -1,9 +1,12 @@
 //! `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`: an access token.
 //!
-//! See the protocol reference, §5.1 (获取Access token). Every call issues a new token; the previous one stays valid 5 minutes, then
-//! answers 40001; expired tokens answer 42001. Errors: 40002 grant_type, 41002/40013 appid,
-//! 41004/40125 secret (the spec also reports 40001 for a wrong secret; the sandbox answers 40125),
-//! 45009 daily quota (per app, default 2000, reset at 00:00 Beijing time of the virtual clock).
+//! See [WeChat Docs/获取Access token](https://developers.weixin.qq.com/doc/service/api/base/api_getaccesstoken.html).
+//!
+//! Every call issues a new token; the previous one stays valid 5 minutes, then answers 40001;
+//! expired tokens answer 42001. Errors: 40002 grant_type, 41002/40013 appid, 41004/40125 secret
+//! (WeChat's error table for this API also lists 40001 for a wrong secret; the sandbox answers
+//! 40125), 45009 daily quota (per app, default 2000, reset at 00:00 Beijing time of the virtual
+//! clock).
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;

@@ -1,4 +1,4 @@
-//! User management (spec §9.1, §9.2): `GET /cgi-bin/user/get`, `GET /cgi-bin/user/info`,
+//! User management: `GET /cgi-bin/user/get`, `GET /cgi-bin/user/info`,
 //! `POST /cgi-bin/user/info/batchget`, `POST /cgi-bin/user/info/updateremark`.
 //!
 //! `user/get` pages followers in follow order, `user_page_size` per page (default 10 000);
@@ -6,6 +6,9 @@
 //! "next_openid":""}` without `data`; an unknown `next_openid` answers 40003. `batchget` takes
 //! 1–100 users (47003 otherwise). Remarks are at most 30 characters (47003, sandbox choice: the
 //! platform's code is undocumented).
+//!
+//! See [WeChat Docs/获取用户列表](https://developers.weixin.qq.com/doc/offiaccount/User_Management/Getting_a_User_List.html)
+//! and [WeChat Docs/获取用户基本信息](https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html).
 
 pub(super) mod batchget;
 pub(super) mod get;
@@ -53,7 +56,7 @@ pub(crate) fn page(
     Ok(body)
 }
 
-/// The `user/info` object (spec §9.2, current field set).
+/// The `user/info` object (the current field set of WeChat's 获取用户基本信息 page).
 pub(crate) fn user_info(user: &User) -> Value {
     if !user.subscribed {
         let mut body = json!({"subscribe": 0, "openid": user.openid, "tagid_list": user.tags});

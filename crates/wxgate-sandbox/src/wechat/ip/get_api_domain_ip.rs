@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/get_api_domain_ip`: the IPs of the API servers.
 //!
-//! See the protocol reference, §11.6.
+//! See [WeChat Docs/获取微信API服务器IP](https://developers.weixin.qq.com/doc/service/api/base/api_getapidomainip.html).
 
 use super::*;
 

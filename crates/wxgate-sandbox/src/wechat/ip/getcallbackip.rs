@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/getcallbackip`: the IPs pushes come from.
 //!
-//! See the protocol reference, §11.6.
+//! See [WeChat Docs/获取微信推送服务器IP](https://developers.weixin.qq.com/doc/service/api/base/api_getcallbackip.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/material/add_material?type=TYPE`: add a permanent material (multipart `media`, videos also `description`).
 //!
-//! See the protocol reference, §11.4 (永久素材).
+//! See [WeChat Docs/新增永久素材](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_addmaterial.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/material/batchget_material`: a page of materials of one type.
 //!
-//! See the protocol reference, §11.4 (永久素材).
+//! See [WeChat Docs/获取素材列表](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_batchgetmaterial.html).
 
 use super::*;
 

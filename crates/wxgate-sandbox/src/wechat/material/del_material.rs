@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/material/del_material`: delete a permanent material.
 //!
-//! See the protocol reference, §11.4 (永久素材).
+//! See [WeChat Docs/删除永久素材](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_delmaterial.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/material/get_material`: download a permanent material (videos answer JSON).
 //!
-//! See the protocol reference, §11.4 (永久素材).
+//! See [WeChat Docs/获取永久素材](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_getmaterial.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/material/get_materialcount`: how many materials of each type.
 //!
-//! See the protocol reference, §11.4 (永久素材).
+//! See [WeChat Docs/获取素材总数](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_getmaterialcount.html).
 
 use super::*;
 

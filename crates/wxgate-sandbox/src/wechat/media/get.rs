@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/media/get?media_id=MEDIA_ID`: download a temporary media.
 //!
-//! See the protocol reference, §11.4 (获取临时素材).
+//! See [WeChat Docs/获取临时素材](https://developers.weixin.qq.com/doc/service/api/material/temporary/api_getmedia.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/media/upload?type=TYPE`: upload a temporary media (multipart field `media`).
 //!
-//! See the protocol reference, §11.4 (新增临时素材).
+//! See [WeChat Docs/新增临时素材](https://developers.weixin.qq.com/doc/service/api/material/temporary/api_uploadtempmedia.html).
 
 use super::*;
 use crate::wechat::reply;

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/media/uploadimg`: upload an image for article bodies; answers its URL.
 //!
-//! See the protocol reference, §11.4.
+//! See [WeChat Docs/上传图文消息内的图片获取URL](https://developers.weixin.qq.com/doc/service/api/material/permanent/api_uploadimage.html).
 
 use super::*;
 use crate::wechat::reply;

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/menu/addconditional`: add a conditional menu.
 //!
-//! See the protocol reference, §10 (个性化菜单).
+//! See [WeChat Docs/创建个性化菜单](https://developers.weixin.qq.com/doc/service/api/custommenu/api_addconditionalmenu.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/menu/create`: set the default menu.
 //!
-//! See the protocol reference, §10 (创建接口).
+//! See [WeChat Docs/创建自定义菜单](https://developers.weixin.qq.com/doc/service/api/custommenu/api_createcustommenu.html).
 
 use super::*;
 

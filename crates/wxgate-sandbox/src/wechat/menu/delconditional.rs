@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/menu/delconditional`: delete a conditional menu.
 //!
-//! See the protocol reference, §10 (个性化菜单).
+//! See [WeChat Docs/删除个性化菜单](https://developers.weixin.qq.com/doc/service/api/custommenu/api_deleteconditionalmenu.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/menu/delete`: delete every menu, conditional ones included.
 //!
-//! See the protocol reference, §10 (删除接口).
+//! See [WeChat Docs/删除自定义菜单](https://developers.weixin.qq.com/doc/service/api/custommenu/api_deletemenu.html).
 
 use super::*;
 

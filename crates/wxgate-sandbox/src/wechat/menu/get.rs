@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/menu/get`: the API-created menus.
 //!
-//! See the protocol reference, §10 (查询接口).
+//! See [WeChat Docs/获取自定义菜单配置](https://developers.weixin.qq.com/doc/service/api/custommenu/api_getmenu.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/get_current_selfmenu_info`: the current menu in that API's shape.
 //!
-//! See the protocol reference, §10 (查询当前菜单).
+//! See [WeChat Docs/查询自定义菜单信息](https://developers.weixin.qq.com/doc/service/api/custommenu/api_getcurrentselfmenuinfo.html).
 
 use super::*;
 

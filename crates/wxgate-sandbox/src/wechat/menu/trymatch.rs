@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/menu/trymatch`: the menu a user would see.
 //!
-//! See the protocol reference, §10 (测试个性化菜单匹配结果).
+//! See [WeChat Docs/测试个性化菜单匹配结果](https://developers.weixin.qq.com/doc/service/api/custommenu/api_trymatchmenu.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/custom/send`: send a customer-service message.
 //!
-//! See the protocol reference, §11.1 (客服消息).
+//! See [WeChat Docs/发送客服消息](https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage.html).
 
 use super::*;
 

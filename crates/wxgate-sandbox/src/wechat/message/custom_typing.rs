@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/custom/typing`: show or hide the typing indicator.
 //!
-//! See the protocol reference, §11.1.
+//! See [WeChat Docs/客服输入状态](https://developers.weixin.qq.com/doc/service/api/customer/message/api_typing.html).
 
 use super::*;
 

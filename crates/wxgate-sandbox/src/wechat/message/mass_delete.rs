@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/mass/delete`: delete a sent mass message.
 //!
-//! See the protocol reference, §11.3 (群发).
+//! See [WeChat Docs/删除群发消息](https://developers.weixin.qq.com/doc/service/api/notify/message/api_deletemassmsg.html).
 
 use super::*;
 

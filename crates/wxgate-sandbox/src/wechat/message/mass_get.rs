@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/mass/get`: the status of a mass send.
 //!
-//! See the protocol reference, §11.3 (群发).
+//! See [WeChat Docs/查询群发消息发送状态](https://developers.weixin.qq.com/doc/service/api/notify/message/api_massmsgget.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/mass/preview`: send a mass message to one follower to check it.
 //!
-//! See the protocol reference, §11.3 (群发).
+//! See [WeChat Docs/预览消息](https://developers.weixin.qq.com/doc/service/api/notify/message/api_preview.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/mass/send`: send to a list of 2–10 000 OpenIDs.
 //!
-//! See the protocol reference, §11.3 (群发).
+//! See [WeChat Docs/根据OpenID群发消息](https://developers.weixin.qq.com/doc/service/api/notify/message/api_masssend.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/mass/sendall`: send to every follower or to a tag.
 //!
-//! See the protocol reference, §11.3 (群发).
+//! See [WeChat Docs/根据标签群发消息](https://developers.weixin.qq.com/doc/service/api/notify/message/api_sendall.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/message/template/send`: send a template message.
 //!
-//! See the protocol reference, §11.2 (模板消息).
+//! See [WeChat Docs/发送模板消息](https://developers.weixin.qq.com/doc/service/api/notify/template/api_sendtemplatemessage.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /sns/oauth2/access_token`: exchange a code for an OAuth access token.
 //!
-//! See the protocol reference, §8.2.
+//! See [WeChat Docs/换取网页授权凭证](https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /sns/auth`: check an OAuth access token.
 //!
-//! See the protocol reference, §8.4.
+//! See [WeChat Docs/检验网页授权凭证](https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsauth.html).
 
 use super::*;
 use crate::wechat::ok;

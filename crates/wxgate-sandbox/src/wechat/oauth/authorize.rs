@@ -1,6 +1,6 @@
 //! `GET /connect/oauth2/authorize`: the consent page, then the redirect with `code` and `state`.
 //!
-//! See the protocol reference, §8.1.
+//! See [WeChat Docs/网页授权](https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html).
 
 use super::*;
 

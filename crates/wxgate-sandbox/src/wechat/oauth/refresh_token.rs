@@ -1,6 +1,6 @@
 //! `GET /sns/oauth2/refresh_token`: refresh an OAuth access token.
 //!
-//! See the protocol reference, §8.3.
+//! See [WeChat Docs/刷新网页授权凭证](https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsrefreshtoken.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /sns/userinfo`: the authorizing user's profile.
 //!
-//! See the protocol reference, §8.4.
+//! See [WeChat Docs/获取用户信息（网页授权）](https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsuserinfo.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/qrcode/create`: create a parametric QR code.
 //!
-//! See the protocol reference, §7 (生成带参数的二维码).
+//! See [WeChat Docs/生成带参数的二维码](https://developers.weixin.qq.com/doc/service/api/qrcode/qrcodes/api_createqrcode.html).
 
 use super::*;
 

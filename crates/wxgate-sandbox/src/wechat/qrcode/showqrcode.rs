@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/showqrcode?ticket=TICKET`: the QR code image (a PNG here).
 //!
-//! See the protocol reference, §7.
+//! See [WeChat Docs/生成带参数的二维码 通过ticket换取二维码](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html).
 
 use super::*;
 

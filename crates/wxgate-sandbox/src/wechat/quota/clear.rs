@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/openapi/quota/clear`: reset one API's daily quota.
 //!
-//! See the protocol reference, §5.4.
+//! See [WeChat Docs/重置指定API调用次数](https://developers.weixin.qq.com/doc/service/api/apimanage/api_clearapiquota.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/clear_quota`: reset every daily quota (access_token).
 //!
-//! See the protocol reference, §5.4.
+//! See [WeChat Docs/重置API调用次数](https://developers.weixin.qq.com/doc/service/api/apimanage/api_clearquota.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/clear_quota/v2`: reset every daily quota (AppSecret).
 //!
-//! See the protocol reference, §5.4.
+//! See [WeChat Docs/使用AppSecret重置API调用次数](https://developers.weixin.qq.com/doc/service/api/apimanage/api_clearquotabyappsecret.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/openapi/quota/get`: one API's daily quota.
 //!
-//! See the protocol reference, §5.4.
+//! See [WeChat Docs/查询API调用额度](https://developers.weixin.qq.com/doc/service/api/apimanage/api_getapiquota.html).
 
 use super::*;
 

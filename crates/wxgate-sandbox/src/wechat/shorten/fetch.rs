@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/shorten/fetch`: the data stored under a short key.
 //!
-//! See the protocol reference, §11.5.
+//! See [WeChat Docs/短链转长信息](https://developers.weixin.qq.com/doc/service/api/qrcode/shorten/api_fetchshorten.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/shorten/gen`: store up to 4 KB under a short key.
 //!
-//! See the protocol reference, §11.5.
+//! See [WeChat Docs/长信息转短链](https://developers.weixin.qq.com/doc/service/api/qrcode/shorten/api_genshortkey.html).
 
 use super::*;
 

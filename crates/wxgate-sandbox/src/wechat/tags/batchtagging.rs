@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/members/batchtagging`: tag up to 50 users.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/批量为用户打标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_batchtagging.html).
 
 use super::*;
 

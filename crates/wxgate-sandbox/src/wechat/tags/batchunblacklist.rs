@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/members/batchunblacklist`: unblock up to 20 users.
 //!
-//! See the protocol reference, §9.4.
+//! See [WeChat Docs/取消拉黑用户](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_batchunblacklist.html).
 
 use super::*;
 

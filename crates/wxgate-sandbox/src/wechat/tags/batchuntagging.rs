@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/members/batchuntagging`: untag up to 50 users.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/批量为用户取消标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_batchuntagging.html).
 
 use super::*;
 

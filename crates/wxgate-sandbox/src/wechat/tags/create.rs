@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/create`: create a tag.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/创建标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_createtag.html).
 
 use super::*;
 

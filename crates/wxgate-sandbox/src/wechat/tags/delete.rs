@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/delete`: delete a tag.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/删除标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_deletetag.html).
 
 use super::*;
 

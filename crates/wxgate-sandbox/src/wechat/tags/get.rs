@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/tags/get`: every tag with its follower count.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/获取公众号已创建的标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_gettags.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/members/getblacklist`: the blocked users, paged.
 //!
-//! See the protocol reference, §9.4.
+//! See [WeChat Docs/获取公众号的黑名单列表](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_getblacklist.html).
 
 use super::*;
 

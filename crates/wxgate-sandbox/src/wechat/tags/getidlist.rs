@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/getidlist`: a user's tags.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/获取用户身上的标签列表](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_gettagidlist.html).
 
 use super::*;
 

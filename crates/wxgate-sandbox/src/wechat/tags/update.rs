@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/tags/update`: rename a tag.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/编辑标签](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_updatetag.html).
 
 use super::*;
 

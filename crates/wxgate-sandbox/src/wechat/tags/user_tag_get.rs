@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/user/tag/get`: the followers with a tag, paged.
 //!
-//! See the protocol reference, §9.3.
+//! See [WeChat Docs/获取标签下粉丝列表](https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_gettagfans.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/user/info/batchget`: up to 100 users.
 //!
-//! See the protocol reference, §9.2.
+//! See [WeChat Docs/批量获取用户基本信息](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_batchuserinfo.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/user/get?next_openid=`: the followers, paged.
 //!
-//! See the protocol reference, §9.1.
+//! See [WeChat Docs/获取关注用户列表](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_getfans.html).
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! `GET /cgi-bin/user/info?openid=`: one user.
 //!
-//! See the protocol reference, §9.2.
+//! See [WeChat Docs/获取用户基本信息](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_userinfo.html).
 
 use super::*;
 

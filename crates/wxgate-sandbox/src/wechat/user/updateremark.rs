@@ -1,6 +1,6 @@
 //! `POST /cgi-bin/user/info/updateremark`: set a user's remark.
 //!
-//! See the protocol reference, §9.2.
+//! See [WeChat Docs/设置用户备注名](https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_updateremark.html).
 
 use super::*;
 

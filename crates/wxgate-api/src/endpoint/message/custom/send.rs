@@ -64,7 +64,8 @@ impl Endpoint for Request {
 
 macro_rules! messages {
     ($($(#[$meta:meta])* $variant:ident($ty:ty) = $wire:literal,)*) => {
-        /// One customer-service message, by `msgtype` (spec §11.1).
+        /// One customer-service message, by `msgtype` (see
+        /// [WeChat Docs/客服消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html)).
         #[derive(Clone, Debug, PartialEq, Eq)]
         #[non_exhaustive]
         pub enum Message {

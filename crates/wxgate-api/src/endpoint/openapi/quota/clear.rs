@@ -2,7 +2,7 @@
 //!
 //! Clears one API's call counter (counts against the monthly clearing limit).
 //!
-//! See [WeChat Docs/重置指定API调用次数](https://developers.weixin.qq.com/doc/offiaccount/openApi/clear_api_quota.html).
+//! See [WeChat Docs/重置指定API调用次数](https://developers.weixin.qq.com/doc/service/api/apimanage/api_clearapiquota.html).
 
 use serde::Serialize;
 
