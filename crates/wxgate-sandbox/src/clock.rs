@@ -61,7 +61,7 @@ pub(crate) fn wall_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Days since the epoch in Beijing time: daily quotas reset when this changes (spec §13).
+/// Days since the epoch in Beijing time: daily quotas reset when this changes (WeChat's API call limits reset at 00:00 Beijing time).
 pub(crate) fn beijing_day(unix: u64) -> u64 {
     (unix + BEIJING_OFFSET) / 86_400
 }

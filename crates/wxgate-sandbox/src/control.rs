@@ -406,7 +406,7 @@ async fn qrcodes(
 }
 
 /// Checks a `wx.config` the way the WeChat client would: the signature must match a live jsapi
-/// ticket of the app (spec §6.2). Body: `{"url", "appId"?, "timestamp", "nonceStr", "signature"}`
+/// ticket of the app (the `wx.config` signature of WeChat's JS-SDK documentation, appendix 1). Body: `{"url", "appId"?, "timestamp", "nonceStr", "signature"}`
 /// → `{"ok", "reason"?}`.
 async fn verify_jssdk(
     State(sb): State<Sandbox>,
@@ -468,7 +468,7 @@ async fn verify_jssdk(
     }
 }
 
-/// The URL verification GET of spec §1.1, on demand: `{"ok", "status", "body"}`.
+/// The URL verification GET WeChat sends when a callback URL is saved, on demand: `{"ok", "status", "body"}`.
 async fn verify_url(
     State(sb): State<Sandbox>,
     Path(app_id): Path<String>,

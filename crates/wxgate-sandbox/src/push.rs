@@ -1,12 +1,12 @@
 //! The push engine: virtual users' actions become signed (and encrypted) XML pushes to the app's
 //! callback URL, and the answers become what the user sees.
 //!
-//! One action = one push (spec §1.2): build the message XML (spec §3), sign it, encrypt it per
+//! One action = one push: build the message XML of WeChat's message and event pushes, sign it, encrypt it per
 //! the app's mode (compatible: plaintext fields plus `<Encrypt>`; safe: `<ToUserName>` plus
 //! `<Encrypt>`), POST it with `?signature&timestamp&nonce&openid[&encrypt_type=aes&msg_signature]`,
 //! wait `push_timeout`, retry up to `push_attempts` deliveries in total with the same XML (same
 //! `MsgId`/`CreateTime`; `timestamp`, `nonce` and signatures are fresh per attempt), then classify
-//! the answer (spec §1.3): `reply`, `success`, `empty`, `invalid`, `timeout`.
+//! the answer (WeChat waits 5 s, then retries, three deliveries in all): `reply`, `success`, `empty`, `invalid`, `timeout`.
 
 mod action;
 mod deliver;
@@ -72,7 +72,7 @@ pub(crate) fn notify(
     });
 }
 
-/// Push `TEMPLATESENDJOBFINISH` for a template message (spec §3.3).
+/// Push `TEMPLATESENDJOBFINISH` for a template message (WeChat's template message documentation).
 pub(crate) fn template_finished(sb: &Sandbox, app_id: &str, openid: &str, msgid: u64) {
     notify(sb, app_id, openid, "TEMPLATESENDJOBFINISH", |w| {
         w.number("MsgID", msgid).text("Status", "success");

@@ -16,7 +16,7 @@ use crate::error::WxError;
 
 /// Tokens outlive their expiry in the index by this long, so they answer 42001 rather than 40001.
 const EXPIRED_TOKEN_RETENTION: u64 = 86_400;
-/// A superseded `cgi-bin/token` token (and ticket) stays valid this long (spec §5.1).
+/// A superseded `cgi-bin/token` token (and ticket) stays valid this long (WeChat: "the old token stays valid for 5 minutes").
 pub(crate) const OVERLAP_SECS: u64 = 300;
 
 #[derive(Serialize, Deserialize)]
@@ -167,7 +167,7 @@ impl State {
         Ok((token, ttl))
     }
 
-    /// `cgi-bin/stable_token` (spec §5.2): the same token while it has more than 5 minutes left;
+    /// `cgi-bin/stable_token` (see [WeChat Docs/获取稳定版接口调用凭据](https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken.html)): the same token while it has more than 5 minutes left;
     /// renewal in the last 5 minutes keeps the old one valid until its own expiry; force refresh
     /// revokes the old one at once.
     pub(crate) fn stable_token(
@@ -298,7 +298,7 @@ pub(crate) fn rng_for_load(seed: Option<u64>, loads: u64) -> StdRng {
 pub(crate) const URL_SAFE: &[u8] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 pub(crate) const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-/// Temporary media live 3 days (spec §11.4).
+/// Temporary media live 3 days (see [WeChat Docs/新增临时素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/New_temporary_materials.html)).
 pub(crate) const MEDIA_TTL: u64 = 3 * 86_400;
 
 /// A token that could never have been issued: characters outside `[A-Za-z0-9_-]` or absurd
@@ -480,7 +480,7 @@ impl App {
         }
     }
 
-    /// The daily limit of a path (spec §13.1, formal accounts), `None` when unlimited or unknown.
+    /// The daily limit of a path (WeChat's API call limits for formal accounts), `None` when unlimited or unknown.
     pub(crate) fn daily_limit(&self, path: &str) -> Option<u64> {
         if path == "cgi-bin/token" {
             return Some(self.spec.token_quota());
@@ -516,7 +516,7 @@ impl App {
     }
 }
 
-/// Daily quotas of spec §13.1 (formal accounts); `cgi-bin/token` comes from the app's spec.
+/// Daily quotas of formal accounts, from [WeChat Docs/接口调用频次限制说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/API_Call_Limits.html); `cgi-bin/token` comes from the app's spec.
 pub(crate) const DAILY_LIMITS: &[(&str, u64)] = &[
     ("cgi-bin/stable_token", 500_000),
     ("cgi-bin/menu/create", 1_000),
@@ -581,7 +581,7 @@ pub(crate) struct User {
     /// 1 iOS, 2 Android, 3 others (conditional-menu matching).
     #[serde(default = "default_platform")]
     pub(crate) client_platform_type: u8,
-    /// A snapshot-mode virtual user (spec §8.1): OAuth token answers carry `is_snapshotuser: 1`.
+    /// A snapshot-mode virtual user (WeChat's OAuth documentation, 快照页模式): OAuth token answers carry `is_snapshotuser: 1`.
     #[serde(default)]
     pub(crate) snapshot: bool,
     #[serde(default)]
@@ -676,7 +676,7 @@ impl User {
         out
     }
 
-    /// Open a customer-service window (spec §3.4 / §11.1).
+    /// Open a customer-service window (the send windows of [WeChat Docs/客服消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html)).
     pub(crate) fn open_window(&mut self, kind: WindowKind, now: u64) {
         let (quota, secs) = match kind {
             WindowKind::Message => (5, 48 * 3600),

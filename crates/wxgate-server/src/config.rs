@@ -162,7 +162,7 @@ pub struct AccountConfig {
     /// EncodingAESKey (43 characters); required in compatible and safe modes.
     #[serde(default)]
     pub encoding_aes_key: Option<Secret>,
-    /// The EncodingAESKey before the last rotation, still accepted (spec §2.7).
+    /// The EncodingAESKey before the last rotation, still accepted (WeChat advises keeping the previous key after a change).
     #[serde(default)]
     pub previous_encoding_aes_key: Option<Secret>,
     /// `plaintext`, `compatible` or `safe`.

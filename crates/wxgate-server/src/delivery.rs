@@ -1,4 +1,4 @@
-//! Delivering deferred replies through the customer-service API (spec §11.1).
+//! Delivering deferred replies through the customer-service API (see [WeChat Docs/客服消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html)).
 //!
 //! A worker claims jobs from the durable queue, sends each with the account's credentials and
 //! completes it; transient failures are retried with exponential back-off, permanent ones (the

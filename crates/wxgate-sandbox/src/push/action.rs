@@ -22,7 +22,7 @@ use crate::error::ControlError;
 use crate::state::{ALNUM, Media, User, WindowKind};
 use crate::wechat::menu::{effective_menu, find_button};
 
-/// The notice a user sees when the account answers nothing valid (spec §1.3).
+/// The notice a user sees when the account answers nothing valid in time ("该公众号暂时无法提供服务").
 pub(crate) const UNAVAILABLE: &str = "该公众号暂时无法提供服务，请稍后再试";
 
 /// One action, the body of the actions endpoint (`{"type": …, …}`).

@@ -14,7 +14,7 @@ use crate::state::App;
 /// At most this many characters of a refusing callback's body are kept as the reason.
 pub(crate) const REASON_MAX_CHARS: usize = 200;
 
-/// How an answer was classified (spec §1.3).
+/// How an answer was classified: a passive reply, `success`, an empty body, something WeChat would not accept, or nothing within 5 s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Reply,
