@@ -213,13 +213,14 @@ pub(crate) fn memory_store() -> Arc<dyn Store> {
     Arc::new(wxgate_store::MemoryStore::new())
 }
 
-/// Polls `check` every 20 ms for up to 5 s.
+/// Polls `check` every 20 ms for up to 15 s (generous: on two busy cores a debug-build sandbox
+/// call can take seconds; the condition, not the time, is what a test asserts).
 pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    for _ in 0..250 {
+    for _ in 0..750 {
         if check().await {
             return;
         }
