@@ -167,7 +167,7 @@ impl Gateway {
 }
 
 impl GatewayBuilder {
-    /// Sets the routes for messages (shared by every account; see [`Incoming::account`]).
+    /// Sets the routes for messages (shared by every account; see [`crate::Incoming::account`]).
     pub fn messages(mut self, router: MessageRouter) -> Self {
         self.router = router;
         self
