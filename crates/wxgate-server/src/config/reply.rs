@@ -43,6 +43,7 @@ pub enum Trigger {
 /// A configured reply: text, or one news card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RawContent", into = "RawContent")]
+#[non_exhaustive]
 pub enum ReplyContent {
     /// `text`: a text reply.
     Text(String),
