@@ -1,4 +1,12 @@
-//! Building the gateway from a [`Config`]: accounts, routes, state, and the axum `Router`.
+//! Building the gateway from a [`Config`]: the state shared by requests and the axum `Router`.
+//! An account's run-time form is in `account`, `/healthz` in `health_route`, serving in
+//! `serve`.
+
+mod account;
+mod credentials;
+mod guards;
+mod health_route;
+mod serve;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,22 +17,17 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use wxgate_api::{
-    AccountCredentials, AppSecret, Client, Clock, CredentialOptions, Credentials, Refresher,
-    SystemClock,
-};
-use wxgate_proto::callback::Endpoint;
-use wxgate_proto::crypto::{AesKey, MessageCrypt};
-use wxgate_proto::reply::{Article, Reply};
+use wxgate_api::{Clock, Credentials, Refresher, SystemClock};
 use wxgate_store::{Store, StoreError};
 
-use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent};
-use crate::dedup::{Dedup, Limits};
-use crate::handler::{Fixed, Handler, Incoming};
-use crate::health::StoreHealth;
-use crate::metrics::{AccountMetrics, GatewayMetrics, HEADER, TOKEN_HEADER, TokenMetrics};
+pub(crate) use account::Account;
+pub use serve::serve;
+
+use crate::config::{Config, ConfigError};
+use crate::dedup::Dedup;
+use crate::metrics::{GatewayMetrics, HEADER, TOKEN_HEADER};
 use crate::replay::ReplayGuard;
-use crate::router::{Matcher, MessageRouter};
+use crate::router::MessageRouter;
 
 /// The route of the WeChat callback.
 pub const CALLBACK_PATH: &str = "/wechat/{account}";
@@ -35,12 +38,6 @@ pub const METRICS_PATH: &str = "/metrics";
 
 /// How often the background refresher looks at each account's credentials.
 const REFRESH_CHECK: Duration = Duration::from_secs(5);
-
-/// How long `/healthz` waits for the store before calling it unavailable.
-const HEALTH_STORE_WAIT: Duration = Duration::from_secs(2);
-
-/// The key `/healthz` reads to see that the store answers (it is never written).
-const HEALTH_KEY: &str = "wxgate:healthz";
 
 /// Why a gateway could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -102,103 +99,6 @@ impl Shared {
     }
 }
 
-/// One account at run time.
-#[derive(Debug)]
-pub(crate) struct Account {
-    pub(crate) id: Arc<str>,
-    pub(crate) endpoint: Endpoint,
-    /// Routes from the config (`replies`, `subscribe_reply`).
-    pub(crate) configured: MessageRouter,
-    pub(crate) metrics: AccountMetrics,
-    pub(crate) token_metrics: TokenMetrics,
-}
-
-impl Account {
-    fn new(config: &AccountConfig) -> Result<Self, ConfigError> {
-        let crypt = match &config.encoding_aes_key {
-            Some(key) => {
-                let key =
-                    AesKey::parse(key.expose()).map_err(|_| invalid(config, "encoding_aes_key"))?;
-                let mut crypt = MessageCrypt::new(config.token.expose(), key, &config.app_id);
-                if let Some(previous) = &config.previous_encoding_aes_key {
-                    let previous = AesKey::parse(previous.expose())
-                        .map_err(|_| invalid(config, "previous_encoding_aes_key"))?;
-                    crypt = crypt.with_previous_key(previous);
-                }
-                Some(crypt)
-            }
-            None => None,
-        };
-        let mut configured = MessageRouter::new();
-        for rule in &config.replies {
-            let reply = Fixed(content_reply(&rule.content));
-            let matcher = if let Some(keyword) = &rule.keyword {
-                Matcher::Keyword(keyword.clone())
-            } else if let Some(pattern) = &rule.regex {
-                Matcher::Regex(
-                    regex::Regex::new(pattern).map_err(|_| invalid(config, "replies.regex"))?,
-                )
-            } else if let Some(key) = &rule.click {
-                Matcher::EventKey {
-                    event: "CLICK".to_owned(),
-                    key: key.clone(),
-                }
-            } else if let Some(scene) = &rule.scene {
-                Matcher::QrScene(scene.clone())
-            } else {
-                continue;
-            };
-            configured = configured.push(matcher, reply);
-        }
-        if let Some(greeting) = &config.subscribe_reply {
-            configured = configured.push(
-                Matcher::Event("subscribe".to_owned()),
-                Fixed(content_reply(greeting)),
-            );
-        }
-        Ok(Self {
-            id: Arc::from(config.id.as_str()),
-            endpoint: Endpoint::new(config.token.expose(), config.mode, crypt),
-            configured,
-            metrics: AccountMetrics::default(),
-            token_metrics: TokenMetrics::default(),
-        })
-    }
-
-    /// Routes added in code first, then the configured replies, then the code's fallback.
-    pub(crate) fn handler_for(
-        &self,
-        code: &MessageRouter,
-        incoming: &Incoming,
-    ) -> Option<Arc<dyn Handler>> {
-        code.find(incoming)
-            .or_else(|| self.configured.find(incoming))
-            .or_else(|| code.fallback_handler())
-            .cloned()
-    }
-}
-
-fn invalid(config: &AccountConfig, field: &str) -> ConfigError {
-    ConfigError(vec![crate::config::Problem {
-        path: format!("accounts[id={}].{field}", config.id),
-        line: None,
-        message: "is invalid".to_owned(),
-    }])
-}
-
-fn content_reply(content: &ReplyContent) -> Reply {
-    match (&content.text, &content.news) {
-        (_, Some(news)) => Reply::news(Article {
-            title: news.title.clone(),
-            description: news.description.clone(),
-            pic_url: news.pic_url.clone(),
-            url: news.url.clone(),
-        }),
-        (Some(text), None) => Reply::text(text.clone()),
-        (None, None) => Reply::text(String::new()),
-    }
-}
-
 impl Gateway {
     /// Starts building a gateway from a validated configuration.
     pub fn builder(config: Config) -> GatewayBuilder {
@@ -219,7 +119,7 @@ impl Gateway {
                 get(crate::callback::verify).post(crate::callback::push),
             )
             .layer(DefaultBodyLimit::max(limit))
-            .route(HEALTH_PATH, get(healthz))
+            .route(HEALTH_PATH, get(health_route::healthz))
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
@@ -267,7 +167,7 @@ impl Gateway {
 }
 
 impl GatewayBuilder {
-    /// Sets the routes for messages (shared by every account; see [`Incoming::account`]).
+    /// Sets the routes for messages (shared by every account; see [`crate::Incoming::account`]).
     pub fn messages(mut self, router: MessageRouter) -> Self {
         self.router = router;
         self
@@ -304,75 +204,13 @@ impl GatewayBuilder {
             None => wxgate_store::open(&self.config.storage.url).await?,
         };
         let mut accounts = HashMap::new();
-        let mut credentials = HashMap::new();
-        let mut clients: HashMap<&str, Client> = HashMap::new();
         for account in &self.config.accounts {
             accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
-            let client = match clients.get(account.api_base.as_str()) {
-                Some(client) => client.clone(),
-                None => {
-                    let client = Client::builder()
-                        .base_url(account.api_base.clone())
-                        .build()?;
-                    clients.insert(&account.api_base, client.clone());
-                    client
-                }
-            };
-            let policy = match account.token_policy {
-                crate::config::TokenPolicy::Token => wxgate_api::TokenPolicy::Token,
-                crate::config::TokenPolicy::StableToken => wxgate_api::TokenPolicy::StableToken,
-            };
-            let owner = AccountCredentials::new(
-                &account.id,
-                account.app_id.as_str(),
-                AppSecret::new(account.app_secret.expose()),
-            )
-            .policy(policy);
-            credentials.insert(
-                account.id.clone(),
-                Credentials::new(
-                    client,
-                    Arc::clone(&store),
-                    owner,
-                    credential_options(&self.config).clock(Arc::clone(&self.clock)),
-                ),
-            );
         }
-        let server = &self.config.server;
-        let shared_dedup = match self.config.dedup_scope() {
-            DedupScope::Local => None,
-            DedupScope::Shared => Some(Arc::clone(&store)),
-        };
+        let credentials = credentials::credentials(&self.config, &store, &self.clock)?;
         let metrics = Arc::new(GatewayMetrics::default());
-        let health = Arc::new(StoreHealth::default());
-        let store_budget = self.config.store_call_budget();
-        let dedup_ttl = Duration::from_secs(server.dedup_ttl_secs.max(1));
-        // A signature stays acceptable while |now - timestamp| is within the window, so for
-        // twice the window after it is first seen; with no window, as long as pushes are
-        // remembered at all.
-        let replay_ttl = match server.timestamp_window_secs {
-            0 => dedup_ttl,
-            window => Duration::from_secs(window.saturating_mul(2).saturating_add(1)),
-        };
-        let replay = ReplayGuard::new(
-            shared_dedup.clone(),
-            replay_ttl,
-            server.dedup_max_entries,
-            store_budget,
-            Arc::clone(&health),
-            Arc::clone(&metrics),
-        );
-        let dedup = Arc::new(Dedup::new(
-            shared_dedup,
-            Limits {
-                ttl: dedup_ttl,
-                entries: server.dedup_max_entries,
-                bytes: server.dedup_max_bytes,
-                store_budget,
-                health,
-            },
-            Arc::clone(&metrics),
-        ));
+        let (dedup, replay) = guards::guards(&self.config, &store, &metrics);
+        let server = &self.config.server;
         Ok(Gateway {
             shared: Arc::new(Shared {
                 accounts,
@@ -391,28 +229,6 @@ impl GatewayBuilder {
     }
 }
 
-/// The credential manager's tuning from `[server]`.
-fn credential_options(config: &Config) -> CredentialOptions {
-    let server = &config.server;
-    CredentialOptions::default()
-        .min_stale_age(Duration::from_secs(server.min_stale_age_secs))
-        .refresh_limit_per_minute(server.refresh_limit_per_minute)
-}
-
-/// `200 ok` while the store answers; `503` with the reason (never the store's URL) otherwise.
-/// Reads one key each time, so it follows the store down and back up.
-async fn healthz(State(shared): State<Arc<Shared>>) -> axum::response::Response {
-    let reason = match tokio::time::timeout(HEALTH_STORE_WAIT, shared.store.get(HEALTH_KEY)).await {
-        Ok(Ok(_)) => return "ok".into_response(),
-        Ok(Err(error)) => format!("unhealthy: store unavailable: {error}"),
-        Err(_) => format!(
-            "unhealthy: store unavailable: no answer within {} s",
-            HEALTH_STORE_WAIT.as_secs()
-        ),
-    };
-    (axum::http::StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
-}
-
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let mut out = String::from(HEADER);
     let mut ids: Vec<&String> = shared.accounts.keys().collect();
@@ -426,22 +242,4 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     }
     shared.metrics.render(shared.dedup.bytes(), &mut out);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
-}
-
-/// Serves the gateway on `listener` until the process is interrupted.
-///
-/// # Errors
-///
-/// The listener's I/O error.
-pub async fn serve(gateway: &Gateway, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let workers = gateway.spawn_workers();
-    let served = axum::serve(listener, gateway.router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    workers.abort();
-    served
-}
-
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -38,6 +38,6 @@ pub use app::{
 pub use config::{Config, ConfigError};
 pub use dedup::Outcome;
 pub use handler::{BoxFuture, Handler, Incoming, IntoReply};
-pub use router::MessageRouter;
+pub use router::{EventKind, MessageRouter, MsgType};
 pub use wxgate_api as api;
 pub use wxgate_proto as proto;

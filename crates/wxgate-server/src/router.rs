@@ -1,6 +1,8 @@
 //! Routing messages to handlers: by message type, event (and key, and QR scene), text keyword
 //! or regex, with a fallback. The first matching route, in the order added, wins.
 
+mod kind;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -10,13 +12,15 @@ use wxgate_proto::message::Body;
 
 use crate::handler::{Handler, Incoming};
 
+pub use kind::{EventKind, MsgType};
+
 /// The routing table for messages.
 ///
 /// # Examples
 ///
 /// ```
 /// use wxgate_proto::reply::{Article, Reply};
-/// use wxgate_server::{Incoming, MessageRouter};
+/// use wxgate_server::{EventKind, Incoming, MessageRouter, MsgType};
 ///
 /// let router = MessageRouter::new()
 ///     .keyword("hello", |_m: Incoming| async { "Hi there" })
@@ -27,8 +31,8 @@ use crate::handler::{Handler, Incoming};
 ///     .qr_scene("spring-campaign", |_m: Incoming| async {
 ///         Reply::news(Article { title: "Welcome".into(), url: "https://example.com".into(), ..Article::default() })
 ///     })
-///     .event("unsubscribe", |_m: Incoming| async {})
-///     .msg_type("image", |_m: Incoming| async { "Nice picture" })
+///     .event(EventKind::Unsubscribe, |_m: Incoming| async {})
+///     .msg_type(MsgType::Image, |_m: Incoming| async { "Nice picture" })
 ///     .fallback(|_m: Incoming| async { "Sorry, I did not understand" });
 /// ```
 #[derive(Clone, Default)]
@@ -46,9 +50,9 @@ struct Route {
 /// What a route matches.
 #[derive(Clone, Debug)]
 pub(crate) enum Matcher {
-    MsgType(String),
-    Event(String),
-    EventKey { event: String, key: String },
+    MsgType(MsgType),
+    Event(EventKind),
+    EventKey { event: EventKind, key: String },
     QrScene(String),
     Keyword(String),
     Regex(Regex),
@@ -73,18 +77,18 @@ impl MessageRouter {
         Self::default()
     }
 
-    /// Routes messages of a `MsgType` (`text`, `image`, `voice`, `video`, `shortvideo`,
-    /// `location`, `link`, `event`, or any other value WeChat sends).
+    /// Routes messages of a `MsgType` ([`MsgType::Image`], …, or [`MsgType::Other`] with any
+    /// other value WeChat sends).
     #[must_use]
-    pub fn msg_type(self, msg_type: impl Into<String>, handler: impl Handler) -> Self {
-        self.push(Matcher::MsgType(msg_type.into()), handler)
+    pub fn msg_type(self, msg_type: MsgType, handler: impl Handler) -> Self {
+        self.push(Matcher::MsgType(msg_type), handler)
     }
 
-    /// Routes an event by its `Event` value, exactly as WeChat spells it (`subscribe`, `SCAN`,
-    /// `CLICK`, `scancode_push`, `TEMPLATESENDJOBFINISH`, …).
+    /// Routes an event by its kind ([`EventKind::Subscribe`], [`EventKind::Scan`], …, or
+    /// [`EventKind::Other`] with any other `Event` value, exactly as WeChat spells it).
     #[must_use]
-    pub fn event(self, event: impl Into<String>, handler: impl Handler) -> Self {
-        self.push(Matcher::Event(event.into()), handler)
+    pub fn event(self, event: EventKind, handler: impl Handler) -> Self {
+        self.push(Matcher::Event(event), handler)
     }
 
     /// Routes an event with a given `EventKey` (as sent: a `subscribe` through a QR code has the
@@ -92,13 +96,13 @@ impl MessageRouter {
     #[must_use]
     pub fn event_key(
         self,
-        event: impl Into<String>,
+        event: EventKind,
         key: impl Into<String>,
         handler: impl Handler,
     ) -> Self {
         self.push(
             Matcher::EventKey {
-                event: event.into(),
+                event,
                 key: key.into(),
             },
             handler,
@@ -108,7 +112,7 @@ impl MessageRouter {
     /// Routes a `CLICK` on the menu button with this `key`.
     #[must_use]
     pub fn click(self, key: impl Into<String>, handler: impl Handler) -> Self {
-        self.event_key("CLICK", key, handler)
+        self.event_key(EventKind::Click, key, handler)
     }
 
     /// Routes a parametric-QR scan for `scene`: a `subscribe` with `qrscene_<scene>` from a new
@@ -168,11 +172,11 @@ impl MessageRouter {
 impl Matcher {
     fn matches(&self, incoming: &Incoming) -> bool {
         match self {
-            Self::MsgType(t) => incoming.msg_type == *t,
-            Self::Event(name) => incoming.event().is_some_and(|e| e.name() == name),
+            Self::MsgType(msg_type) => msg_type.matches(incoming),
+            Self::Event(kind) => incoming.event().is_some_and(|e| kind.matches(e)),
             Self::EventKey { event, key } => incoming
                 .event()
-                .is_some_and(|e| e.name() == event && e.event_key() == Some(key)),
+                .is_some_and(|e| event.matches(e) && e.event_key() == Some(key)),
             Self::QrScene(scene) => {
                 incoming.event().and_then(Event::qr_scene) == Some(scene.as_str())
             }
@@ -220,9 +224,9 @@ mod tests {
             )
             .click("K1", |_m: Incoming| async { "click" })
             .qr_scene("promo", |_m: Incoming| async { "scene" })
-            .event("subscribe", |_m: Incoming| async { "welcome" })
-            .msg_type("image", |_m: Incoming| async { "image" })
-            .event("unsubscribe", |_m: Incoming| async {})
+            .event(EventKind::Subscribe, |_m: Incoming| async { "welcome" })
+            .msg_type(MsgType::Image, |_m: Incoming| async { "image" })
+            .event(EventKind::Unsubscribe, |_m: Incoming| async {})
             .fallback(|_m: Incoming| async { "fallback" })
     }
 

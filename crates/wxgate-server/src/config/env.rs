@@ -1,38 +1,88 @@
 //! `WXGATE_*` environment overrides.
 //!
-//! | variable | field |
-//! |---|---|
-//! | `WXGATE_SERVER_LISTEN` | `server.listen` |
-//! | `WXGATE_SERVER_API_KEYS` | `server.api_keys` (comma-separated) |
-//! | `WXGATE_SERVER_CALLBACK_DEADLINE_MS` | `server.callback_deadline_ms` |
-//! | `WXGATE_SERVER_TIMESTAMP_WINDOW_SECS` | `server.timestamp_window_secs` |
-//! | `WXGATE_SERVER_MAX_BODY_BYTES` | `server.max_body_bytes` |
-//! | `WXGATE_SERVER_DEDUP_TTL_SECS` | `server.dedup_ttl_secs` |
-//! | `WXGATE_SERVER_DEDUP_MAX_ENTRIES` | `server.dedup_max_entries` |
-//! | `WXGATE_SERVER_DEDUP` | `server.dedup` (`local` or `shared`) |
-//! | `WXGATE_SERVER_TOKEN_WAIT_MS` | `server.token_wait_ms` |
-//! | `WXGATE_SERVER_MIN_STALE_AGE_SECS` | `server.min_stale_age_secs` |
-//! | `WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE` | `server.refresh_limit_per_minute` |
-//! | `WXGATE_SERVER_DEDUP_MAX_BYTES` | `server.dedup_max_bytes` |
-//! | `WXGATE_SERVER_STORE_CALL_BUDGET_MS` | `server.store_call_budget_ms` |
-//! | `WXGATE_SERVER_DEFERRED_CLAIM_MS` | `server.deferred_claim_ms` |
-//! | `WXGATE_STORAGE_URL` | `storage.url` |
-//! | `WXGATE_ACCOUNT_<ID>_<FIELD>` | `accounts[id=<ID>].<field>` for `app_id`, `app_secret`, `token`, `encoding_aes_key`, `previous_encoding_aes_key`, `mode`, `api_base`, `token_policy` |
-//!
-//! `<ID>` is the account id in upper case with `-` written as `_`.
+//! [`overrides`] lists them; it is the one list (README.md's is tested against it). A
+//! variable's name is its field's path in upper case, `.` written `_`, after `WXGATE_`:
+//! `WXGATE_SERVER_LISTEN` sets `server.listen`. An account's fields are
+//! `WXGATE_ACCOUNT_<ID>_<FIELD>`, `<ID>` being the account id in upper case with `-` written as
+//! `_`. Values are read with serde from plain text (numbers, `local`/`shared`, `safe`, …), as
+//! the TOML file's are; a list is comma-separated.
 
-use super::{Config, Problem, Secret, TokenPolicy};
+use serde::de::DeserializeOwned;
 
-const ACCOUNT_FIELDS: [&str; 8] = [
-    "PREVIOUS_ENCODING_AES_KEY",
-    "ENCODING_AES_KEY",
-    "APP_SECRET",
-    "APP_ID",
-    "TOKEN_POLICY",
-    "TOKEN",
-    "MODE",
-    "API_BASE",
-];
+use super::{AccountConfig, Config, Problem};
+
+/// Sets a field from a variable's value.
+type Setter<T> = fn(&mut T, &str) -> Result<(), String>;
+
+/// One override: the field's path (which names the variable) and how the value is set.
+struct Override<T: 'static> {
+    field: &'static str,
+    set: Setter<T>,
+}
+
+/// `$section.$field => how` for each overridable field; `how` is [`plain`], [`some`] or
+/// [`list`].
+macro_rules! overrides {
+    ($target:ty { $($($part:ident).+ => $how:ident),* $(,)? }) => {
+        &[$(Override::<$target> {
+            field: stringify!($($part).+),
+            set: |target, value| $how(&mut target.$($part).+, value),
+        }),*]
+    };
+}
+
+/// The server-wide overrides, by field.
+const SETTINGS: &[Override<Config>] = overrides!(Config {
+    server.listen => plain,
+    server.api_keys => list,
+    server.callback_deadline_ms => plain,
+    server.timestamp_window_secs => plain,
+    server.max_body_bytes => plain,
+    server.dedup_ttl_secs => plain,
+    server.dedup_max_entries => plain,
+    server.dedup_max_bytes => plain,
+    server.dedup => some,
+    server.token_wait_ms => plain,
+    server.min_stale_age_secs => plain,
+    server.refresh_limit_per_minute => plain,
+    server.store_call_budget_ms => plain,
+    server.deferred_claim_ms => plain,
+    storage.url => plain,
+});
+
+/// The overrides of each account's fields.
+const ACCOUNT: &[Override<AccountConfig>] = overrides!(AccountConfig {
+    app_id => plain,
+    app_secret => plain,
+    token => plain,
+    encoding_aes_key => some,
+    previous_encoding_aes_key => some,
+    mode => plain,
+    api_base => plain,
+    token_policy => plain,
+});
+
+/// Every override: the variable and the field it sets, e.g.
+/// (`WXGATE_SERVER_LISTEN`, `server.listen`) or (`WXGATE_ACCOUNT_<ID>_MODE`,
+/// `accounts[id=<ID>].mode`).
+#[must_use]
+pub fn overrides() -> Vec<(String, String)> {
+    let settings = SETTINGS
+        .iter()
+        .map(|o| (variable(o.field), o.field.to_owned()));
+    let accounts = ACCOUNT.iter().map(|o| {
+        (
+            format!("WXGATE_ACCOUNT_<ID>_{}", o.field.to_ascii_uppercase()),
+            format!("accounts[id=<ID>].{}", o.field),
+        )
+    });
+    settings.chain(accounts).collect()
+}
+
+/// `server.listen` → `WXGATE_SERVER_LISTEN`.
+fn variable(field: &str) -> String {
+    format!("WXGATE_{}", field.replace('.', "_").to_ascii_uppercase())
+}
 
 /// Applies `WXGATE_*` overrides; returns problems for values that do not parse or name no field.
 pub fn apply_env(
@@ -40,122 +90,208 @@ pub fn apply_env(
     env: impl IntoIterator<Item = (String, String)>,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut bad = |name: &str, message: &str| {
-        problems.push(Problem {
-            path: format!("${name}"),
-            line: None,
-            message: message.to_owned(),
-        });
-    };
     for (name, value) in env {
         let Some(rest) = name.strip_prefix("WXGATE_") else {
             continue;
         };
-        let number = |value: &str| value.trim().parse::<u64>().ok();
-        let size = |value: &str| value.trim().parse::<usize>().ok();
-        match rest {
-            "SERVER_LISTEN" => config.server.listen = value,
-            "SERVER_API_KEYS" => {
-                config.server.api_keys = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .map(Secret::new)
-                    .collect();
-            }
-            "SERVER_CALLBACK_DEADLINE_MS" => match number(&value) {
-                Some(n) => config.server.callback_deadline_ms = n,
-                None => bad(&name, "must be a whole number"),
+        let applied = match SETTINGS.iter().find(|o| variable(o.field) == name) {
+            Some(setting) => (setting.set)(config, &value),
+            None => match rest.strip_prefix("ACCOUNT_") {
+                Some(rest) => apply_account(config, rest, &value),
+                None => Ok(()),
             },
-            "SERVER_TIMESTAMP_WINDOW_SECS" => match number(&value) {
-                Some(n) => config.server.timestamp_window_secs = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_MAX_BODY_BYTES" => match size(&value) {
-                Some(n) => config.server.max_body_bytes = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_DEDUP_TTL_SECS" => match number(&value) {
-                Some(n) => config.server.dedup_ttl_secs = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_DEDUP_MAX_ENTRIES" => match size(&value) {
-                Some(n) => config.server.dedup_max_entries = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_DEDUP_MAX_BYTES" => match size(&value) {
-                Some(n) => config.server.dedup_max_bytes = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_STORE_CALL_BUDGET_MS" => match number(&value) {
-                Some(n) => config.server.store_call_budget_ms = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_DEFERRED_CLAIM_MS" => match number(&value) {
-                Some(n) => config.server.deferred_claim_ms = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_DEDUP" => match value.as_str() {
-                "local" => config.server.dedup = Some(super::DedupScope::Local),
-                "shared" => config.server.dedup = Some(super::DedupScope::Shared),
-                _ => bad(&name, "must be local or shared"),
-            },
-            "SERVER_TOKEN_WAIT_MS" => match number(&value) {
-                Some(n) => config.server.token_wait_ms = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_MIN_STALE_AGE_SECS" => match number(&value) {
-                Some(n) => config.server.min_stale_age_secs = n,
-                None => bad(&name, "must be a whole number"),
-            },
-            "SERVER_REFRESH_LIMIT_PER_MINUTE" => match value.trim().parse::<u32>() {
-                Ok(n) => config.server.refresh_limit_per_minute = n,
-                Err(_) => bad(&name, "must be a whole number"),
-            },
-            "STORAGE_URL" => config.storage.url = value,
-            _ => {
-                if let Some(account) = rest.strip_prefix("ACCOUNT_")
-                    && let Err(message) = apply_account(config, account, value)
-                {
-                    bad(&name, &message);
-                }
-            }
+        };
+        if let Err(message) = applied {
+            problems.push(Problem::new(format!("${name}"), message));
         }
     }
     problems
 }
 
-fn apply_account(config: &mut Config, rest: &str, value: String) -> Result<(), String> {
-    let field = ACCOUNT_FIELDS
-        .iter()
-        .find(|f| {
-            rest.len() > f.len() + 1
-                && rest.ends_with(*f)
-                && rest.as_bytes()[rest.len() - f.len() - 1] == b'_'
-        })
-        .ok_or("names no account field")?;
-    let id = &rest[..rest.len() - field.len() - 1];
+/// Applies `WXGATE_ACCOUNT_<rest>`.
+fn apply_account(config: &mut Config, rest: &str, value: &str) -> Result<(), String> {
+    let (id, field) = split_account(rest).ok_or("names no account field")?;
     let account = config
         .accounts
         .iter_mut()
         .find(|a| a.id.to_ascii_uppercase().replace('-', "_") == id)
         .ok_or("names no configured account")?;
-    match *field {
-        "APP_ID" => account.app_id = value,
-        "APP_SECRET" => account.app_secret = Secret::new(value),
-        "TOKEN" => account.token = Secret::new(value),
-        "ENCODING_AES_KEY" => account.encoding_aes_key = Some(Secret::new(value)),
-        "PREVIOUS_ENCODING_AES_KEY" => account.previous_encoding_aes_key = Some(Secret::new(value)),
-        "MODE" => account.mode = value.parse()?,
-        "API_BASE" => account.api_base = value,
-        "TOKEN_POLICY" => {
-            account.token_policy = match value.as_str() {
-                "token" => TokenPolicy::Token,
-                "stable_token" => TokenPolicy::StableToken,
-                _ => return Err("must be token or stable_token".to_owned()),
-            };
-        }
-        _ => unreachable!("every field in ACCOUNT_FIELDS is handled"),
-    }
+    (field.set)(account, value)
+}
+
+/// `MAIN_TOKEN_POLICY` → (`MAIN`, `token_policy`): the longest field name that ends `rest`
+/// after a `_` and a non-empty id, so that `TOKEN_POLICY` is not read as `TOKEN`.
+fn split_account(rest: &str) -> Option<(&str, &'static Override<AccountConfig>)> {
+    ACCOUNT
+        .iter()
+        .filter_map(|o| {
+            let id = rest
+                .strip_suffix(o.field.to_ascii_uppercase().as_str())?
+                .strip_suffix('_')
+                .filter(|id| !id.is_empty())?;
+            Some((id, o))
+        })
+        .max_by_key(|(_, o)| o.field.len())
+}
+
+/// Reads a value with serde from plain text: as given (a secret or URL is kept whole), else
+/// without surrounding whitespace (` 250 `).
+fn read<T: DeserializeOwned>(value: &str) -> Result<T, String> {
+    serde_plain::from_str(value)
+        .or_else(|_| serde_plain::from_str(value.trim()))
+        .map_err(|error| match error {
+            serde_plain::Error::Parse(kind, _) if kind.starts_with(['u', 'i']) => {
+                "must be a whole number".to_owned()
+            }
+            other => other.to_string(),
+        })
+}
+
+fn plain<T: DeserializeOwned>(field: &mut T, value: &str) -> Result<(), String> {
+    *field = read(value)?;
     Ok(())
+}
+
+fn some<T: DeserializeOwned>(field: &mut Option<T>, value: &str) -> Result<(), String> {
+    *field = Some(read(value)?);
+    Ok(())
+}
+
+/// A comma-separated list; empty items are dropped.
+fn list<T: DeserializeOwned>(field: &mut Vec<T>, value: &str) -> Result<(), String> {
+    *field = value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(read)
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::config::{DedupScope, Secret, ServerConfig, StorageConfig};
+
+    /// The keys a section writes in TOML (`Option` fields set, so that they are written).
+    fn keys(section: &impl serde::Serialize) -> BTreeSet<String> {
+        match toml::Value::try_from(section).unwrap() {
+            toml::Value::Table(table) => table.keys().cloned().collect(),
+            other => panic!("not a table: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_server_storage_and_account_field_has_an_override() {
+        let server = ServerConfig {
+            dedup: Some(DedupScope::Shared),
+            ..ServerConfig::default()
+        };
+        let fields: BTreeSet<String> = SETTINGS.iter().map(|o| o.field.to_owned()).collect();
+        let mut expected: BTreeSet<String> = keys(&server)
+            .iter()
+            .map(|k| format!("server.{k}"))
+            .collect();
+        expected.extend(
+            keys(&StorageConfig::default())
+                .iter()
+                .map(|k| format!("storage.{k}")),
+        );
+        assert_eq!(fields, expected);
+
+        let mut account = AccountConfig::new("a", "wx1", Secret::new("tok"));
+        account.encoding_aes_key = Some(Secret::new("k"));
+        account.previous_encoding_aes_key = Some(Secret::new("k"));
+        let fields: BTreeSet<String> = ACCOUNT.iter().map(|o| o.field.to_owned()).collect();
+        let mut expected = keys(&account);
+        // The id names the account in the variable; replies are tables, not values.
+        for not_overridable in ["id", "replies"] {
+            expected.remove(not_overridable);
+        }
+        assert_eq!(fields, expected);
+    }
+
+    #[test]
+    fn account_variables_name_the_longest_field() {
+        let (id, field) = split_account("MAIN_TOKEN_POLICY").unwrap();
+        assert_eq!((id, field.field), ("MAIN", "token_policy"));
+        let (id, field) = split_account("MY_APP_PREVIOUS_ENCODING_AES_KEY").unwrap();
+        assert_eq!((id, field.field), ("MY_APP", "previous_encoding_aes_key"));
+        let (id, field) = split_account("MAIN_TOKEN").unwrap();
+        assert_eq!((id, field.field), ("MAIN", "token"));
+        assert!(split_account("TOKEN").is_none());
+        assert!(split_account("MAIN_COLOUR").is_none());
+    }
+
+    #[test]
+    fn values_are_read_by_serde_as_in_the_file() {
+        let mut scope = None;
+        some::<DedupScope>(&mut scope, "shared").unwrap();
+        assert_eq!(scope, Some(DedupScope::Shared));
+        let err = some::<DedupScope>(&mut scope, "everywhere").unwrap_err();
+        assert!(err.contains("`local`") && err.contains("`shared`"), "{err}");
+        let mut n = 0_u64;
+        plain(&mut n, " 250 ").unwrap();
+        assert_eq!(n, 250);
+        assert_eq!(plain(&mut n, "-1").unwrap_err(), "must be a whole number");
+        let mut s = String::new();
+        plain(&mut s, " kept whole ").unwrap();
+        assert_eq!(s, " kept whole ");
+        let mut keys: Vec<Secret> = Vec::new();
+        list(&mut keys, "a, ,b ,").unwrap();
+        assert_eq!(keys, [Secret::new("a"), Secret::new("b")]);
+    }
+
+    /// README.md's list of variables (the paragraph that starts "Every value can be
+    /// overridden") names exactly the variables of [`overrides`]; its account variables are
+    /// ones [`apply_env`] reads, and naming one field as `WXGATE_ACCOUNT_<ID>_FIELD` means
+    /// naming them all.
+    #[test]
+    fn the_readme_lists_exactly_these_variables() {
+        let readme = include_str!("../../../../README.md");
+        let start = readme
+            .find("Every value can be overridden by an environment variable")
+            .expect("README.md has the list of environment overrides");
+        let paragraph = readme[start..].split("\n\n").next().unwrap_or_default();
+        let named: BTreeSet<&str> = paragraph
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.starts_with("WXGATE_"))
+            .collect();
+        let settings: BTreeSet<String> = SETTINGS.iter().map(|o| variable(o.field)).collect();
+        let named_settings: BTreeSet<String> = named
+            .iter()
+            .filter(|n| !n.starts_with("WXGATE_ACCOUNT_"))
+            .map(|n| (*n).to_owned())
+            .collect();
+        assert_eq!(
+            named_settings, settings,
+            "README.md vs the code's overrides"
+        );
+
+        let mut per_field = BTreeSet::new();
+        for name in named
+            .iter()
+            .filter_map(|n| n.strip_prefix("WXGATE_ACCOUNT_"))
+        {
+            if name == "<ID>_<FIELD>" {
+                continue;
+            }
+            let (id, field) =
+                split_account(name).unwrap_or_else(|| panic!("README.md: no such field: {name}"));
+            if id == "<ID>" {
+                per_field.insert(field.field);
+            }
+        }
+        if !per_field.is_empty() {
+            let all: BTreeSet<&str> = ACCOUNT.iter().map(|o| o.field).collect();
+            assert_eq!(
+                per_field, all,
+                "README.md names some account fields, not all"
+            );
+        }
+    }
 }

@@ -8,8 +8,9 @@
 
 use toml_edit::Document;
 
+use super::load::first_line;
 use super::locate;
-use super::{Config, Problem, first_line};
+use super::{Config, Problem};
 
 /// At most this many fields are blanked before giving up: a config file is short, and each
 /// attempt parses the whole text again.

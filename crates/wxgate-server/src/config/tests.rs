@@ -41,13 +41,12 @@ fn good_config_loads() {
     let account = config.account("main").unwrap();
     assert_eq!(account.mode, Mode::Safe);
     assert_eq!(account.replies.len(), 2);
-    assert_eq!(
-        account.replies[1].content.news.as_ref().unwrap().title,
-        "Your order"
+    assert!(
+        matches!(&account.replies[1].content, ReplyContent::News(news) if news.title == "Your order")
     );
     assert_eq!(
-        account.subscribe_reply.as_ref().unwrap().text.as_deref(),
-        Some("Welcome")
+        account.subscribe_reply,
+        Some(ReplyContent::Text("Welcome".into()))
     );
     assert_eq!(account.api_base, "https://api.weixin.qq.com");
 }
@@ -109,11 +108,10 @@ fn every_rule_is_checked() {
     account.mode = Mode::Compatible;
     account.encoding_aes_key = None;
     account.api_base = "ftp://nope".into();
-    account.replies.push(ReplyRule {
-        keyword: Some("a".into()),
-        click: Some("b".into()),
-        ..ReplyRule::default()
-    });
+    account.replies.push(ReplyRule::new(
+        Trigger::Keyword("a".into()),
+        ReplyContent::News(NewsCard::default()),
+    ));
     config.accounts.push(config.accounts[0].clone());
     config.server.listen = "localhost".into();
     config.server.callback_deadline_ms = 6000;
@@ -391,5 +389,47 @@ fn token_api_limits_have_defaults_bounds_and_env_overrides() {
     assert!(
         paths.contains(&"server.min_stale_age_secs".to_owned()),
         "{paths:?}"
+    );
+}
+
+/// A rule with two triggers cannot be built in code any more; in a file it is reported with
+/// the rule's path and line, as the check of the typed rule did before.
+#[test]
+fn a_rule_needs_exactly_one_trigger_and_one_reply() {
+    let two = GOOD.replace("keyword = \"hello\"", "keyword = \"hello\"\nclick = \"b\"");
+    let err = Config::from_toml(&two, no_env()).unwrap_err();
+    let problem = err
+        .0
+        .iter()
+        .find(|p| p.path == "accounts[0].replies[0]")
+        .unwrap_or_else(|| panic!("no rule problem in:\n{err}"));
+    assert_eq!(
+        problem.message,
+        "needs exactly one of keyword, regex, click or scene"
+    );
+    assert_eq!(
+        problem.line,
+        Some(line_starting(&two, "[[accounts.replies]]"))
+    );
+
+    let none = GOOD.replace("keyword = \"hello\"\n", "");
+    let err = Config::from_toml(&none, no_env()).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "accounts[0].replies[0]: needs exactly one of keyword, regex, click or scene"
+        ),
+        "{err}"
+    );
+
+    let both = GOOD.replace(
+        "text = \"Welcome\"",
+        "text = \"Welcome\"\n[accounts.subscribe_reply.news]\ntitle = \"t\"",
+    );
+    let err = Config::from_toml(&both, no_env()).unwrap_err();
+    assert!(
+        err.0.iter().any(|p| p.path == "accounts[0].subscribe_reply"
+            && p.message == "needs exactly one of text or news"
+            && p.line == Some(line_starting(&both, "[accounts.subscribe_reply]"))),
+        "{err}"
     );
 }

@@ -1,7 +1,7 @@
 //! The happy paths: verification, each mode, each kind of configured and coded reply.
 
 use wxgate_proto::reply::{Reply, SUCCESS};
-use wxgate_server::{Incoming, MessageRouter};
+use wxgate_server::{EventKind, Incoming, MessageRouter};
 
 use crate::common::*;
 
@@ -138,7 +138,7 @@ async fn code_routes_come_before_configured_replies_and_fallback_after() {
 #[tokio::test]
 async fn replies_to_notification_events_become_success() {
     let gw = gateway(
-        MessageRouter::new().event("unsubscribe", |_m: Incoming| async { "bye" }),
+        MessageRouter::new().event(EventKind::Unsubscribe, |_m: Incoming| async { "bye" }),
         "",
     )
     .await;

@@ -1,0 +1,303 @@
+//! The checks of a typed [`Config`]: each field's rule, as a pure function of its value, and
+//! [`Config::problems`] gathering what they find with each field's path.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use wxgate_proto::callback::Mode;
+use wxgate_proto::crypto::AesKey;
+
+use super::{AccountConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger};
+
+/// The message of a bad EncodingAESKey.
+const BAD_AES_KEY: &str = "must be 43 characters of [A-Za-z0-9]";
+
+impl Config {
+    /// Checks every field; returns the problems found (empty when valid). Lines are not filled.
+    #[must_use]
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = server_problems(&self.server);
+        if !is_storage_url(&self.storage.url) {
+            out.push(Problem::new(
+                "storage.url",
+                "must start with sqlite://, memory:// or redis://",
+            ));
+        }
+        if self.accounts.is_empty() {
+            out.push(Problem::new(
+                "accounts",
+                "at least one [[accounts]] is needed",
+            ));
+        }
+        for (i, account) in self.accounts.iter().enumerate() {
+            let at = |field: &str| format!("accounts[{i}].{field}");
+            if !is_account_id(&account.id) {
+                out.push(Problem::new(
+                    at("id"),
+                    "must be letters, digits, '-' or '_'",
+                ));
+            } else if self.accounts[..i].iter().any(|a| a.id == account.id) {
+                out.push(Problem::new(at("id"), "is used by another account"));
+            }
+            out.extend(
+                account_problems(account)
+                    .into_iter()
+                    .map(|(field, message)| Problem::new(at(&field), message)),
+            );
+        }
+        out
+    }
+}
+
+/// `[server]`'s problems.
+fn server_problems(server: &ServerConfig) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut check = |ok: bool, field: &str, message: &str| {
+        if !ok {
+            out.push(Problem::new(format!("server.{field}"), message));
+        }
+    };
+    check(
+        server.listen.parse::<SocketAddr>().is_ok(),
+        "listen",
+        "must be host:port with an IP address, e.g. 127.0.0.1:8080",
+    );
+    for (i, key) in server.api_keys.iter().enumerate() {
+        check(
+            is_api_key(key.expose()),
+            &format!("api_keys[{i}]"),
+            "must be at least 8 characters",
+        );
+    }
+    check(
+        (1..5000).contains(&server.callback_deadline_ms),
+        "callback_deadline_ms",
+        "must be between 1 and 4999: WeChat gives up after 5 s",
+    );
+    check(
+        server.max_body_bytes >= 1024,
+        "max_body_bytes",
+        "must be at least 1024",
+    );
+    check(
+        server.dedup_max_entries >= 1000,
+        "dedup_max_entries",
+        "must be at least 1000: fewer would forget pushes WeChat still retries",
+    );
+    check(
+        (100..=600_000).contains(&server.token_wait_ms),
+        "token_wait_ms",
+        "must be between 100 and 600000 (ms)",
+    );
+    check(
+        server.min_stale_age_secs <= 7200,
+        "min_stale_age_secs",
+        "must be at most 7200: a token lives 2 hours",
+    );
+    check(
+        server.dedup_max_bytes >= 1 << 20,
+        "dedup_max_bytes",
+        "must be at least 1048576 (1 MiB)",
+    );
+    check(
+        (1..=1000).contains(&server.store_call_budget_ms),
+        "store_call_budget_ms",
+        "must be between 1 and 1000",
+    );
+    check(
+        (1000..=600_000).contains(&server.deferred_claim_ms),
+        "deferred_claim_ms",
+        "must be between 1000 and 600000 (ms)",
+    );
+    out
+}
+
+/// An account's problems (but its id's), as (field below the account, message).
+fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut problem = |field: &str, message: &str| out.push((field.into(), message.into()));
+    if !is_app_id(&account.app_id) {
+        problem("app_id", "must be letters and digits (wx…)");
+    }
+    if !is_callback_token(account.token.expose()) {
+        problem(
+            "token",
+            "must be 3-32 letters or digits (as on the WeChat platform)",
+        );
+    }
+    match (&account.encoding_aes_key, account.mode) {
+        (None, Mode::Compatible | Mode::Safe) => problem(
+            "encoding_aes_key",
+            &format!("is required in {} mode", account.mode.as_str()),
+        ),
+        (Some(key), _) if AesKey::parse(key.expose()).is_err() => {
+            problem("encoding_aes_key", BAD_AES_KEY);
+        }
+        _ => {}
+    }
+    if let Some(key) = &account.previous_encoding_aes_key
+        && AesKey::parse(key.expose()).is_err()
+    {
+        problem("previous_encoding_aes_key", BAD_AES_KEY);
+    }
+    if !is_http_url(&account.api_base) {
+        problem("api_base", "must be an http:// or https:// URL");
+    }
+    for (j, rule) in account.replies.iter().enumerate() {
+        if let Trigger::Regex(pattern) = &rule.trigger
+            && let Some(detail) = regex_problem(pattern)
+        {
+            let message = format!("is not a valid regular expression: {detail}");
+            problem(&format!("replies[{j}].regex"), &message);
+        }
+        if let Some(message) = content_problem(&rule.content) {
+            problem(&format!("replies[{j}]"), message);
+        }
+    }
+    if let Some(message) = account.subscribe_reply.as_ref().and_then(content_problem) {
+        problem("subscribe_reply", message);
+    }
+    out
+}
+
+fn is_storage_url(url: &str) -> bool {
+    ["sqlite:", "memory://", "redis://", "rediss://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+}
+
+fn is_api_key(key: &str) -> bool {
+    key.trim().len() >= 8
+}
+
+fn is_account_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_app_id(app_id: &str) -> bool {
+    !app_id.is_empty() && app_id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// WeChat's rule for the callback Token: 3–32 letters or digits.
+fn is_callback_token(token: &str) -> bool {
+    (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+fn content_problem(content: &ReplyContent) -> Option<&'static str> {
+    match content {
+        ReplyContent::News(NewsCard { title, .. }) if title.trim().is_empty() => {
+            Some("news needs a title")
+        }
+        _ => None,
+    }
+}
+
+/// What is wrong with a pattern, on one line; `None` when it compiles.
+fn regex_problem(pattern: &str) -> Option<String> {
+    regex::Regex::new(pattern)
+        .err()
+        .map(|error| regex_detail(pattern, &error))
+}
+
+/// What is wrong with a pattern, on one line. regex's own message spreads over several lines
+/// (a header, the pattern, a caret, then the error), so its first line says nothing; the
+/// pattern is parsed again with regex-syntax (the parser regex uses) for the error's kind and
+/// where in the pattern it is.
+fn regex_detail(pattern: &str, error: &regex::Error) -> String {
+    let at = |kind: &dyn fmt::Display, span: &regex_syntax::ast::Span| {
+        format!("{kind} (at character {} of the pattern)", span.start.column)
+    };
+    match regex_syntax::Parser::new().parse(pattern) {
+        Err(regex_syntax::Error::Parse(e)) => at(e.kind(), e.span()),
+        Err(regex_syntax::Error::Translate(e)) => at(e.kind(), e.span()),
+        // Not a syntax error (e.g. the compiled pattern is too big): regex says it in a line.
+        _ => error
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_urls_by_scheme() {
+        for good in [
+            "sqlite://x.db",
+            "sqlite::memory:",
+            "memory://",
+            "redis://h/0",
+            "rediss://h",
+        ] {
+            assert!(is_storage_url(good), "{good}");
+        }
+        for bad in ["postgres://x", "", "redis:/h", "MEMORY://"] {
+            assert!(!is_storage_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn account_ids_app_ids_and_tokens() {
+        assert!(is_account_id("main-2_b"));
+        assert!(!is_account_id(""));
+        assert!(!is_account_id("a b"));
+        assert!(!is_account_id("café"));
+        assert!(is_app_id("wx0123abc"));
+        assert!(!is_app_id("wx-1"));
+        assert!(!is_app_id(""));
+        assert!(is_callback_token("abc"));
+        assert!(is_callback_token(&"a".repeat(32)));
+        assert!(!is_callback_token("ab"));
+        assert!(!is_callback_token(&"a".repeat(33)));
+        assert!(!is_callback_token("abc!"));
+        assert!(is_api_key("  12345678  "));
+        assert!(!is_api_key("  1234567  "));
+        assert!(is_http_url("http://127.0.0.1:1"));
+        assert!(!is_http_url("ftp://nope"));
+    }
+
+    #[test]
+    fn contents_and_patterns() {
+        assert_eq!(content_problem(&ReplyContent::Text(String::new())), None);
+        let untitled = ReplyContent::News(NewsCard {
+            title: "  ".into(),
+            ..NewsCard::default()
+        });
+        assert_eq!(content_problem(&untitled), Some("news needs a title"));
+        assert_eq!(regex_problem("^a(b)$"), None);
+        assert_eq!(
+            regex_problem("(x").as_deref(),
+            Some("unclosed group (at character 1 of the pattern)")
+        );
+    }
+
+    #[test]
+    fn server_limits() {
+        assert!(server_problems(&ServerConfig::default()).is_empty());
+        let server = ServerConfig {
+            callback_deadline_ms: 5000,
+            max_body_bytes: 1023,
+            ..ServerConfig::default()
+        };
+        let paths: Vec<String> = server_problems(&server)
+            .into_iter()
+            .map(|p| p.path)
+            .collect();
+        assert_eq!(
+            paths,
+            ["server.callback_deadline_ms", "server.max_body_bytes"]
+        );
+    }
+}
