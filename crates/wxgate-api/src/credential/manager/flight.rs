@@ -142,12 +142,8 @@ impl Inner {
     /// Starts a background refresh or store check if one is due and none is running.
     pub(super) fn maybe_kick(self: &Arc<Self>, kind: Kind, cached: &Cached, now: i64) {
         let slot = self.slot(kind);
-        let checked_recently = now - cached.checked_at < duration_ms(self.options.local_cache_ttl);
-        let fresh = cached.record.fresh_at(now, self.margin_ms());
-        if fresh && checked_recently {
-            return;
-        }
-        if !fresh && checked_recently && slot.backing_off(now) {
+        let cache_ttl = duration_ms(self.options.local_cache_ttl);
+        if !cached.kick_due(now, self.margin_ms(), cache_ttl, slot.backing_off(now)) {
             return;
         }
         let Ok(guard) = slot.flight.clone().try_lock_owned() else {

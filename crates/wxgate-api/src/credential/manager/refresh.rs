@@ -22,22 +22,38 @@ impl Inner {
         let stored = self.read_store(slot).await?;
         let now = self.now_ms();
         let stored = self.reconcile(slot, stored, now, &trigger).await?;
-        if let Some(record) = self.satisfies(stored.as_ref(), now, &trigger) {
-            return Ok(record);
+        if let Some(answer) = self.answer_without_refresh(slot, stored.as_ref(), now, &trigger) {
+            return answer;
         }
-        if let Some(record) = self.too_young_to_replace(stored.as_ref(), now, &trigger) {
+        self.refresh_under_lease(kind, stored, &trigger).await
+    }
+
+    /// The answer when this flight must not go to WeChat: the stored value is good enough or too
+    /// young to replace, a failed refresh backs off (and no probe is due), or the account's
+    /// refresh limit is reached. `None`: go ahead.
+    fn answer_without_refresh(
+        &self,
+        slot: &Slot,
+        stored: Option<&Record>,
+        now: i64,
+        trigger: &Trigger,
+    ) -> Option<Result<Record, Error>> {
+        if let Some(record) = self.satisfies(stored, now, trigger) {
+            return Some(Ok(record));
+        }
+        if let Some(record) = self.too_young_to_replace(stored, now, trigger) {
             tracing::warn!(
                 account = %self.account.id,
                 credential = slot.name,
                 issued_at = record.issued_at,
                 "not replacing a credential issued moments ago; returning it"
             );
-            return Ok(record);
+            return Some(Ok(record));
         }
         if let Some(error) = slot.backoff_error(now)
             && !slot.take_probe(now, duration_ms(self.options.failure_probe))
         {
-            return self.fallback(stored, &trigger).ok_or(error);
+            return Some(self.fallback(stored.cloned(), trigger).ok_or(error));
         }
         if matches!(trigger, Trigger::Replace { .. })
             && let Some(retry_after) =
@@ -49,15 +65,27 @@ impl Inner {
                 retry_after_ms = retry_after,
                 "refresh refused: the account's refresh limit is reached"
             );
-            return Err(Error::new(ErrorKind::RateLimited {
+            return Some(Err(Error::new(ErrorKind::RateLimited {
                 retry_after: Duration::from_millis(u64::try_from(retry_after).unwrap_or(0)),
-            }));
+            })));
         }
-        match self.acquire_or_wait(slot, &trigger).await? {
+        None
+    }
+
+    /// Takes the lease (or gets the value another instance stored meanwhile), refreshes, and
+    /// releases the lease; a failed refresh starts the back-off and serves `stored` if it may.
+    async fn refresh_under_lease(
+        self: &Arc<Self>,
+        kind: Kind,
+        stored: Option<Record>,
+        trigger: &Trigger,
+    ) -> Result<Record, Error> {
+        let slot = self.slot(kind);
+        match self.acquire_or_wait(slot, trigger).await? {
             LeaseOutcome::Done(record) => return Ok(record),
             LeaseOutcome::Acquired => {}
         }
-        let result = self.refresh_holding_lease(kind, &trigger).await;
+        let result = self.refresh_holding_lease(kind, trigger).await;
         if let Err(error) = self
             .store
             .release_lease(&slot.lease_key, &self.instance_id)
@@ -77,7 +105,7 @@ impl Inner {
                     retry_in_ms = wait,
                     "credential refresh failed"
                 );
-                match self.fallback(stored, &trigger) {
+                match self.fallback(stored, trigger) {
                     Some(record) => Ok(record),
                     None => Err(error),
                 }

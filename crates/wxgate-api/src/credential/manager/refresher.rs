@@ -71,10 +71,10 @@ impl Inner {
                 continue;
             }
             let now = self.now_ms();
-            let due = slot.cached().is_none_or(|c| {
-                !c.record.fresh_at(now, self.margin_ms())
-                    || now - c.checked_at >= duration_ms(self.options.local_cache_ttl)
-            });
+            let cache_ttl = duration_ms(self.options.local_cache_ttl);
+            let due = slot
+                .cached()
+                .is_none_or(|c| c.due(now, self.margin_ms(), cache_ttl));
             if due && !slot.backing_off(now) {
                 let _flight = slot.flight.lock().await;
                 if let Err(error) = self.load_or_refresh(kind, Trigger::Ahead).await {
