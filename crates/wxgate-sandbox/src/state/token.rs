@@ -59,14 +59,14 @@ impl State {
             let day = clock::beijing_day(now);
             app.stable_force_log
                 .retain(|t| clock::beijing_day(*t) == day);
-            if let (Some(last), Some((token, rec))) = (app.stable_force_log.last(), &current)
-                && now < last + 30
-            {
-                // Consecutive force refreshes less than 30 s apart do nothing.
-                return Ok((token.clone(), rec.expires_at - now));
-            }
-            if app.stable_force_log.len() >= 20 {
-                return Err(WxError::quota());
+            match force_verdict(&app.stable_force_log, current.is_some(), now) {
+                ForceVerdict::Keep => {
+                    if let Some((token, rec)) = &current {
+                        return Ok((token.clone(), rec.expires_at - now));
+                    }
+                }
+                ForceVerdict::Quota => return Err(WxError::quota()),
+                ForceVerdict::Renew => {}
             }
             app.stable_force_log.push(now);
             if let Some((token, _)) = &current
@@ -127,6 +127,29 @@ impl State {
     pub(super) fn prune_tokens(&mut self, now: u64) {
         self.tokens
             .retain(|_, rec| rec.expires_at + EXPIRED_TOKEN_RETENTION > now);
+    }
+}
+
+/// What a forced `stable_token` refresh does, given today's earlier forced refreshes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ForceVerdict {
+    /// Less than 30 s after the previous one, with a live token: nothing; the token stays.
+    Keep,
+    /// The 20 forced refreshes of the day are used up (45009).
+    Quota,
+    /// A new token, revoking the current one at once.
+    Renew,
+}
+
+/// The verdict on a forced refresh at `now`, after `today` (this Beijing day's forced
+/// refreshes, oldest first), with or without a `live` current token.
+fn force_verdict(today: &[u64], live: bool, now: u64) -> ForceVerdict {
+    if live && today.last().is_some_and(|last| now < last + 30) {
+        ForceVerdict::Keep
+    } else if today.len() >= 20 {
+        ForceVerdict::Quota
+    } else {
+        ForceVerdict::Renew
     }
 }
 
@@ -210,6 +233,21 @@ mod tests {
         assert!(!superseded.usable(300));
         // Revoked and expired: the revocation wins.
         assert_eq!(rec(100, Some(50)).check(200).unwrap_err().code, 40001);
+    }
+
+    #[test]
+    fn forced_refreshes_are_spaced_30_seconds_and_limited_to_20_a_day() {
+        assert_eq!(force_verdict(&[], true, 100), ForceVerdict::Renew);
+        assert_eq!(force_verdict(&[100], true, 129), ForceVerdict::Keep);
+        assert_eq!(force_verdict(&[100], true, 130), ForceVerdict::Renew);
+        // Without a live token there is nothing to keep.
+        assert_eq!(force_verdict(&[100], false, 129), ForceVerdict::Renew);
+        let day: Vec<u64> = (0..20).map(|i| i * 60).collect();
+        assert_eq!(force_verdict(&day, true, 20 * 60), ForceVerdict::Quota);
+        assert_eq!(
+            force_verdict(&day[..19], true, 20 * 60),
+            ForceVerdict::Renew
+        );
     }
 
     #[test]
