@@ -1,5 +1,6 @@
-//! The control API under `/sandbox/` (design.md "Sandbox HTTP", plus the extras listed in the
-//! crate README). JSON in and out; errors are `{"error": "..."}` with a 4xx status.
+//! The control API under `/sandbox/` (listed in the crate README, "Control API"): the route
+//! table and the helpers its handlers share. JSON in and out; errors are `{"error": "..."}`
+//! with a 4xx status.
 
 mod apps;
 mod clock;
