@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use crate::config::{AppSpec, Mode, SandboxConfig};
+pub use crate::config::{AppSpec, Mode, SandboxConfig, Secret};
 pub use crate::error::SandboxError;
 
 use crate::clock::Clock;
@@ -114,7 +114,7 @@ impl Sandbox {
     /// let sandbox = Sandbox::new(Default::default()).unwrap();
     /// let app = AppSpec {
     ///     app_id: "wx0123456789abcdef".to_owned(),
-    ///     app_secret: "secret".to_owned(),
+    ///     app_secret: "secret".into(),
     ///     token: "token".to_owned(),
     ///     mode: Mode::Safe,
     ///     callback_url: "http://127.0.0.1:8080/wechat/main".to_owned(),
@@ -122,7 +122,7 @@ impl Sandbox {
     /// };
     /// assert!(sandbox.add_app(app.clone()).is_err(), "safe mode needs an EncodingAESKey");
     /// let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".to_owned();
-    /// sandbox.add_app(AppSpec { encoding_aes_key: Some(key), ..app }).unwrap();
+    /// sandbox.add_app(AppSpec { encoding_aes_key: Some(key.into()), ..app }).unwrap();
     /// ```
     pub fn add_app(&self, app: AppSpec) -> Result<(), SandboxError> {
         self.upsert_app(app).map(|_| ())
@@ -275,7 +275,7 @@ fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
                 "encoding_aes_key is required in compatible and safe modes".to_owned(),
             ));
         };
-        if wxgate_proto::crypto::AesKey::parse(key).is_err() {
+        if wxgate_proto::crypto::AesKey::parse(key.expose()).is_err() {
             return Err(SandboxError::InvalidApp(
                 "encoding_aes_key must be 43 characters of [A-Za-z0-9]".to_owned(),
             ));
@@ -377,9 +377,9 @@ mod tests {
     fn app_spec_debug_redacts_secrets() {
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
-            app_secret: "topsecret".to_owned(),
+            app_secret: "topsecret".into(),
             token: "tok".to_owned(),
-            encoding_aes_key: Some("k".repeat(43)),
+            encoding_aes_key: Some("k".repeat(43).into()),
             ..AppSpec::default()
         };
         let debug = format!("{spec:?}");
@@ -393,7 +393,7 @@ mod tests {
         let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
-            app_secret: "s".to_owned(),
+            app_secret: "s".into(),
             token: "t".to_owned(),
             mode: Mode::Safe,
             ..AppSpec::default()

@@ -10,12 +10,11 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use wxgate_api::{
-    AccountCredentials, AppSecret, Client, Clock, CredentialOptions, Credentials, Refresher,
-    SystemClock,
+    AccountCredentials, Client, Clock, CredentialOptions, Credentials, Refresher, SystemClock,
 };
 use wxgate_proto::callback::Endpoint;
 use wxgate_proto::crypto::{AesKey, MessageCrypt};
-use wxgate_proto::reply::{Article, Reply};
+use wxgate_proto::reply::Reply;
 use wxgate_store::{Store, StoreError};
 
 use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent};
@@ -188,12 +187,7 @@ fn invalid(config: &AccountConfig, field: &str) -> ConfigError {
 
 fn content_reply(content: &ReplyContent) -> Reply {
     match (&content.text, &content.news) {
-        (_, Some(news)) => Reply::news(Article {
-            title: news.title.clone(),
-            description: news.description.clone(),
-            pic_url: news.pic_url.clone(),
-            url: news.url.clone(),
-        }),
+        (_, Some(news)) => Reply::news(news.clone()),
         (Some(text), None) => Reply::text(text.clone()),
         (None, None) => Reply::text(String::new()),
     }
@@ -318,16 +312,12 @@ impl GatewayBuilder {
                     client
                 }
             };
-            let policy = match account.token_policy {
-                crate::config::TokenPolicy::Token => wxgate_api::TokenPolicy::Token,
-                crate::config::TokenPolicy::StableToken => wxgate_api::TokenPolicy::StableToken,
-            };
             let owner = AccountCredentials::new(
                 &account.id,
                 account.app_id.as_str(),
-                AppSecret::new(account.app_secret.expose()),
+                account.app_secret.clone(),
             )
-            .policy(policy);
+            .policy(account.token_policy);
             credentials.insert(
                 account.id.clone(),
                 Credentials::new(

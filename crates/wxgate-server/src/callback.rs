@@ -333,7 +333,7 @@ fn respond(
         (Outcome::Reply(_), None) => (Bytes::from_owner(ReplyBytes(outcome)), XML),
         (Outcome::Reply(xml), Some(_)) => {
             let mut rng = rand::rng();
-            let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
+            let nonce = wxgate_proto::nonce::numeric(&mut rng);
             let random16: [u8; 16] = rng.random();
             let sealed =
                 account

@@ -13,8 +13,13 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+/// How an account obtains its access_token: the credential manager's own type.
+pub use wxgate_api::TokenPolicy;
 use wxgate_proto::callback::Mode;
 use wxgate_proto::crypto::AesKey;
+/// A secret string: prints as `[redacted]` in Debug and is never echoed in problems (the
+/// workspace's one redacting type, re-exported here where the configuration names it).
+pub use wxgate_proto::secret::Secret;
 
 pub use env::apply_env;
 
@@ -135,17 +140,6 @@ impl Default for StorageConfig {
     }
 }
 
-/// How an account obtains its access_token.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenPolicy {
-    /// `GET /cgi-bin/token`: each call issues a new token.
-    #[default]
-    Token,
-    /// `POST /cgi-bin/stable_token`: the same token while valid.
-    StableToken,
-}
-
 /// `[[accounts]]`: one Official Account.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,47 +213,8 @@ pub struct ReplyContent {
     pub news: Option<NewsCard>,
 }
 
-/// `[accounts.replies.news]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewsCard {
-    /// Title.
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-    /// Link opened on tap.
-    #[serde(default)]
-    pub url: String,
-    /// Picture URL.
-    #[serde(default)]
-    pub pic_url: String,
-}
-
-/// A secret string: prints as `[redacted]` in Debug and is never echoed in problems.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// `[accounts.replies.news]`: the passive reply's own article type.
+pub use wxgate_proto::reply::Article as NewsCard;
 
 /// One thing wrong with a configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]

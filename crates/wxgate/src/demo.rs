@@ -17,7 +17,6 @@ use anyhow::Context as _;
 use axum::extract::Path as UrlPath;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
@@ -61,9 +60,9 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     .context("loading the sandbox's saved state")?;
     sandbox.add_app(AppSpec {
         app_id: APP_ID.to_owned(),
-        app_secret: secrets.app_secret.clone(),
+        app_secret: secrets.app_secret.as_str().into(),
         token: TOKEN.to_owned(),
-        encoding_aes_key: Some(secrets.encoding_aes_key.clone()),
+        encoding_aes_key: Some(secrets.encoding_aes_key.as_str().into()),
         mode: Mode::Safe,
         callback_url: format!("{base}/wechat/{ACCOUNT}"),
         ..AppSpec::default()
@@ -352,11 +351,7 @@ async fn post_with_token(
 }
 
 fn random_alnum(len: usize) -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    wxgate_proto::nonce::alphanumeric(&mut rand::rng(), len)
 }
 
 fn urlencode(value: &str) -> String {

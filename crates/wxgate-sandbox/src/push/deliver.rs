@@ -65,8 +65,8 @@ impl Prepared {
         let spec = &app.spec;
         let crypt = spec
             .encoding_aes_key
-            .as_deref()
-            .and_then(|k| AesKey::parse(k).ok())
+            .as_ref()
+            .and_then(|k| AesKey::parse(k.expose()).ok())
             .map(|key| MessageCrypt::new(spec.token.clone(), key, spec.app_id.clone()));
         let original_id = spec.original_id();
         let (body, encrypt) = match (&spec.mode, &crypt) {
