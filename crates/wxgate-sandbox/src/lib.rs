@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 pub use crate::config::{AppSpec, Mode, SandboxConfig, Secret};
 pub use crate::error::SandboxError;
 
-use crate::clock::Clock;
+use crate::clock::VirtualClock;
 use crate::state::{App, State};
 
 /// A simulated WeChat platform. Cheap to clone: clones share one state.
@@ -57,7 +57,7 @@ impl Sandbox {
     /// assert_eq!(sandbox.now(), 1_700_000_000);
     /// ```
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
-        let clock = Clock::new(config.start_time, config.freeze_clock);
+        let clock = VirtualClock::new(config.start_time, config.freeze_clock);
         let state = match &config.state_file {
             Some(path) => persist::load(path, clock.clone(), config.seed)?,
             None => None,
@@ -135,6 +135,12 @@ impl Sandbox {
     /// [`Sandbox::set_clock`]). The offset is part of the saved state.
     pub fn now(&self) -> u64 {
         self.with_state_ro(|s| s.now())
+    }
+
+    /// The virtual clock as a [`wxgate_proto::clock::Clock`], e.g. for a gateway that should
+    /// share the sandbox's time.
+    pub fn clock(&self) -> SandboxClock {
+        SandboxClock(self.clone())
     }
 
     /// Moves the virtual clock forward by `secs`; returns the new time.
@@ -291,6 +297,24 @@ pub struct RunningSandbox {
     /// The sandbox, for direct (library) control.
     pub sandbox: Sandbox,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// The sandbox's virtual clock as the workspace's [`Clock`](wxgate_proto::clock::Clock), from
+/// [`Sandbox::clock`].
+#[derive(Clone)]
+pub struct SandboxClock(Sandbox);
+
+impl std::fmt::Debug for SandboxClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No `now()` here: it locks the sandbox's state.
+        f.write_str("SandboxClock")
+    }
+}
+
+impl wxgate_proto::clock::Clock for SandboxClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.0.now())
+    }
 }
 
 impl RunningSandbox {

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::clock::{self, Clock};
+use crate::clock::{self, VirtualClock};
 use crate::config::AppSpec;
 use crate::error::WxError;
 
@@ -46,7 +46,7 @@ pub(crate) struct State {
     #[serde(default)]
     pub(crate) loads: u64,
     #[serde(skip)]
-    pub(crate) clock: Clock,
+    pub(crate) clock: VirtualClock,
     #[serde(skip, default = "entropy_rng")]
     pub(crate) rng: StdRng,
 }
@@ -56,7 +56,7 @@ fn entropy_rng() -> StdRng {
 }
 
 impl State {
-    pub(crate) fn new(clock: Clock, seed: Option<u64>) -> Self {
+    pub(crate) fn new(clock: VirtualClock, seed: Option<u64>) -> Self {
         Self {
             advanced: 0,
             apps: BTreeMap::new(),

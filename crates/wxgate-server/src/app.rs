@@ -12,7 +12,7 @@ use axum::routing::get;
 use wxgate_api::{
     AccountCredentials, Client, Clock, CredentialOptions, Credentials, Refresher, SystemClock,
 };
-use wxgate_proto::callback::Endpoint;
+use wxgate_proto::callback::CallbackEndpoint;
 use wxgate_proto::crypto::{AesKey, MessageCrypt};
 use wxgate_proto::reply::Reply;
 use wxgate_store::{Store, StoreError};
@@ -94,10 +94,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// Unix seconds by the gateway's clock.
     pub(crate) fn unix_now(&self) -> u64 {
-        self.clock
-            .now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
+        self.clock.unix_secs()
     }
 }
 
@@ -105,7 +102,7 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct Account {
     pub(crate) id: Arc<str>,
-    pub(crate) endpoint: Endpoint,
+    pub(crate) endpoint: CallbackEndpoint,
     /// Routes from the config (`replies`, `subscribe_reply`).
     pub(crate) configured: MessageRouter,
     pub(crate) metrics: AccountMetrics,
@@ -157,7 +154,7 @@ impl Account {
         }
         Ok(Self {
             id: Arc::from(config.id.as_str()),
-            endpoint: Endpoint::new(config.token.expose(), config.mode, crypt),
+            endpoint: CallbackEndpoint::new(config.token.expose(), config.mode, crypt),
             configured,
             metrics: AccountMetrics::default(),
             token_metrics: TokenMetrics::default(),

@@ -7,11 +7,9 @@
 //! state (secrets, the sandbox's state, the gateway's SQLite store) lives in that directory and
 //! survives restarts.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use axum::extract::Path as UrlPath;
@@ -75,7 +73,7 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     )
     .map_err(|e| anyhow::anyhow!("demo configuration:\n{e}"))?;
     let gateway = Gateway::builder(config)
-        .clock(Arc::new(SandboxClock(sandbox.clone())))
+        .clock(Arc::new(sandbox.clock()))
         .build()
         .await?;
     let app = gateway
@@ -126,23 +124,6 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     workers.abort();
     sandbox.save().context("saving the sandbox's state")?;
     Ok(())
-}
-
-/// The sandbox's virtual clock as the gateway's clock: one time for both sides of the demo.
-#[derive(Clone)]
-struct SandboxClock(Sandbox);
-
-impl fmt::Debug for SandboxClock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // No `now()` here: it locks the sandbox's state.
-        f.write_str("SandboxClock")
-    }
-}
-
-impl wxgate_api::Clock for SandboxClock {
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.0.now())
-    }
 }
 
 /// The demo account's generated secrets, stable across restarts with `--data-dir`.

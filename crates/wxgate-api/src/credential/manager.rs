@@ -9,13 +9,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wxgate_store::Store;
 
-use crate::credential::clock::unix_ms;
-use crate::credential::record::{Record, key};
+use crate::credential::record::{StoredCredential, key};
 use crate::credential::{AccountCredentials, CredentialOptions, TokenPolicy};
 use crate::endpoint::message::custom::send;
 use crate::endpoint::ticket::getticket::{self, TicketType};
 use crate::endpoint::{stable_token, token};
 use crate::{Client, Error, ErrorKind};
+use wxgate_proto::clock::unix_ms;
 
 mod backoff;
 mod stale;
@@ -100,9 +100,9 @@ struct Inner {
     account: AccountCredentials,
     options: CredentialOptions,
     instance_id: String,
-    access_token: Slot,
-    jsapi_ticket: Slot,
-    wx_card_ticket: Slot,
+    access_token: CredentialSlot,
+    jsapi_ticket: CredentialSlot,
+    wx_card_ticket: CredentialSlot,
     /// The last access token WeChat accepted when a stale report was checked, and when (clock
     /// ms); the lock makes concurrent reports of one token share one check.
     verdict: tokio::sync::Mutex<Option<(String, i64)>>,
@@ -115,7 +115,7 @@ enum Kind {
 }
 
 /// The state of one credential in this process.
-struct Slot {
+struct CredentialSlot {
     name: &'static str,
     key: String,
     lease_key: String,
@@ -129,7 +129,7 @@ struct Slot {
 
 #[derive(Clone)]
 struct Cached {
-    record: Record,
+    record: StoredCredential,
     /// When the store last confirmed (or provided) this value, in clock ms.
     checked_at: i64,
 }
@@ -148,7 +148,7 @@ enum Trigger {
 
 enum LeaseOutcome {
     Acquired,
-    Done(Record),
+    Done(StoredCredential),
 }
 
 impl Credentials {
@@ -163,7 +163,7 @@ impl Credentials {
             .instance_id
             .clone()
             .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
-        let slot = |name: &'static str| Slot {
+        let slot = |name: &'static str| CredentialSlot {
             name,
             key: key(&options.key_prefix, &account.id, name),
             lease_key: key(&options.key_prefix, &account.id, &format!("{name}:lease")),
@@ -409,7 +409,7 @@ impl fmt::Debug for Credentials {
 }
 
 impl Inner {
-    fn slot(&self, kind: Kind) -> &Slot {
+    fn slot(&self, kind: Kind) -> &CredentialSlot {
         match kind {
             Kind::AccessToken => &self.access_token,
             Kind::Ticket(TicketType::WxCard) => &self.wx_card_ticket,
@@ -432,7 +432,7 @@ impl Inner {
         Box::pin(async move { this.get_inner(kind).await })
     }
 
-    async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
+    async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let now = self.now_ms();
         if let Some(cached) = slot.cached()
@@ -472,7 +472,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         stale: Option<&str>,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         // A caller reporting a token that is no longer ours gets the current one at once.
         let now = self.now_ms();
@@ -606,7 +606,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         trigger: Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let stored = self.read_store(slot).await?;
         let now = self.now_ms();
@@ -679,7 +679,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let stored = self.read_store(slot).await?;
         let now = self.now_ms();
@@ -710,9 +710,9 @@ impl Inner {
     async fn fetch_renewing_lease(
         self: &Arc<Self>,
         kind: Kind,
-        slot: &Slot,
+        slot: &CredentialSlot,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let fetch = self.fetch(kind, trigger);
         tokio::pin!(fetch);
         let period = (self.options.lease_ttl / 3).max(Duration::from_millis(10));
@@ -738,7 +738,11 @@ impl Inner {
     }
 
     /// Calls WeChat.
-    async fn fetch(self: &Arc<Self>, kind: Kind, trigger: &Trigger) -> Result<Record, Error> {
+    async fn fetch(
+        self: &Arc<Self>,
+        kind: Kind,
+        trigger: &Trigger,
+    ) -> Result<StoredCredential, Error> {
         let client = &self.client;
         let (token, expires_in) = match kind {
             Kind::AccessToken => match self.account.policy {
@@ -783,7 +787,7 @@ impl Inner {
         };
         let now = self.now_ms();
         let issued_at = now.div_euclid(1000);
-        Ok(Record {
+        Ok(StoredCredential {
             token,
             expires_at: issued_at + expires_in,
             issued_at: Some(issued_at),
@@ -791,7 +795,11 @@ impl Inner {
     }
 
     /// Takes the refresh lease, or waits for the instance holding it to store a new value.
-    async fn acquire_or_wait(&self, slot: &Slot, trigger: &Trigger) -> Result<LeaseOutcome, Error> {
+    async fn acquire_or_wait(
+        &self,
+        slot: &CredentialSlot,
+        trigger: &Trigger,
+    ) -> Result<LeaseOutcome, Error> {
         let deadline = Instant::now() + self.options.lease_wait;
         loop {
             let acquired = self
@@ -818,10 +826,10 @@ impl Inner {
     }
 
     /// The stored value, if readable; an undecodable one counts as absent.
-    async fn read_store(&self, slot: &Slot) -> Result<Option<Record>, Error> {
+    async fn read_store(&self, slot: &CredentialSlot) -> Result<Option<StoredCredential>, Error> {
         let bytes = self.store.get(&slot.key).await.map_err(Error::store)?;
         Ok(bytes.and_then(|bytes| {
-            let record = Record::decode(&bytes);
+            let record = StoredCredential::decode(&bytes);
             if record.is_none() {
                 tracing::warn!(key = %slot.key, "ignoring an undecodable stored credential");
             }
@@ -833,11 +841,11 @@ impl Inner {
     /// a valid cached value missing from the store is written back (without overwriting).
     async fn reconcile(
         &self,
-        slot: &Slot,
-        stored: Option<Record>,
+        slot: &CredentialSlot,
+        stored: Option<StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Result<Option<Record>, Error> {
+    ) -> Result<Option<StoredCredential>, Error> {
         if let Some(record) = &stored
             && record.valid_at(now)
         {
@@ -866,7 +874,12 @@ impl Inner {
     }
 
     /// The value good enough for `trigger`, if `stored` is one.
-    fn satisfies(&self, stored: Option<&Record>, now: i64, trigger: &Trigger) -> Option<Record> {
+    fn satisfies(
+        &self,
+        stored: Option<&StoredCredential>,
+        now: i64,
+        trigger: &Trigger,
+    ) -> Option<StoredCredential> {
         let record = stored?;
         let good = match trigger {
             Trigger::Cold => record.valid_at(now),
@@ -882,10 +895,10 @@ impl Inner {
     /// [`CredentialOptions::min_refresh_interval`].
     fn too_young_to_replace(
         &self,
-        stored: Option<&Record>,
+        stored: Option<&StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Option<Record> {
+    ) -> Option<StoredCredential> {
         if !matches!(trigger, Trigger::Replace { .. }) {
             return None;
         }
@@ -896,7 +909,11 @@ impl Inner {
 
     /// What to serve when no refresh can happen now: a valid value that is not the one to
     /// replace.
-    fn fallback(&self, stored: Option<Record>, trigger: &Trigger) -> Option<Record> {
+    fn fallback(
+        &self,
+        stored: Option<StoredCredential>,
+        trigger: &Trigger,
+    ) -> Option<StoredCredential> {
         let now = self.now_ms();
         let record = stored.filter(|r| r.valid_at(now))?;
         match trigger {
@@ -906,7 +923,7 @@ impl Inner {
     }
 }
 
-impl Slot {
+impl CredentialSlot {
     fn cached(&self) -> Option<Cached> {
         self.cache
             .lock()
@@ -914,7 +931,7 @@ impl Slot {
             .clone()
     }
 
-    fn set_cache(&self, record: Record, now: i64) {
+    fn set_cache(&self, record: StoredCredential, now: i64) {
         *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             record,
             checked_at: now,
@@ -923,10 +940,10 @@ impl Slot {
 }
 
 /// A flight as a task: boxed, which also breaks the cycle get → fetch → get for the compiler.
-type Flight = std::pin::Pin<Box<dyn Future<Output = Result<Record, Error>> + Send>>;
+type Flight = std::pin::Pin<Box<dyn Future<Output = Result<StoredCredential, Error>> + Send>>;
 
 /// Runs a flight in its own task, so a caller that stops waiting does not cancel it.
-async fn detached(flight: Flight) -> Result<Record, Error> {
+async fn detached(flight: Flight) -> Result<StoredCredential, Error> {
     match tokio::spawn(flight).await {
         Ok(result) => result,
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),

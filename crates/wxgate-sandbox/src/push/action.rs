@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wxgate_proto::xml::Writer;
 
-use super::deliver::{self, Outcome, Prepared};
+use super::deliver::{self, DeliveryOutcome, Prepared};
 use crate::Sandbox;
 use crate::error::ControlError;
 use crate::state::{ALNUM, Media, User, WindowKind};
@@ -536,19 +536,19 @@ pub(crate) async fn act(
             return;
         }
         match delivery.outcome {
-            Outcome::Reply => {
+            DeliveryOutcome::Reply => {
                 if let Some(reply) = &delivery.reply
                     && reply["msgtype"] != "transfer_customer_service"
                 {
                     user.push_inbox(now, "reply", reply.clone());
                 }
             }
-            Outcome::Invalid | Outcome::Timeout => user.push_inbox(
+            DeliveryOutcome::Invalid | DeliveryOutcome::Timeout => user.push_inbox(
                 now,
                 "system",
                 json!({"msgtype": "system", "system": {"content": UNAVAILABLE}}),
             ),
-            Outcome::Success | Outcome::Empty => {}
+            DeliveryOutcome::Success | DeliveryOutcome::Empty => {}
         }
     });
     Ok(result)

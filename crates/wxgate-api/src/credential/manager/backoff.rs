@@ -2,7 +2,7 @@
 
 use std::sync::PoisonError;
 
-use super::{Slot, duration_ms};
+use super::{CredentialSlot, duration_ms};
 use wxgate_proto::backoff::Backoff;
 
 use crate::{CredentialOptions, Error};
@@ -16,7 +16,7 @@ pub(super) struct Failure {
     error: Error,
 }
 
-impl Slot {
+impl CredentialSlot {
     /// Whether a failed refresh backs off now (and no probe is due).
     pub(super) fn backing_off(&self, now: i64) -> bool {
         self.failure
