@@ -126,9 +126,9 @@ impl State {
 
     pub(crate) fn random16(&mut self) -> [u8; 16] {
         let mut bytes = [0u8; 16];
-        for b in &mut bytes {
-            *b = ALNUM[self.rng.random_range(0..ALNUM.len())];
-        }
+        bytes.copy_from_slice(
+            wxgate_proto::nonce::from_alphabet(&mut self.rng, ALNUM, 16).as_bytes(),
+        );
         bytes
     }
 

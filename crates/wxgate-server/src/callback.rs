@@ -288,7 +288,7 @@ async fn supervise(
                     Ok(Some(reply)) if incoming.accepts_reply() => {
                         let deferred = DeferredReply {
                             account: account.id.to_string(),
-                            to_user: incoming.from_user_name.clone(),
+                            to_user: incoming.from_user_name.as_str().to_owned(),
                             reply,
                             received_at: incoming.create_time,
                         };
