@@ -4,7 +4,9 @@
 //! time elapsed since start, plus the offset moved through `POST /sandbox/clock` (forward by
 //! `advance_secs`, or to any time, earlier ones included, by `now`).
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use wxgate_proto::clock::{Clock as _, SystemClock};
 
 /// Beijing time is UTC+8 all year.
 const BEIJING_OFFSET: u64 = 8 * 3600;
@@ -54,11 +56,9 @@ impl Default for VirtualClock {
     }
 }
 
+/// Unix seconds by the system's wall clock (the workspace's [`SystemClock`]).
 pub(crate) fn wall_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemClock.unix_secs()
 }
 
 /// Days since the epoch in Beijing time: daily quotas reset when this changes (WeChat's API call limits reset at 00:00 Beijing time).
