@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wxgate_proto::backoff::Backoff;
 
 use crate::endpoint::{Endpoint, Method};
 use crate::error::{ApiError, Error, ErrorKind};
@@ -62,7 +63,8 @@ pub struct ClientBuilder {
 /// A call is retried when WeChat answers `errcode` -1 (system busy) or, for endpoints that are
 /// safe to repeat, when the transport fails or a 5xx without a WeChat answer comes back
 /// (connection failures before anything was sent are retried for every endpoint). The waits
-/// grow exponentially from `initial_backoff`, capped at `max_backoff`.
+/// grow exponentially from `initial_backoff`, capped at `max_backoff`, with full jitter
+/// ([`wxgate_proto::backoff::Backoff`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -71,8 +73,9 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// At most `max_attempts` attempts in all (at least 1), waiting `initial_backoff`, then
-    /// twice that, … up to `max_backoff` between them.
+    /// At most `max_attempts` attempts in all (at least 1), waiting up to `initial_backoff`, then
+    /// up to twice that, … up to `max_backoff` between them (a random part of each, so clients
+    /// that fail together do not retry together).
     pub fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
@@ -91,17 +94,20 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The wait before attempt `attempt + 1` (`attempt` counts from 1).
+    /// The curve of the waits between attempts.
+    fn curve(&self) -> Backoff {
+        Backoff::new(self.initial_backoff, self.max_backoff)
+    }
+
+    /// The wait before attempt `attempt + 1` (`attempt` counts from 1): up to `initial_backoff`,
+    /// then up to twice that, … up to `max_backoff` (full jitter).
     fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        self.curve().delay(attempt, &mut rand::rng())
     }
 }
 
 impl Default for RetryPolicy {
-    /// 3 attempts, waiting 200 ms then 400 ms (capped at 2 s).
+    /// 3 attempts, waiting up to 200 ms then up to 400 ms (capped at 2 s).
     fn default() -> Self {
         Self::new(3, Duration::from_millis(200), Duration::from_secs(2))
     }
@@ -493,8 +499,13 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         let retry = RetryPolicy::new(5, Duration::from_millis(100), Duration::from_millis(300));
-        let waits: Vec<u128> = (1..5).map(|a| retry.backoff(a).as_millis()).collect();
-        assert_eq!(waits, [100, 200, 300, 300]);
+        let ceilings: Vec<u128> = (1..5)
+            .map(|a| retry.curve().ceiling(a).as_millis())
+            .collect();
+        assert_eq!(ceilings, [100, 200, 300, 300]);
+        for (attempt, ceiling) in (1..5).zip(ceilings) {
+            assert!(retry.backoff(attempt).as_millis() <= ceiling);
+        }
         assert_eq!(
             RetryPolicy::new(0, Duration::ZERO, Duration::ZERO).max_attempts(),
             1

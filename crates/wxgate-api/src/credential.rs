@@ -38,10 +38,9 @@
 //! `{`, `}` and `%` in an account id are percent-encoded in keys.
 
 mod account;
-mod clock;
 mod manager;
 mod record;
 
 pub use account::{AccountCredentials, CredentialOptions, TokenPolicy};
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use manager::{AccessToken, Credentials, Refresher, StaleOutcome, StaleReport, Ticket};
+pub use wxgate_proto::clock::{Clock, ManualClock, SystemClock};

@@ -1,4 +1,4 @@
-//! Verifying and opening a callback request, and sealing its response (spec §1, §2).
+//! Verifying and opening a callback request, and sealing its response.
 //!
 //! This is the whole callback protocol without I/O: give it the query string and the body,
 //! get the inner XML back; give it a reply, get the body to send.
@@ -161,9 +161,13 @@ impl CallbackError {
     }
 }
 
+/// The former name of [`CallbackEndpoint`] (`Endpoint` now means only an API endpoint).
+#[deprecated(since = "0.1.0", note = "renamed to `CallbackEndpoint`")]
+pub type Endpoint = CallbackEndpoint;
+
 /// One account's callback settings.
 #[derive(Clone, Debug)]
-pub struct Endpoint {
+pub struct CallbackEndpoint {
     token: String,
     mode: Mode,
     crypt: Option<MessageCrypt>,
@@ -178,7 +182,7 @@ pub struct Opened {
     pub encrypted: Option<KeySlot>,
 }
 
-impl Endpoint {
+impl CallbackEndpoint {
     /// Settings for an account: its token, mode and, for compatible/safe modes, its crypt.
     #[must_use]
     pub fn new(token: impl Into<String>, mode: Mode, crypt: Option<MessageCrypt>) -> Self {
@@ -294,7 +298,7 @@ impl Endpoint {
         }
     }
 
-    /// As [`Endpoint::seal`], given only how the request was encrypted.
+    /// As [`CallbackEndpoint::seal`], given only how the request was encrypted.
     #[must_use]
     pub fn seal_with(
         &self,
@@ -377,7 +381,7 @@ mod tests {
 
     #[test]
     fn v1_echo() {
-        let endpoint = Endpoint::new("AAAAA", Mode::Safe, None);
+        let endpoint = CallbackEndpoint::new("AAAAA", Mode::Safe, None);
         let query = q(&[
             ("signature", "f464b24fc39322e44b38aa78f5edd27bd1441696"),
             ("echostr", "4375120948345356249"),
@@ -402,7 +406,7 @@ mod tests {
             AesKey::parse("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap(),
             "wx2c2769f8efd9abc2",
         );
-        let endpoint = Endpoint::new("spamtest", Mode::Compatible, Some(crypt));
+        let endpoint = CallbackEndpoint::new("spamtest", Mode::Compatible, Some(crypt));
         let encrypted = q(&[
             ("signature", "16120ec1b8dbb870f510d87ce6bc2463eae6ca1a"),
             ("timestamp", "1409735669"),
@@ -436,7 +440,7 @@ mod tests {
 
     #[test]
     fn safe_mode_refuses_plaintext() {
-        let endpoint = Endpoint::new("AAAAA", Mode::Safe, None);
+        let endpoint = CallbackEndpoint::new("AAAAA", Mode::Safe, None);
         let query = q(&[
             ("signature", "899cf89e464efb63f54ddac96b0a0a235f53aa78"),
             ("timestamp", "1714037059"),
@@ -451,7 +455,7 @@ mod tests {
     #[test]
     fn reply_is_sealed_only_for_encrypted_requests() {
         let crypt = MessageCrypt::new("t", AesKey::parse(&"A".repeat(43)).unwrap(), "wxapp");
-        let endpoint = Endpoint::new("t", Mode::Compatible, Some(crypt.clone()));
+        let endpoint = CallbackEndpoint::new("t", Mode::Compatible, Some(crypt.clone()));
         let plain = Opened {
             document: Element::default(),
             encrypted: None,

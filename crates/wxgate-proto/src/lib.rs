@@ -1,7 +1,7 @@
 //! Sans-IO core of the WeChat Official Account protocol.
 //!
-//! Everything here is a pure function or a plain type: no sockets, no clocks, no randomness
-//! (callers pass timestamps and random bytes in). It is tested with the official vectors of
+//! Everything here is a pure function or a plain type: no sockets, no hidden clocks, no hidden
+//! randomness (callers pass timestamps, clocks, random bytes and random generators in). It is tested with the official vectors of
 //! WeChat's documentation and of its WXBizMsgCrypt sample code (plus a few from other SDKs' test
 //! suites); `src/crypto/vectors.rs` names the origin of each.
 //!
@@ -17,17 +17,27 @@
 //! | [`component`] | third-party platform notifications |
 //! | [`jssdk`] | `wx.config` and card signatures |
 //! | [`oauth`] | OAuth2 authorize URLs |
+//! | [`nonce`] | callback `nonce` and JS-SDK `noncestr` from the caller's random generator |
+//! | [`backoff`] | exponential back-off with full jitter |
+//! | [`clock`] | the injectable wall [`clock::Clock`] |
+//! | [`id`] | `AppId`, `OpenId`, `MediaId` newtypes |
+//! | [`secret`] | the redacting [`secret::Secret`] |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod backoff;
 pub mod callback;
+pub mod clock;
 pub mod component;
 pub mod crypto;
 pub mod envelope;
 pub mod event;
+pub mod id;
 pub mod jssdk;
 pub mod message;
+pub mod nonce;
 pub mod oauth;
 pub mod reply;
+pub mod secret;
 pub mod signature;
 pub mod xml;

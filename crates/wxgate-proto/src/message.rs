@@ -26,6 +26,7 @@ pub use video::Video;
 pub use voice::Voice;
 
 use crate::event::Event;
+use crate::id::OpenId;
 use crate::xml::{self, Element, XmlError};
 
 /// One parsed push: the common header, the typed body and the raw document.
@@ -34,7 +35,7 @@ pub struct Inbound {
     /// `ToUserName`: the account's original id (`gh_…`).
     pub to_user_name: String,
     /// `FromUserName`: the sender's OpenID.
-    pub from_user_name: String,
+    pub from_user_name: OpenId,
     /// `CreateTime`, Unix seconds.
     pub create_time: u64,
     /// `MsgType` as sent.
@@ -99,7 +100,8 @@ impl Inbound {
     /// As [`Inbound::parse`].
     pub fn from_element(raw: Element) -> Result<Self, XmlError> {
         let to_user_name = account_id(raw.required("ToUserName")?, "ToUserName")?.to_owned();
-        let from_user_name = account_id(raw.required("FromUserName")?, "FromUserName")?.to_owned();
+        let from_user_name =
+            OpenId::from(account_id(raw.required("FromUserName")?, "FromUserName")?);
         let create_time: u64 = raw
             .parse_of("CreateTime")?
             .ok_or(XmlError::Missing("CreateTime"))?;

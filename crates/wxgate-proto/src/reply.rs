@@ -78,8 +78,10 @@ pub enum Reply {
     },
 }
 
-/// One card of a news reply.
+/// One card of a news reply; also a customer-service news article and the gateway
+/// configuration's news card (`[accounts.replies.news]`, fields as named here).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Article {
     /// `Title`.
     pub title: String,

@@ -1,22 +1,24 @@
 //! The virtual clock and Beijing-time calendar helpers.
 //!
-//! Every expiry in the sandbox follows [`Clock::now`]: the start time plus (unless frozen) the wall
+//! Every expiry in the sandbox follows [`VirtualClock::now`]: the start time plus (unless frozen) the wall
 //! time elapsed since start, plus the offset moved through `POST /sandbox/clock` (forward by
 //! `advance_secs`, or to any time, earlier ones included, by `now`).
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use wxgate_proto::clock::{Clock as _, SystemClock};
 
 /// Beijing time is UTC+8 all year.
 const BEIJING_OFFSET: u64 = 8 * 3600;
 
 #[derive(Debug, Clone)]
-pub(crate) struct Clock {
+pub(crate) struct VirtualClock {
     base: u64,
     started: Instant,
     frozen: bool,
 }
 
-impl Clock {
+impl VirtualClock {
     pub(crate) fn new(start_time: Option<u64>, frozen: bool) -> Self {
         Self {
             base: start_time.unwrap_or_else(wall_now),
@@ -30,7 +32,7 @@ impl Clock {
         self.running().saturating_add_signed(offset)
     }
 
-    /// The offset that makes [`Clock::now`] answer `target` at this instant.
+    /// The offset that makes [`VirtualClock::now`] answer `target` at this instant.
     pub(crate) fn offset_for(&self, target: u64) -> i64 {
         let running = i128::from(self.running());
         let offset = i128::from(target) - running;
@@ -48,17 +50,15 @@ impl Clock {
     }
 }
 
-impl Default for Clock {
+impl Default for VirtualClock {
     fn default() -> Self {
         Self::new(None, false)
     }
 }
 
+/// Unix seconds by the system's wall clock (the workspace's [`SystemClock`]).
 pub(crate) fn wall_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemClock.unix_secs()
 }
 
 /// Days since the epoch in Beijing time: daily quotas reset when this changes (WeChat's API call limits reset at 00:00 Beijing time).
@@ -109,14 +109,14 @@ mod tests {
 
     #[test]
     fn frozen_clock_only_moves_by_advance() {
-        let clock = Clock::new(Some(1000), true);
+        let clock = VirtualClock::new(Some(1000), true);
         assert_eq!(clock.now(0), 1000);
         assert_eq!(clock.now(50), 1050);
     }
 
     #[test]
     fn offsets_set_the_clock_either_way() {
-        let clock = Clock::new(Some(1000), true);
+        let clock = VirtualClock::new(Some(1000), true);
         assert_eq!(clock.now(clock.offset_for(5000)), 5000);
         assert_eq!(clock.now(clock.offset_for(10)), 10);
         assert_eq!(clock.now(-2000), 0, "never before the epoch");

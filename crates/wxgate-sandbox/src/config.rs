@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+pub use wxgate_proto::secret::Secret;
 
 /// Settings of one sandbox instance.
 ///
@@ -51,18 +52,9 @@ impl Default for SandboxConfig {
 }
 
 /// The message encryption mode of an account (see
-/// [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html)).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// 明文: plaintext XML.
-    #[default]
-    Plaintext,
-    /// 兼容: plaintext fields plus `<Encrypt>`; plaintext or encrypted replies.
-    Compatible,
-    /// 安全: only `<ToUserName>` and `<Encrypt>`; encrypted replies.
-    Safe,
-}
+/// [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html)):
+/// the gateway's own type, so both sides of a push agree on its names.
+pub use wxgate_proto::callback::Mode;
 
 /// One simulated Official Account: the body of `POST /sandbox/apps`.
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -70,12 +62,12 @@ pub struct AppSpec {
     /// The AppID, e.g. `wx0123456789abcdef`.
     pub app_id: String,
     /// The AppSecret checked by `cgi-bin/token` and friends.
-    pub app_secret: String,
+    pub app_secret: Secret,
     /// The callback Token used for `signature` and `msg_signature`.
     pub token: String,
     /// 43 characters; required for the compatible and safe modes.
     #[serde(default)]
-    pub encoding_aes_key: Option<String>,
+    pub encoding_aes_key: Option<Secret>,
     /// Encryption mode of pushes.
     #[serde(default)]
     pub mode: Mode,
@@ -97,12 +89,9 @@ impl fmt::Debug for AppSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AppSpec")
             .field("app_id", &self.app_id)
-            .field("app_secret", &"[redacted]")
+            .field("app_secret", &self.app_secret)
             .field("token", &"[redacted]")
-            .field(
-                "encoding_aes_key",
-                &self.encoding_aes_key.as_ref().map(|_| "[redacted]"),
-            )
+            .field("encoding_aes_key", &self.encoding_aes_key)
             .field("mode", &self.mode)
             .field("callback_url", &self.callback_url)
             .field("token_ttl_secs", &self.token_ttl_secs)

@@ -79,10 +79,7 @@ static RID_COUNTER: AtomicU32 = AtomicU32::new(0);
 /// generator, so errors do not perturb deterministic mode.
 pub(crate) fn rid() -> String {
     let n = RID_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = crate::clock::wall_now();
     format!(
         "{:08x}-{:08x}-{:08x}",
         secs as u32,

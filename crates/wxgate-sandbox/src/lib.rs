@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use crate::config::{AppSpec, Mode, SandboxConfig};
+pub use crate::config::{AppSpec, Mode, SandboxConfig, Secret};
 pub use crate::error::SandboxError;
 
-use crate::clock::Clock;
+use crate::clock::VirtualClock;
 use crate::state::{App, State};
 
 /// A simulated WeChat platform. Cheap to clone: clones share one state.
@@ -57,7 +57,7 @@ impl Sandbox {
     /// assert_eq!(sandbox.now(), 1_700_000_000);
     /// ```
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
-        let clock = Clock::new(config.start_time, config.freeze_clock);
+        let clock = VirtualClock::new(config.start_time, config.freeze_clock);
         let state = match &config.state_file {
             Some(path) => persist::load(path, clock.clone(), config.seed)?,
             None => None,
@@ -114,7 +114,7 @@ impl Sandbox {
     /// let sandbox = Sandbox::new(Default::default()).unwrap();
     /// let app = AppSpec {
     ///     app_id: "wx0123456789abcdef".to_owned(),
-    ///     app_secret: "secret".to_owned(),
+    ///     app_secret: "secret".into(),
     ///     token: "token".to_owned(),
     ///     mode: Mode::Safe,
     ///     callback_url: "http://127.0.0.1:8080/wechat/main".to_owned(),
@@ -122,7 +122,7 @@ impl Sandbox {
     /// };
     /// assert!(sandbox.add_app(app.clone()).is_err(), "safe mode needs an EncodingAESKey");
     /// let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".to_owned();
-    /// sandbox.add_app(AppSpec { encoding_aes_key: Some(key), ..app }).unwrap();
+    /// sandbox.add_app(AppSpec { encoding_aes_key: Some(key.into()), ..app }).unwrap();
     /// ```
     pub fn add_app(&self, app: AppSpec) -> Result<(), SandboxError> {
         self.upsert_app(app).map(|_| ())
@@ -135,6 +135,12 @@ impl Sandbox {
     /// [`Sandbox::set_clock`]). The offset is part of the saved state.
     pub fn now(&self) -> u64 {
         self.with_state_ro(|s| s.now())
+    }
+
+    /// The virtual clock as a [`wxgate_proto::clock::Clock`], e.g. for a gateway that should
+    /// share the sandbox's time.
+    pub fn clock(&self) -> SandboxClock {
+        SandboxClock(self.clone())
     }
 
     /// Moves the virtual clock forward by `secs`; returns the new time.
@@ -275,7 +281,7 @@ fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
                 "encoding_aes_key is required in compatible and safe modes".to_owned(),
             ));
         };
-        if wxgate_proto::crypto::AesKey::parse(key).is_err() {
+        if wxgate_proto::crypto::AesKey::parse(key.expose()).is_err() {
             return Err(SandboxError::InvalidApp(
                 "encoding_aes_key must be 43 characters of [A-Za-z0-9]".to_owned(),
             ));
@@ -291,6 +297,24 @@ pub struct RunningSandbox {
     /// The sandbox, for direct (library) control.
     pub sandbox: Sandbox,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// The sandbox's virtual clock as the workspace's [`Clock`](wxgate_proto::clock::Clock), from
+/// [`Sandbox::clock`].
+#[derive(Clone)]
+pub struct SandboxClock(Sandbox);
+
+impl std::fmt::Debug for SandboxClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // No `now()` here: it locks the sandbox's state.
+        f.write_str("SandboxClock")
+    }
+}
+
+impl wxgate_proto::clock::Clock for SandboxClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.0.now())
+    }
 }
 
 impl RunningSandbox {
@@ -377,9 +401,9 @@ mod tests {
     fn app_spec_debug_redacts_secrets() {
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
-            app_secret: "topsecret".to_owned(),
+            app_secret: "topsecret".into(),
             token: "tok".to_owned(),
-            encoding_aes_key: Some("k".repeat(43)),
+            encoding_aes_key: Some("k".repeat(43).into()),
             ..AppSpec::default()
         };
         let debug = format!("{spec:?}");
@@ -393,7 +417,7 @@ mod tests {
         let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
-            app_secret: "s".to_owned(),
+            app_secret: "s".into(),
             token: "t".to_owned(),
             mode: Mode::Safe,
             ..AppSpec::default()

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::Inner;
-use crate::clock::Clock;
+use crate::clock::VirtualClock;
 use crate::error::SandboxError;
 use crate::state::{State, rng_for_load};
 
@@ -19,7 +19,7 @@ const DEBOUNCE: Duration = Duration::from_millis(100);
 /// Load a saved state; `Ok(None)` when the file does not exist yet.
 pub(crate) fn load(
     path: &Path,
-    clock: Clock,
+    clock: VirtualClock,
     seed: Option<u64>,
 ) -> Result<Option<State>, SandboxError> {
     let bytes = match std::fs::read(path) {

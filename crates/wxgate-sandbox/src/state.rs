@@ -15,7 +15,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
+use crate::clock::VirtualClock;
 use crate::error::WxError;
 
 pub(crate) use app::{App, Fault};
@@ -53,7 +53,7 @@ pub(crate) struct State {
     #[serde(default)]
     pub(crate) loads: u64,
     #[serde(skip)]
-    pub(crate) clock: Clock,
+    pub(crate) clock: VirtualClock,
     #[serde(skip, default = "entropy_rng")]
     pub(crate) rng: StdRng,
 }
@@ -63,7 +63,7 @@ fn entropy_rng() -> StdRng {
 }
 
 impl State {
-    pub(crate) fn new(clock: Clock, seed: Option<u64>) -> Self {
+    pub(crate) fn new(clock: VirtualClock, seed: Option<u64>) -> Self {
         Self {
             advanced: 0,
             apps: BTreeMap::new(),

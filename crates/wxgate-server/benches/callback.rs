@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use tower::ServiceExt as _;
-use wxgate_proto::callback::{Endpoint, Mode, Query};
+use wxgate_proto::callback::{CallbackEndpoint, Mode, Query};
 use wxgate_proto::crypto::{AesKey, MessageCrypt};
 use wxgate_proto::envelope::RequestEnvelope;
 use wxgate_proto::message::Inbound;
@@ -84,7 +84,7 @@ fn proto(c: &mut Criterion) {
     let mut group = c.benchmark_group("proto");
     group.throughput(Throughput::Elements(1));
     for (name, mode) in [("plaintext", Mode::Plaintext), ("safe", Mode::Safe)] {
-        let endpoint = Endpoint::new(TOKEN, mode, Some(crypt()));
+        let endpoint = CallbackEndpoint::new(TOKEN, mode, Some(crypt()));
         let (query, body) = signed(mode == Mode::Safe, 1);
         group.bench_function(format!("verify_decrypt_parse_reply_encrypt/{name}"), |b| {
             b.iter(|| {

@@ -92,10 +92,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// Unix seconds by the gateway's clock.
     pub(crate) fn unix_now(&self) -> u64 {
-        self.clock
-            .now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
+        self.clock.unix_secs()
     }
 }
 

@@ -288,7 +288,7 @@ async fn supervise(
                     Ok(Some(reply)) if incoming.accepts_reply() => {
                         let deferred = DeferredReply {
                             account: account.id.to_string(),
-                            to_user: incoming.from_user_name.clone(),
+                            to_user: incoming.from_user_name.as_str().to_owned(),
                             reply,
                             received_at: incoming.create_time,
                         };
@@ -333,7 +333,7 @@ fn respond(
         (Outcome::Reply(_), None) => (Bytes::from_owner(ReplyBytes(outcome)), XML),
         (Outcome::Reply(xml), Some(_)) => {
             let mut rng = rand::rng();
-            let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
+            let nonce = wxgate_proto::nonce::numeric(&mut rng);
             let random16: [u8; 16] = rng.random();
             let sealed =
                 account

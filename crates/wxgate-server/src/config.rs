@@ -15,8 +15,6 @@ mod problem;
 mod reply;
 mod validate;
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use wxgate_proto::callback::Mode;
 
@@ -152,16 +150,8 @@ impl Default for StorageConfig {
     }
 }
 
-/// How an account obtains its access_token.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenPolicy {
-    /// `GET /cgi-bin/token`: each call issues a new token.
-    #[default]
-    Token,
-    /// `POST /cgi-bin/stable_token`: the same token while valid.
-    StableToken,
-}
+/// How an account obtains its access_token: the credential manager's own type.
+pub use wxgate_api::TokenPolicy;
 
 /// `[[accounts]]`: one Official Account.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -225,30 +215,9 @@ fn default_api_base() -> String {
     "https://api.weixin.qq.com".to_owned()
 }
 
-/// A secret string: prints as `[redacted]` in Debug and is never echoed in problems.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+/// A secret string: prints as `[redacted]` in Debug and is never echoed in problems (the
+/// workspace's one redacting type, re-exported here where the configuration names it).
+pub use wxgate_proto::secret::Secret;
 
 impl Config {
     /// Where retries are recognised: `server.dedup`, or `shared` with Redis and `local` otherwise.

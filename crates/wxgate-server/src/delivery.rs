@@ -26,6 +26,7 @@ use tokio::time::Instant;
 
 use wxgate_api::endpoint::message::custom::send::{self, Message};
 use wxgate_api::{Credentials, ErrCode};
+use wxgate_proto::backoff::Backoff;
 use wxgate_proto::reply::Reply;
 use wxgate_store::{Job, JobId, Store};
 
@@ -297,8 +298,11 @@ fn is_permanent(error: &wxgate_api::Error) -> bool {
     })
 }
 
+/// Redelivery waits: up to 2 s after the first failure, doubling up to 512 s, with full jitter.
+const BACKOFF: Backoff = Backoff::new(Duration::from_secs(2), Duration::from_secs(512));
+
 fn backoff(attempts: u32) -> Duration {
-    Duration::from_secs(2u64.saturating_pow(attempts.min(9)).min(600))
+    BACKOFF.delay(attempts, &mut rand::rng())
 }
 
 /// The customer-service message that carries the same content as a passive reply.
@@ -336,16 +340,7 @@ pub(crate) fn to_custom(reply: &Reply) -> Option<Message> {
         }),
         // WeChat shows one article in a customer-service news message.
         Reply::News { articles } => Message::News(send::News {
-            articles: articles
-                .iter()
-                .take(1)
-                .map(|a| send::Article {
-                    title: a.title.clone(),
-                    description: a.description.clone(),
-                    url: a.url.clone(),
-                    pic_url: a.pic_url.clone(),
-                })
-                .collect(),
+            articles: articles.iter().take(1).cloned().collect(),
         }),
         _ => return None,
     })
@@ -467,8 +462,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_caps() {
-        assert_eq!(backoff(1), Duration::from_secs(2));
-        assert_eq!(backoff(5), Duration::from_secs(32));
-        assert_eq!(backoff(30), Duration::from_secs(512));
+        assert_eq!(BACKOFF.ceiling(1), Duration::from_secs(2));
+        assert_eq!(BACKOFF.ceiling(5), Duration::from_secs(32));
+        assert_eq!(BACKOFF.ceiling(30), Duration::from_secs(512));
+        for attempts in [1, 5, 30] {
+            assert!(backoff(attempts) <= BACKOFF.ceiling(attempts));
+        }
     }
 }

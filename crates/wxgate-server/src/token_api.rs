@@ -27,7 +27,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use subtle::ConstantTimeEq as _;
@@ -361,11 +360,7 @@ async fn jssdk_config(
     }
     let credentials = credentials(&shared, &account)?;
     let ticket = bounded(&shared, &account, credentials.jsapi_ticket()).await?;
-    let nonce: String = rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(16)
-        .map(char::from)
-        .collect();
+    let nonce = wxgate_proto::nonce::alphanumeric(&mut rand::rng(), 16);
     let app_id = credentials.account().app_id.to_string();
     Ok(Json(jssdk::Config::sign(
         &app_id,

@@ -7,17 +7,14 @@
 //! state (secrets, the sandbox's state, the gateway's SQLite store) lives in that directory and
 //! survives restarts.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use axum::extract::Path as UrlPath;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
@@ -61,9 +58,9 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     .context("loading the sandbox's saved state")?;
     sandbox.add_app(AppSpec {
         app_id: APP_ID.to_owned(),
-        app_secret: secrets.app_secret.clone(),
+        app_secret: secrets.app_secret.as_str().into(),
         token: TOKEN.to_owned(),
-        encoding_aes_key: Some(secrets.encoding_aes_key.clone()),
+        encoding_aes_key: Some(secrets.encoding_aes_key.as_str().into()),
         mode: Mode::Safe,
         callback_url: format!("{base}/wechat/{ACCOUNT}"),
         ..AppSpec::default()
@@ -76,7 +73,7 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     )
     .map_err(|e| anyhow::anyhow!("demo configuration:\n{e}"))?;
     let gateway = Gateway::builder(config)
-        .clock(Arc::new(SandboxClock(sandbox.clone())))
+        .clock(Arc::new(sandbox.clock()))
         .build()
         .await?;
     let app = gateway
@@ -127,23 +124,6 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     workers.abort();
     sandbox.save().context("saving the sandbox's state")?;
     Ok(())
-}
-
-/// The sandbox's virtual clock as the gateway's clock: one time for both sides of the demo.
-#[derive(Clone)]
-struct SandboxClock(Sandbox);
-
-impl fmt::Debug for SandboxClock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // No `now()` here: it locks the sandbox's state.
-        f.write_str("SandboxClock")
-    }
-}
-
-impl wxgate_api::Clock for SandboxClock {
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.0.now())
-    }
 }
 
 /// The demo account's generated secrets, stable across restarts with `--data-dir`.
@@ -352,11 +332,7 @@ async fn post_with_token(
 }
 
 fn random_alnum(len: usize) -> String {
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    wxgate_proto::nonce::alphanumeric(&mut rand::rng(), len)
 }
 
 fn urlencode(value: &str) -> String {

@@ -6,8 +6,11 @@ use std::time::Duration;
 use crate::credential::{Clock, SystemClock};
 use crate::{AppId, AppSecret};
 
-/// How an account gets its access token.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// How an account gets its access token; in configuration files `token` or `stable_token`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TokenPolicy {
     /// `GET /cgi-bin/token`: every fetch issues a new token (the old one lives 5 more minutes).

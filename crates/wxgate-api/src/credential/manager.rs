@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use wxgate_store::Store;
 
-use crate::credential::clock::unix_ms;
-use crate::credential::record::{Record, key};
+use crate::credential::record::{StoredCredential, key};
 use crate::credential::{AccountCredentials, CredentialOptions};
 use crate::endpoint::message::custom::send;
 use crate::endpoint::ticket::getticket::TicketType;
 use crate::{Client, Error};
+use wxgate_proto::clock::unix_ms;
 
 mod backoff;
 mod fetch;
@@ -27,7 +27,7 @@ mod trigger;
 mod value;
 
 pub use refresher::Refresher;
-use slot::{Cached, Slot};
+use slot::{Cached, CredentialSlot};
 pub use stale::{StaleOutcome, StaleReport};
 use trigger::Trigger;
 pub use value::{AccessToken, Ticket};
@@ -60,9 +60,9 @@ struct Inner {
     account: AccountCredentials,
     options: CredentialOptions,
     instance_id: String,
-    access_token: Slot,
-    jsapi_ticket: Slot,
-    wx_card_ticket: Slot,
+    access_token: CredentialSlot,
+    jsapi_ticket: CredentialSlot,
+    wx_card_ticket: CredentialSlot,
     /// The last access token WeChat accepted when a stale report was checked, and when (clock
     /// ms); the lock makes concurrent reports of one token share one check.
     verdict: tokio::sync::Mutex<Option<(String, i64)>>,
@@ -85,7 +85,7 @@ impl Credentials {
             .instance_id
             .clone()
             .unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
-        let slot = |name: &'static str| Slot {
+        let slot = |name: &'static str| CredentialSlot {
             name,
             key: key(&options.key_prefix, &account.id, name),
             lease_key: key(&options.key_prefix, &account.id, &format!("{name}:lease")),
@@ -280,7 +280,7 @@ impl fmt::Debug for Credentials {
 }
 
 impl Inner {
-    fn slot(&self, kind: Kind) -> &Slot {
+    fn slot(&self, kind: Kind) -> &CredentialSlot {
         match kind {
             Kind::AccessToken => &self.access_token,
             Kind::Ticket(TicketType::WxCard) => &self.wx_card_ticket,

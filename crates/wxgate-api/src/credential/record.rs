@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A credential as stored: `{"token": "...", "expires_at": <unix s>, "issued_at": <unix s>}`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Record {
+pub(crate) struct StoredCredential {
     pub(crate) token: String,
     pub(crate) expires_at: i64,
     /// When it was fetched; absent in values written by others.
@@ -12,7 +12,7 @@ pub(crate) struct Record {
     pub(crate) issued_at: Option<i64>,
 }
 
-impl Record {
+impl StoredCredential {
     /// Valid at `now_ms`: not yet expired.
     pub(crate) fn valid_at(&self, now_ms: i64) -> bool {
         self.expires_at.saturating_mul(1000) > now_ms
@@ -41,9 +41,9 @@ impl Record {
     }
 }
 
-impl std::fmt::Debug for Record {
+impl std::fmt::Debug for StoredCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Record")
+        f.debug_struct("StoredCredential")
             .field("token", &"[redacted]")
             .field("expires_at", &self.expires_at)
             .finish()
@@ -80,14 +80,17 @@ mod tests {
 
     #[test]
     fn record_wire_form_and_validity() {
-        let record = Record {
+        let record = StoredCredential {
             token: "T".to_owned(),
             expires_at: 100,
             issued_at: None,
         };
         assert_eq!(record.encode(), br#"{"token":"T","expires_at":100}"#);
-        assert_eq!(Record::decode(&record.encode()), Some(record.clone()));
-        assert_eq!(Record::decode(b"garbage"), None);
+        assert_eq!(
+            StoredCredential::decode(&record.encode()),
+            Some(record.clone())
+        );
+        assert_eq!(StoredCredential::decode(b"garbage"), None);
         assert!(record.valid_at(99_999));
         assert!(!record.valid_at(100_000));
         assert!(record.fresh_at(69_999, 30_000));
@@ -97,13 +100,13 @@ mod tests {
 
     #[test]
     fn margin_is_at_most_half_the_lifetime() {
-        let short = Record {
+        let short = StoredCredential {
             token: "T".to_owned(),
             expires_at: 160,
             issued_at: Some(100),
         };
         assert_eq!(
-            Record::decode(&short.encode()).and_then(|r| r.issued_at),
+            StoredCredential::decode(&short.encode()).and_then(|r| r.issued_at),
             Some(100)
         );
         // 60 s lifetime, 300 s margin asked: refresh after 30 s.

@@ -17,7 +17,7 @@ mod kind;
 
 use serde_json::{Value, json};
 
-use super::deliver::{self, Delivery, Outcome};
+use super::deliver::{self, Delivery, DeliveryOutcome};
 use crate::Sandbox;
 use crate::error::ControlError;
 
@@ -138,21 +138,21 @@ fn record(s: &mut crate::state::State, sent: &Sent<'_>, delivery: &Delivery) {
 fn shown(
     answer: Answer,
     subscribed: bool,
-    outcome: Outcome,
+    outcome: DeliveryOutcome,
     reply: Option<&Value>,
 ) -> Option<(&'static str, Value)> {
     if answer == Answer::Ignored || !subscribed {
         return None;
     }
     match outcome {
-        Outcome::Reply => reply
+        DeliveryOutcome::Reply => reply
             .filter(|reply| reply["msgtype"] != "transfer_customer_service")
             .map(|reply| ("reply", reply.clone())),
-        Outcome::Invalid | Outcome::Timeout => Some((
+        DeliveryOutcome::Invalid | DeliveryOutcome::Timeout => Some((
             "system",
             json!({"msgtype": "system", "system": {"content": UNAVAILABLE}}),
         )),
-        Outcome::Success | Outcome::Empty => None,
+        DeliveryOutcome::Success | DeliveryOutcome::Empty => None,
     }
 }
 
@@ -172,25 +172,28 @@ mod tests {
     fn a_reply_is_shown_unless_it_transfers_to_customer_service() {
         let text = json!({"msgtype": "text", "text": {"content": "hi"}});
         assert_eq!(
-            shown(Answer::Message, true, Outcome::Reply, Some(&text)),
+            shown(Answer::Message, true, DeliveryOutcome::Reply, Some(&text)),
             Some(("reply", text.clone()))
         );
         let transfer = json!({"msgtype": "transfer_customer_service"});
         assert_eq!(
-            shown(Answer::Event, true, Outcome::Reply, Some(&transfer)),
+            shown(Answer::Event, true, DeliveryOutcome::Reply, Some(&transfer)),
             None
         );
-        assert_eq!(shown(Answer::Message, true, Outcome::Reply, None), None);
+        assert_eq!(
+            shown(Answer::Message, true, DeliveryOutcome::Reply, None),
+            None
+        );
     }
 
     #[test]
     fn invalid_answers_and_timeouts_show_the_unavailable_notice() {
-        for outcome in [Outcome::Invalid, Outcome::Timeout] {
+        for outcome in [DeliveryOutcome::Invalid, DeliveryOutcome::Timeout] {
             let (source, message) = shown(Answer::Message, true, outcome, None).unwrap();
             assert_eq!(source, "system");
             assert_eq!(message["system"]["content"], UNAVAILABLE);
         }
-        for outcome in [Outcome::Success, Outcome::Empty] {
+        for outcome in [DeliveryOutcome::Success, DeliveryOutcome::Empty] {
             assert_eq!(shown(Answer::Event, true, outcome, None), None);
         }
     }
@@ -199,14 +202,20 @@ mod tests {
     fn ignored_answers_and_gone_users_see_nothing() {
         let text = json!({"msgtype": "text"});
         assert_eq!(
-            shown(Answer::Ignored, true, Outcome::Reply, Some(&text)),
+            shown(Answer::Ignored, true, DeliveryOutcome::Reply, Some(&text)),
             None
         );
-        assert_eq!(shown(Answer::Ignored, true, Outcome::Timeout, None), None);
         assert_eq!(
-            shown(Answer::Message, false, Outcome::Reply, Some(&text)),
+            shown(Answer::Ignored, true, DeliveryOutcome::Timeout, None),
             None
         );
-        assert_eq!(shown(Answer::Message, false, Outcome::Timeout, None), None);
+        assert_eq!(
+            shown(Answer::Message, false, DeliveryOutcome::Reply, Some(&text)),
+            None
+        );
+        assert_eq!(
+            shown(Answer::Message, false, DeliveryOutcome::Timeout, None),
+            None
+        );
     }
 }

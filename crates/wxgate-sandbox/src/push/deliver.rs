@@ -16,7 +16,7 @@ pub(crate) const REASON_MAX_CHARS: usize = 200;
 
 /// How an answer was classified: a passive reply, `success`, an empty body, something WeChat would not accept, or nothing within 5 s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub(crate) enum DeliveryOutcome {
     Reply,
     Success,
     Empty,
@@ -24,7 +24,7 @@ pub(crate) enum Outcome {
     Timeout,
 }
 
-impl Outcome {
+impl DeliveryOutcome {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Reply => "reply",
@@ -65,8 +65,8 @@ impl Prepared {
         let spec = &app.spec;
         let crypt = spec
             .encoding_aes_key
-            .as_deref()
-            .and_then(|k| AesKey::parse(k).ok())
+            .as_ref()
+            .and_then(|k| AesKey::parse(k.expose()).ok())
             .map(|key| MessageCrypt::new(spec.token.clone(), key, spec.app_id.clone()));
         let original_id = spec.original_id();
         let (body, encrypt) = match (&spec.mode, &crypt) {
@@ -103,7 +103,7 @@ impl Prepared {
 
 /// The result of one push.
 pub(crate) struct Delivery {
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: DeliveryOutcome,
     pub(crate) reply: Option<Value>,
     pub(crate) raw: String,
     pub(crate) decrypted: Option<String>,
@@ -209,7 +209,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
         }
     }
     Delivery {
-        outcome: Outcome::Timeout,
+        outcome: DeliveryOutcome::Timeout,
         reply: None,
         raw: String::new(),
         decrypted: None,

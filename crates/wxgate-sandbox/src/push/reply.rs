@@ -19,18 +19,18 @@
 use serde_json::{Value, json};
 use wxgate_proto::xml::{self, Element};
 
-use super::deliver::{Outcome, Prepared};
+use super::deliver::{DeliveryOutcome, Prepared};
 use crate::config::Mode;
 
 pub(crate) struct Classified {
-    pub(crate) outcome: Outcome,
+    pub(crate) outcome: DeliveryOutcome,
     pub(crate) reply: Option<Value>,
     pub(crate) decrypted: Option<String>,
     pub(crate) error: Option<String>,
 }
 
 impl Classified {
-    fn plain(outcome: Outcome) -> Self {
+    fn plain(outcome: DeliveryOutcome) -> Self {
         Self {
             outcome,
             reply: None,
@@ -41,7 +41,7 @@ impl Classified {
 
     pub(crate) fn invalid(error: impl Into<String>) -> Self {
         Self {
-            outcome: Outcome::Invalid,
+            outcome: DeliveryOutcome::Invalid,
             reply: None,
             decrypted: None,
             error: Some(error.into()),
@@ -52,10 +52,10 @@ impl Classified {
 pub(crate) fn classify(prepared: &Prepared, raw: &str) -> Classified {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Classified::plain(Outcome::Empty);
+        return Classified::plain(DeliveryOutcome::Empty);
     }
     if trimmed == "success" {
-        return Classified::plain(Outcome::Success);
+        return Classified::plain(DeliveryOutcome::Success);
     }
     let root = match xml::parse(raw) {
         Ok(root) if root.name == "xml" => root,
@@ -77,13 +77,13 @@ pub(crate) fn classify(prepared: &Prepared, raw: &str) -> Classified {
     let limit = prepared.news_limit.unwrap_or(8);
     match read_reply(&message, prepared.openid(), prepared.original_id(), limit) {
         Ok(reply) => Classified {
-            outcome: Outcome::Reply,
+            outcome: DeliveryOutcome::Reply,
             reply: Some(reply),
             decrypted,
             error: None,
         },
         Err(error) => Classified {
-            outcome: Outcome::Invalid,
+            outcome: DeliveryOutcome::Invalid,
             reply: None,
             decrypted,
             error: Some(error),

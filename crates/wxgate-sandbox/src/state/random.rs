@@ -9,9 +9,7 @@ use super::State;
 impl State {
     /// `len` characters from `alphabet`.
     pub(crate) fn random_string(&mut self, alphabet: &[u8], len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(alphabet[self.rng.random_range(0..alphabet.len())]))
-            .collect()
+        wxgate_proto::nonce::from_alphabet(&mut self.rng, alphabet, len)
     }
 
     pub(crate) fn random_token(&mut self) -> String {
@@ -31,16 +29,14 @@ impl State {
     }
 
     pub(crate) fn random_nonce(&mut self) -> String {
-        self.rng
-            .random_range(100_000_000u32..4_000_000_000)
-            .to_string()
+        wxgate_proto::nonce::numeric(&mut self.rng)
     }
 
     pub(crate) fn random16(&mut self) -> [u8; 16] {
         let mut bytes = [0u8; 16];
-        for b in &mut bytes {
-            *b = ALNUM[self.rng.random_range(0..ALNUM.len())];
-        }
+        bytes.copy_from_slice(
+            wxgate_proto::nonce::from_alphabet(&mut self.rng, ALNUM, 16).as_bytes(),
+        );
         bytes
     }
 

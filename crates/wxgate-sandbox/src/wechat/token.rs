@@ -47,7 +47,7 @@ pub(crate) fn check_app(sb: &Sandbox, app_id: &str, secret: Option<&str>) -> Res
         .ok_or_else(WxError::invalid_appid)?;
     match secret {
         None | Some("") => Err(WxError::new(41004, "appsecret missing")),
-        Some(secret) if secret == expected => Ok(()),
+        Some(secret) if secret == expected.expose() => Ok(()),
         Some(_) => Err(WxError::invalid_appsecret()),
     }
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use wxgate_proto::callback::Endpoint;
+use wxgate_proto::callback::CallbackEndpoint;
 use wxgate_proto::crypto::{AesKey, MessageCrypt};
-use wxgate_proto::reply::{Article, Reply};
+use wxgate_proto::reply::Reply;
 
 use crate::config::{AccountConfig, ConfigError, Problem, ReplyContent, ReplyRule, Trigger};
 use crate::handler::{Fixed, Handler, Incoming};
@@ -16,7 +16,7 @@ use crate::router::{EventKind, Matcher, MessageRouter};
 #[derive(Debug)]
 pub(crate) struct Account {
     pub(crate) id: Arc<str>,
-    pub(crate) endpoint: Endpoint,
+    pub(crate) endpoint: CallbackEndpoint,
     /// Routes from the config (`replies`, `subscribe_reply`).
     pub(crate) configured: MessageRouter,
     pub(crate) metrics: AccountMetrics,
@@ -27,7 +27,7 @@ impl Account {
     pub(crate) fn new(config: &AccountConfig) -> Result<Self, ConfigError> {
         Ok(Self {
             id: Arc::from(config.id.as_str()),
-            endpoint: Endpoint::new(config.token.expose(), config.mode, crypt(config)?),
+            endpoint: CallbackEndpoint::new(config.token.expose(), config.mode, crypt(config)?),
             configured: configured_routes(config)?,
             metrics: AccountMetrics::default(),
             token_metrics: TokenMetrics::default(),
@@ -100,12 +100,7 @@ fn invalid(config: &AccountConfig, field: &str) -> ConfigError {
 
 fn content_reply(content: &ReplyContent) -> Reply {
     match content {
-        ReplyContent::News(news) => Reply::news(Article {
-            title: news.title.clone(),
-            description: news.description.clone(),
-            pic_url: news.pic_url.clone(),
-            url: news.url.clone(),
-        }),
+        ReplyContent::News(news) => Reply::news(news.clone()),
         ReplyContent::Text(text) => Reply::text(text.clone()),
     }
 }
@@ -114,6 +109,7 @@ fn content_reply(content: &ReplyContent) -> Reply {
 mod tests {
     use super::*;
     use crate::config::{NewsCard, Secret};
+    use wxgate_proto::reply::Article;
 
     #[test]
     fn each_trigger_becomes_its_matcher() {

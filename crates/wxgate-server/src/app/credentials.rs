@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxgate_api::{AccountCredentials, AppSecret, Client, Clock, CredentialOptions, Credentials};
+use wxgate_api::{AccountCredentials, Client, Clock, CredentialOptions, Credentials};
 use wxgate_store::Store;
 
-use crate::config::{Config, TokenPolicy};
+use crate::config::Config;
 
 /// The credential manager of every account, by account id.
 pub(super) fn credentials(
@@ -32,9 +32,9 @@ pub(super) fn credentials(
         let owner = AccountCredentials::new(
             &account.id,
             account.app_id.as_str(),
-            AppSecret::new(account.app_secret.expose()),
+            account.app_secret.clone(),
         )
-        .policy(api_policy(account.token_policy));
+        .policy(account.token_policy);
         let options = credential_options(config).clock(Arc::clone(clock));
         credentials.insert(
             account.id.clone(),
@@ -42,13 +42,6 @@ pub(super) fn credentials(
         );
     }
     Ok(credentials)
-}
-
-fn api_policy(policy: TokenPolicy) -> wxgate_api::TokenPolicy {
-    match policy {
-        TokenPolicy::Token => wxgate_api::TokenPolicy::Token,
-        TokenPolicy::StableToken => wxgate_api::TokenPolicy::StableToken,
-    }
 }
 
 /// The credential manager's tuning from `[server]`.

@@ -51,22 +51,8 @@ pub enum ReplyContent {
     News(NewsCard),
 }
 
-/// `[accounts.replies.news]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewsCard {
-    /// Title.
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-    /// Link opened on tap.
-    #[serde(default)]
-    pub url: String,
-    /// Picture URL.
-    #[serde(default)]
-    pub pic_url: String,
-}
+/// `[accounts.replies.news]`: the passive reply's own article type.
+pub use wxgate_proto::reply::Article as NewsCard;
 
 /// A rule as written in the file: every trigger optional.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -120,7 +120,7 @@ async fn world(
         .sandbox
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
-            app_secret: SECRET.to_owned(),
+            app_secret: SECRET.into(),
             token: GW_TOKEN.to_owned(),
             encoding_aes_key: None,
             mode: Mode::Plaintext,

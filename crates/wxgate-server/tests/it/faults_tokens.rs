@@ -54,7 +54,7 @@ async fn world_with(
         .sandbox
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
-            app_secret: SECRET.to_owned(),
+            app_secret: SECRET.into(),
             token: TOKEN.to_owned(),
             mode: Mode::Plaintext,
             callback_url: format!("{gateway_url}/wechat/main"),

@@ -56,9 +56,9 @@ async fn world_on(
         .sandbox
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
-            app_secret: SECRET.to_owned(),
+            app_secret: SECRET.into(),
             token: TOKEN.to_owned(),
-            encoding_aes_key: Some(KEY.to_owned()),
+            encoding_aes_key: Some(KEY.into()),
             mode,
             callback_url: format!("{gateway_url}/wechat/main"),
             ..AppSpec::default()

@@ -2,7 +2,9 @@
 
 use std::sync::PoisonError;
 
-use super::{Slot, duration_ms};
+use super::{CredentialSlot, duration_ms};
+use wxgate_proto::backoff::Backoff;
+
 use crate::{CredentialOptions, Error};
 
 /// The last failed refresh of a credential, while its back-off lasts.
@@ -14,7 +16,7 @@ pub(super) struct Failure {
     error: Error,
 }
 
-impl Slot {
+impl CredentialSlot {
     /// Whether a failed refresh backs off now (and no probe is due).
     pub(super) fn backing_off(&self, now: i64) -> bool {
         self.failure
@@ -58,9 +60,11 @@ impl Slot {
     ) -> i64 {
         let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         let streak = failure.as_ref().map_or(1, |f| f.streak.saturating_add(1));
-        let first = duration_ms(options.failure_backoff);
-        let max = duration_ms(options.failure_backoff_max);
-        let wait = first.saturating_mul(1i64 << (streak - 1).min(30)).min(max);
+        // The documented curve without jitter: refreshes are already serialised by the store's
+        // lease, so instances do not retry in step, and the error served meanwhile lasts a
+        // predictable time.
+        let curve = Backoff::new(options.failure_backoff, options.failure_backoff_max);
+        let wait = duration_ms(curve.ceiling(streak));
         *failure = Some(Failure {
             retry_at: now.saturating_add(wait),
             probe_at: now.saturating_add(duration_ms(options.failure_probe)),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{Inner, Kind, Trigger};
 use crate::Error;
 use crate::credential::TokenPolicy;
-use crate::credential::record::Record;
+use crate::credential::record::StoredCredential;
 use crate::endpoint::ticket::getticket::{self, TicketType};
 use crate::endpoint::{stable_token, token};
 
@@ -15,7 +15,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let (token, expires_in) = match kind {
             Kind::AccessToken => match self.account.policy {
                 TokenPolicy::Token => self.fetch_token().await?,
@@ -25,7 +25,7 @@ impl Inner {
         };
         let now = self.now_ms();
         let issued_at = now.div_euclid(1000);
-        Ok(Record {
+        Ok(StoredCredential {
             token,
             expires_at: issued_at + expires_in,
             issued_at: Some(issued_at),

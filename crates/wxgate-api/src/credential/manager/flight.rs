@@ -5,14 +5,15 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::{AccessToken, Cached, Inner, Kind, Trigger, duration_ms};
-use crate::credential::record::Record;
+use crate::credential::record::StoredCredential;
 use crate::{Error, ErrorKind};
 
 /// A flight as a task: boxed, which also breaks the cycle get → fetch → get for the compiler.
-pub(super) type Flight = std::pin::Pin<Box<dyn Future<Output = Result<Record, Error>> + Send>>;
+pub(super) type Flight =
+    std::pin::Pin<Box<dyn Future<Output = Result<StoredCredential, Error>> + Send>>;
 
 /// Runs a flight in its own task, so a caller that stops waiting does not cancel it.
-async fn detached(flight: Flight) -> Result<Record, Error> {
+async fn detached(flight: Flight) -> Result<StoredCredential, Error> {
     match tokio::spawn(flight).await {
         Ok(result) => result,
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
@@ -29,7 +30,7 @@ impl Inner {
         Box::pin(async move { this.get_inner(kind).await })
     }
 
-    pub(super) async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<Record, Error> {
+    pub(super) async fn get_inner(self: &Arc<Self>, kind: Kind) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let now = self.now_ms();
         if let Some(cached) = slot.cached()
@@ -69,7 +70,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         stale: Option<&str>,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         // A caller reporting a token that is no longer ours gets the current one at once.
         let now = self.now_ms();

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::stored::LeaseOutcome;
-use super::{Inner, Kind, Slot, Trigger, duration_ms};
-use crate::credential::record::Record;
+use super::{CredentialSlot, Inner, Kind, Trigger, duration_ms};
+use crate::credential::record::StoredCredential;
 use crate::{Error, ErrorKind};
 
 impl Inner {
@@ -17,7 +17,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         trigger: Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let stored = self.read_store(slot).await?;
         let now = self.now_ms();
@@ -33,11 +33,11 @@ impl Inner {
     /// refresh limit is reached. `None`: go ahead.
     fn answer_without_refresh(
         &self,
-        slot: &Slot,
-        stored: Option<&Record>,
+        slot: &CredentialSlot,
+        stored: Option<&StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Option<Result<Record, Error>> {
+    ) -> Option<Result<StoredCredential, Error>> {
         if let Some(record) = self.satisfies(stored, now, trigger) {
             return Some(Ok(record));
         }
@@ -77,9 +77,9 @@ impl Inner {
     async fn refresh_under_lease(
         self: &Arc<Self>,
         kind: Kind,
-        stored: Option<Record>,
+        stored: Option<StoredCredential>,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         match self.acquire_or_wait(slot, trigger).await? {
             LeaseOutcome::Done(record) => return Ok(record),
@@ -118,7 +118,7 @@ impl Inner {
         self: &Arc<Self>,
         kind: Kind,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let slot = self.slot(kind);
         let stored = self.read_store(slot).await?;
         let now = self.now_ms();
@@ -149,9 +149,9 @@ impl Inner {
     pub(super) async fn fetch_renewing_lease(
         self: &Arc<Self>,
         kind: Kind,
-        slot: &Slot,
+        slot: &CredentialSlot,
         trigger: &Trigger,
-    ) -> Result<Record, Error> {
+    ) -> Result<StoredCredential, Error> {
         let fetch = self.fetch(kind, trigger);
         tokio::pin!(fetch);
         let period = (self.options.lease_ttl / 3).max(Duration::from_millis(10));

@@ -4,10 +4,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::backoff::Failure;
-use crate::credential::record::Record;
+use crate::credential::record::StoredCredential;
 
 /// The state of one credential in this process.
-pub(super) struct Slot {
+pub(super) struct CredentialSlot {
     pub(super) name: &'static str,
     pub(super) key: String,
     pub(super) lease_key: String,
@@ -21,12 +21,12 @@ pub(super) struct Slot {
 
 #[derive(Clone)]
 pub(super) struct Cached {
-    pub(super) record: Record,
+    pub(super) record: StoredCredential,
     /// When the store last confirmed (or provided) this value, in clock ms.
     pub(super) checked_at: i64,
 }
 
-impl Slot {
+impl CredentialSlot {
     pub(super) fn cached(&self) -> Option<Cached> {
         self.cache
             .lock()
@@ -34,7 +34,7 @@ impl Slot {
             .clone()
     }
 
-    pub(super) fn set_cache(&self, record: Record, now: i64) {
+    pub(super) fn set_cache(&self, record: StoredCredential, now: i64) {
         *self.cache.lock().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
             record,
             checked_at: now,
@@ -70,7 +70,7 @@ mod tests {
     /// A value valid from 0 to 100 s, confirmed by the store at 10 s.
     fn cached() -> Cached {
         Cached {
-            record: Record {
+            record: StoredCredential {
                 token: "T".to_owned(),
                 expires_at: 100,
                 issued_at: Some(0),

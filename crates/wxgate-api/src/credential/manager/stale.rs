@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, PoisonError};
 
-use super::{AccessToken, Inner, Kind, Record, Slot, duration_ms};
+use super::{AccessToken, CredentialSlot, Inner, Kind, StoredCredential, duration_ms};
 use crate::endpoint::getcallbackip;
 use crate::{Credentials, Error};
 
@@ -82,7 +82,7 @@ impl Inner {
     pub(super) async fn report_stale(
         self: &Arc<Self>,
         stale: &str,
-    ) -> Result<(Record, StaleOutcome), Error> {
+    ) -> Result<(StoredCredential, StaleOutcome), Error> {
         let min_age = duration_ms(self.options.min_stale_age);
         if min_age > 0 {
             let slot = self.slot(Kind::AccessToken);
@@ -152,7 +152,7 @@ impl Inner {
     }
 }
 
-impl Slot {
+impl CredentialSlot {
     /// Counts a replacing refresh starting at `now`, or, past `limit` in the last minute,
     /// returns how many ms until one is allowed.
     pub(super) fn take_replacement(&self, now: i64, limit: u32) -> Option<i64> {

@@ -4,21 +4,21 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Inner, Slot, Trigger};
-use crate::credential::record::Record;
+use super::{CredentialSlot, Inner, Trigger};
+use crate::credential::record::StoredCredential;
 use crate::{Error, ErrorKind};
 
 /// How waiting for the refresh lease ended.
 pub(super) enum LeaseOutcome {
     Acquired,
-    Done(Record),
+    Done(StoredCredential),
 }
 
 impl Inner {
     /// Takes the refresh lease, or waits for the instance holding it to store a new value.
     pub(super) async fn acquire_or_wait(
         &self,
-        slot: &Slot,
+        slot: &CredentialSlot,
         trigger: &Trigger,
     ) -> Result<LeaseOutcome, Error> {
         let deadline = Instant::now() + self.options.lease_wait;
@@ -47,10 +47,13 @@ impl Inner {
     }
 
     /// The stored value, if readable; an undecodable one counts as absent.
-    pub(super) async fn read_store(&self, slot: &Slot) -> Result<Option<Record>, Error> {
+    pub(super) async fn read_store(
+        &self,
+        slot: &CredentialSlot,
+    ) -> Result<Option<StoredCredential>, Error> {
         let bytes = self.store.get(&slot.key).await.map_err(Error::store)?;
         Ok(bytes.and_then(|bytes| {
-            let record = Record::decode(&bytes);
+            let record = StoredCredential::decode(&bytes);
             if record.is_none() {
                 tracing::warn!(key = %slot.key, "ignoring an undecodable stored credential");
             }
@@ -62,11 +65,11 @@ impl Inner {
     /// a valid cached value missing from the store is written back (without overwriting).
     pub(super) async fn reconcile(
         &self,
-        slot: &Slot,
-        stored: Option<Record>,
+        slot: &CredentialSlot,
+        stored: Option<StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Result<Option<Record>, Error> {
+    ) -> Result<Option<StoredCredential>, Error> {
         if let Some(record) = &stored
             && record.valid_at(now)
         {

@@ -2,7 +2,7 @@
 //! young to replace, or servable when no refresh can happen.
 
 use super::{Inner, duration_ms};
-use crate::credential::record::Record;
+use crate::credential::record::StoredCredential;
 
 /// Why a flight runs, and so when a stored value is good enough.
 #[derive(Clone, Debug)]
@@ -20,7 +20,7 @@ impl Trigger {
     /// Whether `record` is good enough for this trigger at `now` (ms): valid for a cold start,
     /// fresh (beyond `margin_ms` of expiry) ahead of time, valid and not the old value for a
     /// replacement.
-    pub(super) fn satisfied_by(&self, record: &Record, now: i64, margin_ms: i64) -> bool {
+    pub(super) fn satisfied_by(&self, record: &StoredCredential, now: i64, margin_ms: i64) -> bool {
         match self {
             Self::Cold => record.valid_at(now),
             Self::Ahead => record.fresh_at(now, margin_ms),
@@ -34,7 +34,7 @@ impl Trigger {
     /// than `min_interval_ms` before `now` (a value without `issued_at` is never too young).
     pub(super) fn too_young_to_replace(
         &self,
-        record: &Record,
+        record: &StoredCredential,
         now: i64,
         min_interval_ms: i64,
     ) -> bool {
@@ -48,7 +48,7 @@ impl Trigger {
 
     /// Whether `record` may be served when no refresh can happen now: it is valid and not the
     /// value to replace.
-    pub(super) fn may_fall_back_to(&self, record: &Record, now: i64) -> bool {
+    pub(super) fn may_fall_back_to(&self, record: &StoredCredential, now: i64) -> bool {
         if !record.valid_at(now) {
             return false;
         }
@@ -60,10 +60,10 @@ impl Inner {
     /// The value good enough for `trigger`, if `stored` is one.
     pub(super) fn satisfies(
         &self,
-        stored: Option<&Record>,
+        stored: Option<&StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Option<Record> {
+    ) -> Option<StoredCredential> {
         let record = stored?;
         trigger
             .satisfied_by(record, now, self.margin_ms())
@@ -74,10 +74,10 @@ impl Inner {
     /// [`CredentialOptions::min_refresh_interval`](crate::CredentialOptions::min_refresh_interval).
     pub(super) fn too_young_to_replace(
         &self,
-        stored: Option<&Record>,
+        stored: Option<&StoredCredential>,
         now: i64,
         trigger: &Trigger,
-    ) -> Option<Record> {
+    ) -> Option<StoredCredential> {
         let min_interval = duration_ms(self.options.min_refresh_interval);
         stored
             .filter(|record| trigger.too_young_to_replace(record, now, min_interval))
@@ -86,7 +86,11 @@ impl Inner {
 
     /// What to serve when no refresh can happen now: a valid value that is not the one to
     /// replace.
-    pub(super) fn fallback(&self, stored: Option<Record>, trigger: &Trigger) -> Option<Record> {
+    pub(super) fn fallback(
+        &self,
+        stored: Option<StoredCredential>,
+        trigger: &Trigger,
+    ) -> Option<StoredCredential> {
         let now = self.now_ms();
         stored.filter(|record| trigger.may_fall_back_to(record, now))
     }
@@ -96,8 +100,8 @@ impl Inner {
 mod tests {
     use super::*;
 
-    fn record(token: &str, issued_at: Option<i64>, expires_at: i64) -> Record {
-        Record {
+    fn record(token: &str, issued_at: Option<i64>, expires_at: i64) -> StoredCredential {
+        StoredCredential {
             token: token.to_owned(),
             expires_at,
             issued_at,

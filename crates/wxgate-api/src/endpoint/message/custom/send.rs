@@ -247,23 +247,61 @@ pub struct Music {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct News {
     /// The articles (WeChat shows one).
+    #[serde(with = "wire_articles")]
     pub articles: Vec<Article>,
 }
 
-/// One article of a `news` message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Article {
-    /// Title.
-    pub title: String,
-    /// Description (empty when absent).
-    #[serde(default)]
-    pub description: String,
-    /// Where a tap goes (empty when absent).
-    #[serde(default)]
-    pub url: String,
-    /// The picture (empty when absent).
-    #[serde(default, rename = "picurl")]
-    pub pic_url: String,
+/// One article of a `news` message: the same type as a passive news reply's card. On this wire
+/// its picture is `picurl` (see `wire_articles`).
+pub use wxgate_proto::reply::Article;
+
+/// The customer-service JSON of an [`Article`]: `title`, `description`, `url`, `picurl`, built
+/// from and into the one article type.
+mod wire_articles {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Article;
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        title: &'a str,
+        description: &'a str,
+        url: &'a str,
+        picurl: &'a str,
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        title: String,
+        #[serde(default)]
+        description: String,
+        #[serde(default)]
+        url: String,
+        #[serde(default)]
+        picurl: String,
+    }
+
+    pub(super) fn serialize<S: Serializer>(articles: &[Article], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(articles.iter().map(|a| Out {
+            title: &a.title,
+            description: &a.description,
+            url: &a.url,
+            picurl: &a.pic_url,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Article>, D::Error> {
+        let wire = Vec::<In>::deserialize(d)?;
+        Ok(wire
+            .into_iter()
+            .map(|a| Article {
+                title: a.title,
+                description: a.description,
+                pic_url: a.picurl,
+                url: a.url,
+            })
+            .collect())
+    }
 }
 
 /// `{"article_id": "..."}`

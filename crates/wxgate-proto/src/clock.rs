@@ -1,13 +1,22 @@
-//! Time, injectable so tests can move it.
+//! Time, injectable so tests can move it: the one clock abstraction of the workspace. The API
+//! client's credential manager measures expiries by it, the gateway its callbacks' timestamps, and
+//! the sandbox offers its virtual clock as one.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The wall clock credential expiries are measured against.
+/// A wall clock: what credential expiries and callback timestamps are measured against.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// The current time.
     fn now(&self) -> SystemTime;
+
+    /// The current time in whole Unix seconds (0 before the epoch).
+    fn unix_secs(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
 }
 
 /// The system's wall clock.
@@ -24,7 +33,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wxgate_api::{Clock, ManualClock};
+/// use wxgate_proto::clock::{Clock, ManualClock};
 /// let clock = ManualClock::starting_now();
 /// let before = clock.now();
 /// clock.advance(Duration::from_secs(7200));
@@ -68,9 +77,23 @@ impl Clock for ManualClock {
 }
 
 /// Milliseconds since the Unix epoch (negative before it).
-pub(crate) fn unix_ms(time: SystemTime) -> i64 {
+pub fn unix_ms(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_secs_follow_now() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_millis(1_700_000_000_999));
+        assert_eq!(clock.unix_secs(), 1_700_000_000);
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(clock.unix_secs(), 1_700_000_005);
+        assert_eq!(unix_ms(UNIX_EPOCH - Duration::from_millis(5)), -5);
     }
 }
