@@ -223,6 +223,7 @@ impl Gateway {
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
+            .layer(crate::metrics::trace_layer())
     }
 
     /// Starts the background work: delivering deferred replies through the customer-service

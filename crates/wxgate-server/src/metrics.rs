@@ -1,4 +1,5 @@
-//! Counters exposed at `/metrics` in the Prometheus text format.
+//! Counters exposed at `/metrics` in the Prometheus text format, and the spans that trace each
+//! request.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -183,6 +184,84 @@ impl GatewayMetrics {
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
+        }
+    }
+}
+
+/// The span of one HTTP request: its method and path, nothing else. The query string is left
+/// out on purpose (on the callback route it carries WeChat's signature, timestamp and nonce),
+/// and so are the headers (the token API's `Authorization: Bearer` key).
+pub(crate) fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
+/// tower-http's tracing layer with [`request_span`] as its span maker.
+pub(crate) type TraceLayer = tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&axum::http::Request<axum::body::Body>) -> tracing::Span,
+>;
+
+/// The request tracing layer: a span per request ([`request_span`]), its response status and
+/// latency logged at `DEBUG`, and server errors at `ERROR`.
+pub(crate) fn trace_layer() -> TraceLayer {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A `MakeWriter` into a shared buffer, to read what was logged.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn request_spans_leave_out_query_strings_and_headers() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let request = axum::http::Request::post(
+            "/wechat/demo?signature=SIGNATURE_SECRET&timestamp=1&nonce=NONCE_SECRET",
+        )
+        .header("authorization", "Bearer KEY_SECRET")
+        .body(())
+        .unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = request_span(&request);
+            let _entered = span.enter();
+            tracing::info!("inside");
+        });
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("method=POST") && logged.contains("path=/wechat/demo"),
+            "{logged}"
+        );
+        for secret in [
+            "SIGNATURE_SECRET",
+            "NONCE_SECRET",
+            "KEY_SECRET",
+            "signature=",
+        ] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
         }
     }
 }
