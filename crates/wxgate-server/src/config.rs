@@ -1,7 +1,7 @@
 //! The gateway's configuration file (`wxgate.toml`) and its checks.
 //!
 //! Loading goes: TOML text → typed [`Config`] (syntax and type errors carry their line) →
-//! `WXGATE_*` environment overrides → [`Config::validate`], whose [`Problem`]s name the field
+//! `WXGATE_*` environment overrides → validation, whose [`Problem`]s name the field
 //! path and the line it is on. Secret values never appear in a problem's text.
 
 mod env;
