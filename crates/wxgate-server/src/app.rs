@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use wxgate_api::{
@@ -22,7 +21,7 @@ use crate::config::{AccountConfig, Config, ConfigError, DedupScope, ReplyContent
 use crate::dedup::{Dedup, Limits};
 use crate::handler::{Fixed, Handler, Incoming};
 use crate::health::StoreHealth;
-use crate::metrics::{AccountMetrics, GatewayMetrics, HEADER, TOKEN_HEADER, TokenMetrics};
+use crate::metrics::{AccountMetrics, GatewayMetrics, TokenMetrics};
 use crate::replay::ReplayGuard;
 use crate::router::{Matcher, MessageRouter};
 
@@ -160,8 +159,8 @@ impl Account {
             id: Arc::from(config.id.as_str()),
             endpoint: Endpoint::new(config.token.expose(), config.mode, crypt),
             configured,
-            metrics: AccountMetrics::default(),
-            token_metrics: TokenMetrics::default(),
+            metrics: AccountMetrics::new(&config.id),
+            token_metrics: TokenMetrics::new(&config.id),
         })
     }
 
@@ -414,19 +413,8 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> axum::response::Response 
     (axum::http::StatusCode::SERVICE_UNAVAILABLE, reason).into_response()
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let mut out = String::from(HEADER);
-    let mut ids: Vec<&String> = shared.accounts.keys().collect();
-    ids.sort();
-    for id in &ids {
-        shared.accounts[*id].metrics.render(id, &mut out);
-    }
-    out.push_str(TOKEN_HEADER);
-    for id in &ids {
-        shared.accounts[*id].token_metrics.render(id, &mut out);
-    }
-    shared.metrics.render(shared.dedup.bytes(), &mut out);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+async fn metrics(State(shared): State<Arc<Shared>>) -> axum::response::Response {
+    crate::metrics::exposition(&shared)
 }
 
 /// Serves the gateway on `listener` until the process is interrupted.
