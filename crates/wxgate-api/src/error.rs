@@ -150,6 +150,7 @@ impl Error {
 
     /// The same kind, without its cause: what is cached and handed to callers while a failed
     /// refresh backs off.
+    #[cfg(feature = "credentials")]
     pub(crate) fn clone_kind(&self) -> Self {
         let source = self
             .source
@@ -186,6 +187,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "credentials")]
     pub(crate) fn store(source: impl StdError + Send + Sync + 'static) -> Self {
         Self::with_source(ErrorKind::Store, source)
     }

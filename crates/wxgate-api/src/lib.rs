@@ -3,6 +3,8 @@
 #![warn(missing_docs)]
 
 mod client;
+#[cfg(feature = "credentials")]
+#[cfg_attr(docsrs, doc(cfg(feature = "credentials")))]
 pub mod credential;
 pub mod endpoint;
 mod errcode;
@@ -11,6 +13,7 @@ mod id;
 mod redact;
 
 pub use client::{Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
+#[cfg(feature = "credentials")]
 pub use credential::{
     AccessToken, AccountCredentials, Clock, CredentialOptions, Credentials, ManualClock, Refresher,
     StaleOutcome, StaleReport, SystemClock, Ticket, TokenPolicy,
@@ -26,11 +29,16 @@ mod tests {
     use super::*;
 
     assert_impl_all!(Client: Send, Sync, Clone);
+    #[cfg(feature = "credentials")]
     assert_impl_all!(Credentials: Send, Sync, Clone);
     assert_impl_all!(Error: Send, Sync, std::error::Error);
     assert_impl_all!(ErrorKind: Send, Sync, Clone);
+    #[cfg(feature = "credentials")]
     assert_impl_all!(AccessToken: Send, Sync);
+    #[cfg(feature = "credentials")]
     assert_impl_all!(Ticket: Send, Sync);
+    #[cfg(feature = "credentials")]
     assert_impl_all!(Refresher: Send, Sync);
+    #[cfg(feature = "credentials")]
     assert_impl_all!(ManualClock: Send, Sync);
 }

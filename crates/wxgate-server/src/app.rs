@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+
 use axum::routing::get;
 use wxgate_api::{Clock, Credentials, Refresher, SystemClock};
 use wxgate_store::{Store, StoreError};
@@ -25,7 +24,7 @@ pub use serve::serve;
 
 use crate::config::{Config, ConfigError};
 use crate::dedup::Dedup;
-use crate::metrics::{GatewayMetrics, HEADER, TOKEN_HEADER};
+use crate::metrics::GatewayMetrics;
 use crate::replay::ReplayGuard;
 use crate::router::MessageRouter;
 
@@ -120,6 +119,7 @@ impl Gateway {
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
+            .layer(crate::metrics::trace_layer())
     }
 
     /// Starts the background work: delivering deferred replies through the customer-service
@@ -226,17 +226,6 @@ impl GatewayBuilder {
     }
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let mut out = String::from(HEADER);
-    let mut ids: Vec<&String> = shared.accounts.keys().collect();
-    ids.sort();
-    for id in &ids {
-        shared.accounts[*id].metrics.render(id, &mut out);
-    }
-    out.push_str(TOKEN_HEADER);
-    for id in &ids {
-        shared.accounts[*id].token_metrics.render(id, &mut out);
-    }
-    shared.metrics.render(shared.dedup.bytes(), &mut out);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+async fn metrics(State(shared): State<Arc<Shared>>) -> axum::response::Response {
+    crate::metrics::exposition(&shared)
 }

@@ -131,6 +131,8 @@ pub(crate) async fn push(
     let Some(account) = shared.accounts.get(&account) else {
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
+    // Observes `wxgate_callback_duration_seconds` when the push is answered, whichever way.
+    let _timer = account.metrics.callback_timer();
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
     // The clocks are read once per push: every later step uses these.
     let arrived = Instant::now();

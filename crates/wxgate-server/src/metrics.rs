@@ -1,7 +1,29 @@
-//! Counters exposed at `/metrics` in the Prometheus text format.
+//! The gateway's metrics, kept and exposed at `/metrics` in the Prometheus text format through the
+//! `prometheus` client crate, and the spans that trace each request.
+//!
+//! Each account's metrics carry an `account` label fixed when the account is built. A scrape
+//! registers them, and the gateway-wide counters, in a fresh registry and encodes it: nothing is
+//! shared between gateways in one process (tests build many).
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use prometheus::core::Collector;
+use prometheus::{
+    Encoder as _, Histogram, HistogramOpts, HistogramTimer, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
+};
+
+use crate::app::Shared;
+
+/// Bounds of the latency histograms, in seconds: from 1 ms to WeChat's 5-second budget for a
+/// passive reply, with the gateway's default callback deadline (4.5 s) as a bound of its own,
+/// so that the share of pushes answered in time can be read off the buckets.
+pub(crate) const LATENCY_BUCKETS: [f64; 15] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 4.5, 5.0,
+];
 
 /// How a callback ended, for counting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,48 +47,80 @@ const ENDINGS: [(Ending, &str); 7] = [
     (Ending::Verified, "verified"),
 ];
 
-/// One account's counters.
-#[derive(Debug, Default)]
+/// Counter options with the account's label.
+fn opts(name: &str, help: &str, account: &str) -> Opts {
+    Opts::new(name, help).const_label("account", account)
+}
+
+/// A latency histogram with the account's label and [`LATENCY_BUCKETS`].
+fn latency(name: &str, help: &str, account: &str) -> Histogram {
+    let opts = HistogramOpts::from(opts(name, help, account)).buckets(LATENCY_BUCKETS.to_vec());
+    Histogram::with_opts(opts).expect("valid histogram options")
+}
+
+/// One account's callback metrics.
+#[derive(Debug)]
 pub(crate) struct AccountMetrics {
-    endings: [AtomicU64; 7],
-    handler_micros: AtomicU64,
-    handler_calls: AtomicU64,
+    callbacks: IntCounterVec,
+    handler: Histogram,
+    callback: Histogram,
 }
 
 impl AccountMetrics {
+    pub(crate) fn new(account: &str) -> Self {
+        let callbacks = IntCounterVec::new(
+            opts(
+                "wxgate_callbacks_total",
+                "WeChat callback requests by outcome.",
+                account,
+            ),
+            &["outcome"],
+        )
+        .expect("valid counter options");
+        // Every outcome is exposed from the start, at 0, so rates work from the first scrape.
+        for (_, name) in ENDINGS {
+            callbacks.with_label_values(&[name]);
+        }
+        Self {
+            callbacks,
+            handler: latency(
+                "wxgate_handler_seconds",
+                "Time spent in message handlers.",
+                account,
+            ),
+            callback: latency(
+                "wxgate_callback_duration_seconds",
+                "Time from a push's arrival to its answer (WeChat waits 5 s).",
+                account,
+            ),
+        }
+    }
+
     pub(crate) fn count(&self, ending: Ending) {
-        if let Some(i) = ENDINGS.iter().position(|(e, _)| *e == ending) {
-            self.endings[i].fetch_add(1, Ordering::Relaxed);
+        if let Some((_, name)) = ENDINGS.iter().find(|(e, _)| *e == ending) {
+            self.callbacks.with_label_values(&[name]).inc();
         }
     }
 
     pub(crate) fn handler_time(&self, micros: u64) {
-        self.handler_micros.fetch_add(micros, Ordering::Relaxed);
-        self.handler_calls.fetch_add(1, Ordering::Relaxed);
+        self.handler
+            .observe(Duration::from_micros(micros).as_secs_f64());
     }
 
-    pub(crate) fn render(&self, account: &str, out: &mut String) {
-        for (i, (_, name)) in ENDINGS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "wxgate_callbacks_total{{account=\"{account}\",outcome=\"{name}\"}} {}",
-                self.endings[i].load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "wxgate_handler_seconds_sum{{account=\"{account}\"}} {}",
-            self.handler_micros.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        let _ = writeln!(
-            out,
-            "wxgate_handler_seconds_count{{account=\"{account}\"}} {}",
-            self.handler_calls.load(Ordering::Relaxed)
-        );
+    /// Starts timing a push; the time is recorded when the returned timer is dropped, so every
+    /// way out of the handler is counted.
+    pub(crate) fn callback_timer(&self) -> HistogramTimer {
+        self.callback.start_timer()
+    }
+
+    fn collectors(&self) -> [Box<dyn Collector>; 3] {
+        [
+            Box::new(self.callbacks.clone()),
+            Box::new(self.handler.clone()),
+            Box::new(self.callback.clone()),
+        ]
     }
 }
-
-pub(crate) const HEADER: &str = "# HELP wxgate_callbacks_total WeChat callback requests by outcome.\n# TYPE wxgate_callbacks_total counter\n# HELP wxgate_handler_seconds Time spent in message handlers.\n# TYPE wxgate_handler_seconds summary\n";
 
 /// How a stale report (`POST …/access-token/refresh`) ended, for counting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,43 +139,61 @@ const STALE_ENDS: [(StaleReportEnd, &str); 3] = [
     (StaleReportEnd::RateLimited, "rate_limited"),
 ];
 
-/// One account's token API counters.
-#[derive(Debug, Default)]
+/// One account's token API metrics.
+#[derive(Debug)]
 pub(crate) struct TokenMetrics {
-    stale_reports: [AtomicU64; 3],
-    waits_capped: AtomicU64,
+    stale_reports: IntCounterVec,
+    waits_capped: IntCounter,
 }
 
 impl TokenMetrics {
+    pub(crate) fn new(account: &str) -> Self {
+        let stale_reports = IntCounterVec::new(
+            opts(
+                "wxgate_stale_reports_total",
+                "Stale token reports by outcome (refused: the token was young and WeChat accepted it).",
+                account,
+            ),
+            &["outcome"],
+        )
+        .expect("valid counter options");
+        for (_, name) in STALE_ENDS {
+            stale_reports.with_label_values(&[name]);
+        }
+        let waits_capped = IntCounter::with_opts(opts(
+            "wxgate_token_waits_capped_total",
+            "Token API callers answered 503 after server.token_wait_ms.",
+            account,
+        ))
+        .expect("valid counter options");
+        Self {
+            stale_reports,
+            waits_capped,
+        }
+    }
+
     pub(crate) fn stale_report(&self, end: StaleReportEnd) {
-        if let Some(i) = STALE_ENDS.iter().position(|(e, _)| *e == end) {
-            self.stale_reports[i].fetch_add(1, Ordering::Relaxed);
+        if let Some((_, name)) = STALE_ENDS.iter().find(|(e, _)| *e == end) {
+            self.stale_reports.with_label_values(&[name]).inc();
         }
     }
 
     /// A caller got 503 after waiting `server.token_wait_ms`.
     pub(crate) fn wait_capped(&self) {
-        self.waits_capped.fetch_add(1, Ordering::Relaxed);
+        self.waits_capped.inc();
     }
 
-    pub(crate) fn render(&self, account: &str, out: &mut String) {
-        for (i, (_, name)) in STALE_ENDS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "wxgate_stale_reports_total{{account=\"{account}\",outcome=\"{name}\"}} {}",
-                self.stale_reports[i].load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "wxgate_token_waits_capped_total{{account=\"{account}\"}} {}",
-            self.waits_capped.load(Ordering::Relaxed)
-        );
+    fn collectors(&self) -> [Box<dyn Collector>; 2] {
+        [
+            Box::new(self.stale_reports.clone()),
+            Box::new(self.waits_capped.clone()),
+        ]
     }
 }
 
-pub(crate) const TOKEN_HEADER: &str = "# HELP wxgate_stale_reports_total Stale token reports by outcome (refused: the token was young and WeChat accepted it).\n# TYPE wxgate_stale_reports_total counter\n# HELP wxgate_token_waits_capped_total Token API callers answered 503 after server.token_wait_ms.\n# TYPE wxgate_token_waits_capped_total counter\n";
-/// Gateway-wide counters of the callback path's fault handling.
+/// Gateway-wide counters of the callback path's fault handling. They stay atomics (the
+/// de-duplication table and the replay guard bump them without knowing about Prometheus); a
+/// scrape copies them into Prometheus metrics.
 #[derive(Debug, Default)]
 pub(crate) struct GatewayMetrics {
     /// Pushes de-duplicated with this process's table alone because the shared store failed or
@@ -138,51 +210,219 @@ pub(crate) struct GatewayMetrics {
 }
 
 impl GatewayMetrics {
-    /// Renders the counters, with the de-dup table's current size in bytes.
-    pub(crate) fn render(&self, dedup_bytes: usize, out: &mut String) {
-        let counters = [
-            (
+    /// The counters as Prometheus metrics, with the de-dup table's current size in bytes.
+    fn collectors(&self, dedup_bytes: usize) -> Vec<Box<dyn Collector>> {
+        let counter = |name: &str, help: &str, value: &AtomicU64| -> Box<dyn Collector> {
+            let counter = IntCounter::new(name, help).expect("valid counter options");
+            counter.inc_by(value.load(Ordering::Relaxed));
+            Box::new(counter)
+        };
+        let gauge = |name: &str, help: &str, value: u64| -> Box<dyn Collector> {
+            let gauge = IntGauge::new(name, help).expect("valid gauge options");
+            gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+            Box::new(gauge)
+        };
+        vec![
+            counter(
                 "wxgate_dedup_fallback_total",
-                "counter",
                 "Pushes de-duplicated by this process alone because the shared store failed or was too slow.",
-                self.dedup_fallback.load(Ordering::Relaxed),
+                &self.dedup_fallback,
             ),
-            (
+            counter(
                 "wxgate_replay_fallback_total",
-                "counter",
                 "Replay checks done by this process alone because the shared store failed or was too slow.",
-                self.replay_fallback.load(Ordering::Relaxed),
+                &self.replay_fallback,
             ),
-            (
+            counter(
                 "wxgate_replay_refused_total",
-                "counter",
                 "Pushes refused because their signature was already used with another body.",
-                self.replay_refused.load(Ordering::Relaxed),
+                &self.replay_refused,
             ),
-            (
+            gauge(
                 "wxgate_deferred_held",
-                "gauge",
                 "Deferred replies held in memory until the queue takes them.",
                 self.deferred_held.load(Ordering::Relaxed),
             ),
-            (
+            counter(
                 "wxgate_deferred_requeued_total",
-                "counter",
                 "Deferred replies held in memory and then queued.",
-                self.deferred_requeued.load(Ordering::Relaxed),
+                &self.deferred_requeued,
             ),
-            (
+            gauge(
                 "wxgate_dedup_bytes",
-                "gauge",
                 "Bytes held by the de-duplication table.",
                 u64::try_from(dedup_bytes).unwrap_or(u64::MAX),
             ),
-        ];
-        for (name, kind, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+        ]
+    }
+}
+
+/// The `/metrics` response: every account's metrics and the gateway's, in the Prometheus text
+/// format (`text/plain; version=0.0.4`).
+pub(crate) fn exposition(shared: &Shared) -> axum::response::Response {
+    let accounts = shared.accounts.values();
+    let collectors = accounts
+        .flat_map(|account| {
+            let mut all: Vec<Box<dyn Collector>> = account.metrics.collectors().into();
+            all.extend(account.token_metrics.collectors());
+            all
+        })
+        .chain(shared.metrics.collectors(shared.dedup.bytes()));
+    (
+        [(header::CONTENT_TYPE, TextEncoder::new().format_type())],
+        encode(collectors),
+    )
+        .into_response()
+}
+
+/// Registers `collectors` in a fresh registry and encodes it in the text format.
+fn encode(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> Vec<u8> {
+    let registry = Registry::new();
+    for collector in collectors {
+        // Names and labels are fixed in this file and account ids are unique, so registering
+        // cannot clash; were it to, the metric would be missing rather than the scrape failing.
+        if let Err(error) = registry.register(collector) {
+            tracing::warn!(%error, "metric left out of /metrics");
+        }
+    }
+    let mut out = Vec::new();
+    if let Err(error) = TextEncoder::new().encode(&registry.gather(), &mut out) {
+        tracing::warn!(%error, "cannot encode /metrics");
+    }
+    out
+}
+
+/// The span of one HTTP request: its method and path, nothing else. The query string is left
+/// out on purpose (on the callback route it carries WeChat's signature, timestamp and nonce),
+/// and so are the headers (the token API's `Authorization: Bearer` key).
+pub(crate) fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    )
+}
+
+/// tower-http's tracing layer with [`request_span`] as its span maker.
+pub(crate) type TraceLayer = tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    fn(&axum::http::Request<axum::body::Body>) -> tracing::Span,
+>;
+
+/// The request tracing layer: a span per request ([`request_span`]), its response status and
+/// latency logged at `DEBUG`, and server errors at `ERROR`.
+pub(crate) fn trace_layer() -> TraceLayer {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A `MakeWriter` into a shared buffer, to read what was logged.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn text(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> String {
+        String::from_utf8(encode(collectors)).unwrap()
+    }
+
+    #[test]
+    fn account_metrics_keep_their_names_and_labels_and_time_every_push() {
+        let main = AccountMetrics::new("main");
+        let other = AccountMetrics::new("other");
+        main.count(Ending::Reply);
+        drop(main.callback_timer());
+        main.handler_time(2_000_000);
+        let out = text(main.collectors().into_iter().chain(other.collectors()));
+        for line in [
+            "# TYPE wxgate_callbacks_total counter",
+            "wxgate_callbacks_total{account=\"main\",outcome=\"reply\"} 1",
+            "wxgate_callbacks_total{account=\"main\",outcome=\"rejected_401\"} 0",
+            "wxgate_callbacks_total{account=\"other\",outcome=\"reply\"} 0",
+            "# TYPE wxgate_callback_duration_seconds histogram",
+            "wxgate_callback_duration_seconds_bucket{account=\"main\",le=\"4.5\"} 1",
+            "wxgate_callback_duration_seconds_bucket{account=\"main\",le=\"5\"} 1",
+            "wxgate_callback_duration_seconds_count{account=\"main\"} 1",
+            "wxgate_callback_duration_seconds_count{account=\"other\"} 0",
+            "wxgate_handler_seconds_bucket{account=\"main\",le=\"1\"} 0",
+            "wxgate_handler_seconds_bucket{account=\"main\",le=\"2\"} 1",
+            "wxgate_handler_seconds_sum{account=\"main\"} 2",
+            "wxgate_handler_seconds_count{account=\"main\"} 1",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+    }
+
+    #[test]
+    fn token_and_gateway_metrics_keep_their_names() {
+        let token = TokenMetrics::new("main");
+        token.stale_report(StaleReportEnd::Refused);
+        token.wait_capped();
+        let gateway = GatewayMetrics::default();
+        gateway.dedup_fallback.fetch_add(3, Ordering::Relaxed);
+        gateway.deferred_held.fetch_add(1, Ordering::Relaxed);
+        let out = text(token.collectors().into_iter().chain(gateway.collectors(42)));
+        for line in [
+            "wxgate_stale_reports_total{account=\"main\",outcome=\"refused\"} 1",
+            "wxgate_stale_reports_total{account=\"main\",outcome=\"rate_limited\"} 0",
+            "wxgate_token_waits_capped_total{account=\"main\"} 1",
+            "# TYPE wxgate_dedup_fallback_total counter",
+            "wxgate_dedup_fallback_total 3",
+            "wxgate_replay_refused_total 0",
+            "# TYPE wxgate_deferred_held gauge",
+            "wxgate_deferred_held 1",
+            "wxgate_deferred_requeued_total 0",
+            "wxgate_replay_fallback_total 0",
+            "wxgate_dedup_bytes 42",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+    }
+
+    #[test]
+    fn request_spans_leave_out_query_strings_and_headers() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let request = axum::http::Request::post(
+            "/wechat/demo?signature=SIGNATURE_SECRET&timestamp=1&nonce=NONCE_SECRET",
+        )
+        .header("authorization", "Bearer KEY_SECRET")
+        .body(())
+        .unwrap();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = request_span(&request);
+            let _entered = span.enter();
+            tracing::info!("inside");
+        });
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("method=POST") && logged.contains("path=/wechat/demo"),
+            "{logged}"
+        );
+        for secret in [
+            "SIGNATURE_SECRET",
+            "NONCE_SECRET",
+            "KEY_SECRET",
+            "signature=",
+        ] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `wxgate`: the gateway, the sandbox and the demo, from one binary.
 
+#[cfg(feature = "sandbox")]
 mod demo;
 
 /// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
@@ -44,6 +45,7 @@ enum Command {
         command: TokenCommand,
     },
     /// Run the WeChat sandbox alone.
+    #[cfg(feature = "sandbox")]
     Sandbox {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:9000")]
@@ -56,6 +58,7 @@ enum Command {
         state_file: Option<PathBuf>,
     },
     /// Run the sandbox and the gateway together, wired to a demo account.
+    #[cfg(feature = "sandbox")]
     Demo {
         /// Listen address for both.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -185,6 +188,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,
             seed,
@@ -209,6 +213,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             sandbox.save()?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "sandbox")]
         Command::Demo { listen, data_dir } => {
             demo::run(listen, data_dir).await?;
             Ok(ExitCode::SUCCESS)

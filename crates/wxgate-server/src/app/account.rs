@@ -29,8 +29,8 @@ impl Account {
             id: Arc::from(config.id.as_str()),
             endpoint: CallbackEndpoint::new(config.token.expose(), config.mode, crypt(config)?),
             configured: configured_routes(config)?,
-            metrics: AccountMetrics::default(),
-            token_metrics: TokenMetrics::default(),
+            metrics: AccountMetrics::new(&config.id),
+            token_metrics: TokenMetrics::new(&config.id),
         })
     }
 
