@@ -9,7 +9,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{CryptoError, KeySlot, MessageCrypt};
-use crate::envelope::RequestEnvelope;
 use crate::signature;
 use crate::xml::{self, Element, XmlError};
 
@@ -259,19 +258,21 @@ impl Endpoint {
             .msg_signature
             .as_deref()
             .ok_or(CallbackError::MissingParameter("msg_signature"))?;
-        let envelope = RequestEnvelope::from_element(&xml::parse(body)?)?;
-        if !signature::verify(
-            &[&self.token, timestamp, nonce, &envelope.encrypt],
-            msg_signature,
-        ) {
+        // The envelope is parsed once, and its `Encrypt` text is used where it lies.
+        let envelope = xml::parse(body)?;
+        let encrypt = envelope
+            .text_of("Encrypt")
+            .ok_or(CryptoError::ParseXml)?
+            .trim();
+        if !signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature) {
             return Err(CallbackError::BadSignature);
         }
         let crypt = self.crypt.as_ref().ok_or(CallbackError::NoKey)?;
-        let opened = crypt.open(&envelope.encrypt)?;
-        let inner = String::from_utf8(opened.message).map_err(|_| CallbackError::NotUtf8)?;
+        let (plain, message, key) = crypt.open_in_place(encrypt)?;
+        let inner = std::str::from_utf8(&plain[message]).map_err(|_| CallbackError::NotUtf8)?;
         Ok(Opened {
-            document: xml::parse(&inner)?,
-            encrypted: Some(opened.key),
+            document: xml::parse(inner)?,
+            encrypted: Some(key),
         })
     }
 
@@ -309,6 +310,25 @@ impl Endpoint {
                 crypt.seal_reply_with(slot, reply_xml, timestamp, nonce, random16)
             }
             _ => reply_xml.to_owned(),
+        }
+    }
+
+    /// As [`Endpoint::seal_with`], as the bytes of a response body: for an encrypted request,
+    /// the envelope is built in one buffer that is handed over as it is.
+    #[must_use]
+    pub fn seal_bytes(
+        &self,
+        encrypted: Option<KeySlot>,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> Vec<u8> {
+        match (encrypted, &self.crypt) {
+            (Some(slot), Some(crypt)) => {
+                crypt.seal_reply_bytes(slot, reply_xml, timestamp, nonce, random16)
+            }
+            _ => reply_xml.as_bytes().to_vec(),
         }
     }
 }

@@ -306,10 +306,11 @@ fn respond(
             let mut rng = rand::rng();
             let nonce = rng.random_range(100_000_000u32..u32::MAX).to_string();
             let random16: [u8; 16] = rng.random();
+            // Sealed into one buffer that becomes the body as it is.
             let sealed =
                 account
                     .endpoint
-                    .seal_with(encrypted, xml, &unix.to_string(), &nonce, random16);
+                    .seal_bytes(encrypted, xml, &unix.to_string(), &nonce, random16);
             (Bytes::from(sealed), XML)
         }
         (Outcome::Nothing | Outcome::Deferred, _) => (Bytes::from_static(SUCCESS.as_bytes()), TEXT),
