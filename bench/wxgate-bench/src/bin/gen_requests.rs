@@ -1,7 +1,10 @@
 //! Writes N distinct, correctly signed text-message pushes for wrk to replay, one per line:
 //! `PATH<TAB>BODY` (bodies contain no tabs or newlines).
 //!
-//! Usage: `gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N > file`
+//! Usage: `gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N [FIRST] > file`
+//!
+//! Messages are numbered FIRST, FIRST+1, … (FIRST defaults to 0), so files made with
+//! different FIRSTs hold different messages.
 
 use std::io::{BufWriter, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,11 +15,18 @@ use wxgate_proto::signature;
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, mode, account, token, key, app_id, n] = args.as_slice() else {
-        eprintln!("usage: gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N");
-        std::process::exit(2);
+    let (mode, account, token, key, app_id, n, first) = match args.as_slice() {
+        [_, mode, account, token, key, app_id, n] => (mode, account, token, key, app_id, n, "0"),
+        [_, mode, account, token, key, app_id, n, first] => {
+            (mode, account, token, key, app_id, n, first.as_str())
+        }
+        _ => {
+            eprintln!("usage: gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N [FIRST]");
+            std::process::exit(2);
+        }
     };
     let n: u64 = n.parse().expect("N is a number");
+    let first: u64 = first.parse().expect("FIRST is a number");
     let crypt = MessageCrypt::new(
         token.as_str(),
         AesKey::parse(key).expect("a 43-character key"),
@@ -30,7 +40,7 @@ fn main() -> std::io::Result<()> {
     let nonce = "1234567";
     let sig = signature::sign(&[token, &ts, nonce]);
     let mut out = BufWriter::new(std::io::stdout().lock());
-    for i in 0..n {
+    for i in first..first + n {
         let xml = format!(
             "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[o_bench_user]]></FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>{}</MsgId></xml>",
             7_000_000_000_000_000_000u64 + i
