@@ -288,9 +288,10 @@ impl MessageCrypt {
         let _ = key
             .encryptor()
             .encrypt_padded_mut::<NoPadding>(block, cipher_len);
-        let written = LENIENT
-            .encode_slice(&*block, &mut text[start..])
-            .unwrap_or(0);
+        // `text[start..]` is exactly `base64_len(cipher_len)` long, as the encoder needs.
+        let written = base64_simd::STANDARD
+            .encode(block, base64_simd::Out::from_slice(&mut text[start..]))
+            .len();
         out.truncate(start + written);
     }
 
@@ -506,9 +507,15 @@ fn ascii_string(bytes: Vec<u8>) -> String {
 }
 
 fn decode_cipher(encrypt: &str) -> Result<Vec<u8>, CryptoError> {
-    let cipher = LENIENT
-        .decode(encrypt.trim())
-        .map_err(|_| CryptoError::DecodeBase64)?;
+    let encrypt = encrypt.trim();
+    // The SIMD decoder takes canonical base64; what it refuses goes to the lenient decoder,
+    // which alone decides what is accepted (it also takes non-zero trailing bits).
+    let cipher = match base64_simd::STANDARD.decode_type::<Vec<u8>>(encrypt.as_bytes()) {
+        Ok(cipher) => cipher,
+        Err(_) => LENIENT
+            .decode(encrypt)
+            .map_err(|_| CryptoError::DecodeBase64)?,
+    };
     if cipher.len() < PAD_BLOCK || cipher.len() % 16 != 0 {
         return Err(CryptoError::DecryptAes);
     }

@@ -473,3 +473,82 @@ fn open_in_place_gives_the_message_range() {
         Err(CryptoError::ValidateAppId)
     );
 }
+
+#[test]
+fn simd_base64_accepts_only_what_the_lenient_decoder_does_and_agrees_with_it() {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_";
+    // A small deterministic generator: the test must not depend on a seed it cannot show.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut inputs: Vec<String> = Vec::new();
+    for len in 0..80 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| u8::try_from(next() % 256).unwrap())
+            .collect();
+        let encoded = LENIENT.encode(&bytes);
+        // Valid text, then one character changed, then trailing bits set.
+        inputs.push(encoded.clone());
+        if !encoded.is_empty() {
+            let mut mutated = encoded.clone().into_bytes();
+            let at = usize::try_from(next()).unwrap() % mutated.len();
+            mutated[at] = alphabet[usize::try_from(next()).unwrap() % alphabet.len()];
+            inputs.push(String::from_utf8(mutated).unwrap());
+            let unpadded = encoded.trim_end_matches('=');
+            if unpadded.len() < encoded.len() {
+                let mut bits = unpadded.as_bytes().to_vec();
+                let last = bits.len() - 1;
+                bits[last] = if bits[last] == b'B' { b'C' } else { b'B' };
+                let padding = &encoded[unpadded.len()..];
+                inputs.push(format!("{}{padding}", String::from_utf8(bits).unwrap()));
+                inputs.push(unpadded.to_owned());
+            }
+        }
+    }
+    let mut accepted = 0;
+    for input in &inputs {
+        if let Ok(simd) = base64_simd::STANDARD.decode_type::<Vec<u8>>(input.as_bytes()) {
+            assert_eq!(LENIENT.decode(input).ok(), Some(simd), "{input:?}");
+            accepted += 1;
+        }
+        // Whichever decoder takes it, the ciphertext reader gives what the lenient one does.
+        assert_eq!(
+            decode_cipher(input).ok(),
+            LENIENT
+                .decode(input.trim())
+                .ok()
+                .filter(|c| c.len() >= 32 && c.len() % 16 == 0),
+            "{input:?}"
+        );
+    }
+    assert!(
+        accepted >= 80,
+        "every valid encoding is taken by the SIMD decoder"
+    );
+    // Non-zero trailing bits: refused by the SIMD decoder, still accepted (as WeChat needs).
+    let cipher = [7u8; 32];
+    let canonical = LENIENT.encode(cipher);
+    // The last character is 'c' (011100); 'd' (011101) sets one of the two unused bits.
+    assert_eq!(&canonical[42..], "c=");
+    let loose = format!("{}d=", &canonical[..42]);
+    assert!(
+        base64_simd::STANDARD
+            .decode_type::<Vec<u8>>(loose.as_bytes())
+            .is_err()
+    );
+    assert_eq!(decode_cipher(&loose).unwrap(), cipher);
+    let mut out = [0; 200];
+    for len in 0..120 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| u8::try_from(next() % 256).unwrap())
+            .collect();
+        let encoded =
+            base64_simd::STANDARD.encode(&bytes, base64_simd::Out::from_slice(&mut out[..]));
+        assert_eq!(encoded, LENIENT.encode(&bytes).as_bytes());
+        assert_eq!(encoded.len(), base64_len(len));
+    }
+}
