@@ -3,14 +3,14 @@
 #
 # wrk (2 threads, 32 connections) sends signed text-message pushes, every message distinct (so
 # each one runs verify → decrypt → parse → de-dup → route → reply → encrypt), first in plaintext
-# mode, then in safe (AES) mode. The baseline is a bare axum server that reads the body and
-# answers a reply of the very size the gateway answers in that mode; it gets the same request
-# stream, right before the gateway does.
+# mode, then in safe (AES) mode, each mode to a freshly started gateway. The baseline is a bare
+# axum server that reads the body and answers a reply of the very size the gateway answers in
+# that mode; it gets the same request stream, right before the gateway does.
 #
 # For each server and mode it prints the server process's own CPU time per request (utime +
 # stime from /proc/PID/stat, before and after the run, over the requests wrk made), that as a
 # multiple of the bare server's, requests/s and p99 latency; then the gateway's resident memory
-# (VmRSS) after the N distinct pushes it was sent. Targets: plaintext ≤ 1.10× bare, safe ≤ 1.30×.
+# (VmRSS) after the N distinct pushes of each mode. Targets: plaintext ≤ 1.10× bare, safe ≤ 1.30×.
 #
 # Usage: bench/callback.sh [DURATION_SECONDS] [MESSAGES_PER_MODE]
 # MESSAGES_PER_MODE defaults to 60,000 per second of the run, more than the gateway answers, so
@@ -77,36 +77,16 @@ gen() { # mode account count first-id
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
-gateway=$!
-wait_up 18090
-rss_start=$(rss_kib $gateway)
-
-# Message ids: the measured ones from 0, warm-up ones from 10^12, the size probe at 2·10^12.
-declare -A reply_bytes bare_pid ports accounts
-ports=([plaintext]=18091 [safe]=18092)
-accounts=([plaintext]=plain [safe]=safe)
-for mode in plaintext safe; do
-  gen $mode "${accounts[$mode]}" "$messages" 0 > "$work/$mode.txt"
-  gen $mode "${accounts[$mode]}" $((warmup * 60000)) 1000000000000 > "$work/$mode-warmup.txt"
-  IFS=$'\t' read -r path body < <(gen $mode "${accounts[$mode]}" 1 2000000000000)
-  reply_bytes[$mode]=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: text/xml' \
-    --data-binary "$body" "http://127.0.0.1:18090$path")
-  "$bin/bare-server" "127.0.0.1:${ports[$mode]}" --read-body --reply-bytes "${reply_bytes[$mode]}" >/dev/null &
-  bare_pid[$mode]=$!
-  wait_up "${ports[$mode]}"
-done
-
 wrk_run() { # port requests-file seconds [extra wrk args]
   THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"$3s" "${@:4}" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1
 }
 
 declare -A us sent warm
-measure() { # name pid port requests-file
-  local out c0 c1 n errors p99 rps split
-  warm[$1]=$(wrk_run "$3" "${4%.txt}-warmup.txt" $warmup | awk '/requests in/ {print $1}')
+measure() { # name pid port mode: prints one line, sets us[name] and sent[name]
+  local out c0 c1 n errors p99 rps split retries=""
+  warm[$1]=$(wrk_run "$3" "$work/$4-warmup.txt" $warmup | awk '/requests in/ {print $1}')
   c0=$(cpu_ticks "$2")
-  out=$(wrk_run "$3" "$4" "$duration" --latency)
+  out=$(wrk_run "$3" "$work/$4.txt" "$duration" --latency)
   c1=$(cpu_ticks "$2")
   n=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -117,26 +97,41 @@ measure() { # name pid port requests-file
     split(c0, a, " "); split(c1, b, " "); k = 1e6 / hz / n
     printf "%.2f (user %.2f + sys %.2f)\n", (b[1] + b[2] - a[1] - a[2]) * k, (b[1] - a[1]) * k, (b[2] - a[2]) * k
   }')
-  local retries=""
   if [[ $1 == gateway-* ]] && [ "$n" -gt "$messages" ]; then retries="  ($((n - messages)) of $n were retries)"; fi
-  local bare=${us[bare-${1#*-}]}
   printf '%-18s %6s µs/req %-25s %6s  %9s req/s  p99 %-8s %s%s\n' "$1" "${us[$1]}" "$split" \
-    "$(awk -v a="${us[$1]}" -v b="$bare" 'BEGIN {printf "%.2f×", a / b}')" "$rps" "$p99" "$errors" "$retries"
+    "$(awk -v a="${us[$1]}" -v b="${us[bare-$4]}" 'BEGIN {printf "%.2f×", a / b}')" "$rps" "$p99" "$errors" "$retries"
 }
 
-echo "wrk -t$threads -c$connections -d${duration}s, $(nproc) cores, up to $messages distinct messages per mode"
+echo "wrk -t$threads -c$connections -d${duration}s (after ${warmup}s of warm-up), $(nproc) cores, up to $messages distinct messages per mode"
 echo "CPU time of the server process per request; × = over the bare server that reads the body and"
-echo "answers a reply of the gateway's size (plaintext ${reply_bytes[plaintext]} B, safe ${reply_bytes[safe]} B)"
+echo "answers a reply of the gateway's size. Each mode has a fresh gateway and bare server."
+# Message ids: the measured ones from 0, warm-up ones from 10^12, the size probe at 2·10^12.
+declare -A accounts=([plaintext]=plain [safe]=safe) rss
 for mode in plaintext safe; do
-  measure "bare-$mode" "${bare_pid[$mode]}" "${ports[$mode]}" "$work/$mode.txt"
-  measure "gateway-$mode" "$gateway" 18090 "$work/$mode.txt"
-done
-distinct=0
-for mode in plaintext safe; do # measured, warm-up and probe pushes, less any retries
+  account=${accounts[$mode]}
+  gen $mode "$account" "$messages" 0 > "$work/$mode.txt"
+  gen $mode "$account" $((warmup * 60000)) 1000000000000 > "$work/$mode-warmup.txt"
+  WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
+  gateway=$!
+  wait_up 18090
+  rss_start=$(rss_kib $gateway)
+  IFS=$'\t' read -r path body < <(gen $mode "$account" 1 2000000000000)
+  size=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: text/xml' \
+    --data-binary "$body" "http://127.0.0.1:18090$path")
+  "$bin/bare-server" 127.0.0.1:18091 --read-body --reply-bytes "$size" >/dev/null &
+  bare=$!
+  wait_up 18091
+  echo "-- $mode: the gateway's reply is $size bytes"
+  measure "bare-$mode" $bare 18091 $mode
+  measure "gateway-$mode" $gateway 18090 $mode
   n=${sent[gateway-$mode]} w=${warm[gateway-$mode]}
-  distinct=$((distinct + (n < messages ? n : messages) + (w < warmup * 60000 ? w : warmup * 60000) + 1))
+  # Measured, warm-up and probe pushes, less any retries.
+  distinct=$(( (n < messages ? n : messages) + (w < warmup * 60000 ? w : warmup * 60000) + 1 ))
+  rss[$mode]="$(rss_kib $gateway) KiB after $distinct distinct $mode pushes ($rss_start KiB before the first)"
+  kill $gateway $bare; wait $gateway $bare 2>/dev/null || true
+  rm -f "$work/$mode.txt" "$work/$mode-warmup.txt"
 done
-echo "gateway RSS: $(rss_kib $gateway) KiB after $distinct distinct pushes (${rss_start} KiB before the first)"
+for mode in plaintext safe; do echo "gateway RSS: ${rss[$mode]}"; done
 awk -v p="${us[gateway-plaintext]}" -v bp="${us[bare-plaintext]}" -v s="${us[gateway-safe]}" -v bs="${us[bare-safe]}" 'BEGIN {
   printf "plaintext = %.2f× bare (target <= 1.10)   safe = %.2f× bare (target <= 1.30)\n", p / bp, s / bs
 }'
