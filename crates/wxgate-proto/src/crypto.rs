@@ -264,6 +264,18 @@ impl MessageCrypt {
         random16: [u8; 16],
         out: &mut Vec<u8>,
     ) {
+        self.encrypt_then(slot, message, random16, out, |_| ());
+    }
+
+    /// As [`MessageCrypt::encrypt_into`], handing the base64 text to `then` where it lies.
+    fn encrypt_then<R>(
+        &self,
+        slot: KeySlot,
+        message: &[u8],
+        random16: [u8; 16],
+        out: &mut Vec<u8>,
+        then: impl FnOnce(&str) -> R,
+    ) -> R {
         let key = self.key_for(slot);
         let app_id = self.app_id.as_bytes();
         let len = 16 + 4 + message.len() + app_id.len();
@@ -289,10 +301,12 @@ impl MessageCrypt {
             .encryptor()
             .encrypt_padded_mut::<NoPadding>(block, cipher_len);
         // `text[start..]` is exactly `base64_len(cipher_len)` long, as the encoder needs.
-        let written = base64_simd::STANDARD
-            .encode(block, base64_simd::Out::from_slice(&mut text[start..]))
-            .len();
+        let encrypt = base64_simd::STANDARD
+            .encode_as_str(block, base64_simd::Out::from_slice(&mut text[start..]));
+        let written = encrypt.len();
+        let result = then(encrypt);
         out.truncate(start + written);
+        result
     }
 
     /// Decrypts `Encrypt` and checks the AppID trailer.
@@ -432,10 +446,9 @@ impl MessageCrypt {
         let mut out =
             Vec::with_capacity(HEAD.len() + base64_len(cipher_len) + tail.max(cipher_len));
         out.extend_from_slice(HEAD);
-        self.encrypt_into(slot, reply_xml.as_bytes(), random16, &mut out);
-        // Base64 is ASCII, so this never fails.
-        let encrypt = std::str::from_utf8(&out[HEAD.len()..]).unwrap_or_default();
-        let signature = self.msg_signature(timestamp, nonce, encrypt);
+        let signature = self.encrypt_then(slot, reply_xml.as_bytes(), random16, &mut out, |text| {
+            self.msg_signature(timestamp, nonce, text)
+        });
         crate::envelope::finish_reply_envelope(&mut out, &signature, timestamp, nonce);
         out
     }

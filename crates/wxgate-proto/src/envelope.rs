@@ -121,7 +121,8 @@ pub(crate) fn finish_reply_envelope(
 /// [`xml::push_cdata`] for a byte buffer.
 fn push_cdata(out: &mut Vec<u8>, text: &str) {
     let mut cdata = String::new();
-    if text.contains("]]>") {
+    // Signatures, timestamps and nonces have no ']': skip the substring search for them.
+    if text.bytes().any(|b| b == b']') && text.contains("]]>") {
         xml::push_cdata(&mut cdata, text);
         out.extend_from_slice(cdata.as_bytes());
     } else {
