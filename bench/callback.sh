@@ -13,7 +13,7 @@
 # (VmRSS) after the N distinct pushes of each mode. Targets: plaintext ≤ 1.10× bare, safe ≤ 1.30×.
 #
 # Usage: bench/callback.sh [DURATION_SECONDS] [MESSAGES_PER_MODE]
-# MESSAGES_PER_MODE defaults to 60,000 per second of the run, more than the gateway answers, so
+# MESSAGES_PER_MODE defaults to 90,000 per second of the run, more than the gateway answers, so
 # every request is a new message; if a run sends more, the excess are retries of earlier messages
 # (answered from the de-dup record) and the line says how many.
 # Set WXGATE_BENCH_BIN to a directory holding wxgate, bare-server and gen-requests to measure
@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-messages=${2:-$((duration * 60000))}
+messages=${2:-$((duration * 90000))}
 warmup=1
 threads=2
 connections=32
