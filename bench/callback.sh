@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
-# Loads the callback endpoint and a bare axum hello-world server in the same run, with wrk at
-# 32 connections: a signed plaintext text message and a safe-mode (AES) one, every message
-# distinct (so each one runs verify → decrypt → parse → de-dup → route → reply → encrypt).
-# Both servers are sent the same request stream, so wrk's own work (it shares the machine's
-# cores) is the same on both sides of the ratio.
-# Prints requests/s and the ratio to the bare server. Targets: plaintext ≥ 0.8, safe ≥ 0.7.
+# What a callback costs the gateway, beside the least any webhook server costs, in one run.
+#
+# wrk (2 threads, 32 connections) sends signed text-message pushes, every message distinct (so
+# each one runs verify → decrypt → parse → de-dup → route → reply → encrypt), first in plaintext
+# mode, then in safe (AES) mode, each mode to a freshly started gateway. The baseline is a bare
+# axum server that reads the body and answers a reply of the very size the gateway answers in
+# that mode; it gets the same request stream, right before the gateway does.
+#
+# For each server and mode it prints the server process's own CPU time per request (utime +
+# stime from /proc/PID/stat, before and after the run, over the requests wrk made), that as a
+# multiple of the bare server's, requests/s and p99 latency; then the gateway's resident memory
+# (VmRSS) after the N distinct pushes of each mode. Targets: plaintext ≤ 1.10× bare, safe ≤ 1.30×.
 #
 # Usage: bench/callback.sh [DURATION_SECONDS] [MESSAGES_PER_MODE]
-# MESSAGES_PER_MODE defaults to 300,000 per second of the run, more than the gateway answers, so
+# MESSAGES_PER_MODE defaults to 90,000 per second of the run, more than the gateway answers, so
 # every request is a new message; if a run sends more, the excess are retries of earlier messages
 # (answered from the de-dup record) and the line says how many.
+# Set WXGATE_BENCH_BIN to a directory holding wxgate, bare-server and gen-requests to measure
+# those binaries instead of building the release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
-messages=${2:-$((duration * 300000))}
+messages=${2:-$((duration * 90000))}
+warmup=1
 threads=2
 connections=32
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -q -p wxgate -p wxgate-bench
+command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
+if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
+  bin=$WXGATE_BENCH_BIN
+else
+  cargo build --release -q -p wxgate -p wxgate-bench
+  bin=${CARGO_TARGET_DIR:-target}/release
+fi
 
-work=$(mktemp -d)
+# Request files are large: keep them in memory when there is a tmpfs.
+work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -51,38 +67,71 @@ keyword = "hello"
 text = "Hi there"
 TOML
 
-WXGATE_LOG=error target/release/wxgate serve --config "$work/wxgate.toml" >/dev/null &
-target/release/bare-server 127.0.0.1:18091 >/dev/null &
-target/release/bare-server 127.0.0.1:18092 --read-body >/dev/null &
-target/release/gen-requests plaintext plain "$token" "$key" "$app_id" "$messages" > "$work/plain.txt"
-target/release/gen-requests safe safe "$token" "$key" "$app_id" "$messages" > "$work/safe.txt"
-for port in 18090 18091 18092; do
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
-done
+wait_up() { # port
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && return; sleep 0.1; done
+  echo "nothing answers on port $1" >&2; exit 1
+}
+gen() { # mode account count first-id
+  "$bin/gen-requests" "$1" "$2" "$token" "$key" "$app_id" "$3" "$4"
+}
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-run() { # name port requests-file
-  local out
-  out=$(THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"${duration}s" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1)
-  local rps errors p99 sent retries=""
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  sent=$(awk '/requests in/ {print $1}' <<<"$out")
-  if [[ $3 == gateway-* ]] && [ "$sent" -gt "$messages" ]; then retries="   ($((sent - messages)) of $sent were retries)"; fi
-  errors=$(awk '/^errors:/ {print $3, $4, $5, $6}' <<<"$out")
-  echo "$rps" > "$work/$3.rps"
-  printf '%-22s %10s req/s   latency avg %-9s   %s\n' "$3" "$rps" "$(awk '/Latency/ {print $2}' <<<"$out")" "$errors$retries"
+wrk_run() { # port requests-file seconds [extra wrk args]
+  THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"$3s" "${@:4}" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1
 }
 
-echo "wrk -t$threads -c$connections -d${duration}s, $(nproc) cores, $messages distinct messages per mode"
-echo "(the bare server gets the very same request stream, so the client's work is identical)"
-run 18091 "$work/plain.txt" bare-plaintext
-run 18092 "$work/plain.txt" body-plaintext
-run 18090 "$work/plain.txt" gateway-plaintext
-run 18091 "$work/safe.txt" bare-safe
-run 18092 "$work/safe.txt" body-safe
-run 18090 "$work/safe.txt" gateway-safe
-awk -v bp="$(cat "$work/bare-plaintext.rps")" -v p="$(cat "$work/gateway-plaintext.rps")" \
-    -v bs="$(cat "$work/bare-safe.rps")" -v s="$(cat "$work/gateway-safe.rps")" \
-    -v rp="$(cat "$work/body-plaintext.rps")" -v rs="$(cat "$work/body-safe.rps")" 'BEGIN {
-  printf "plaintext / bare = %.2f (target >= 0.80)   [/ bare that reads the body: %.2f]\n", p / bp, p / rp
-  printf "safe      / bare = %.2f (target >= 0.70)   [/ bare that reads the body: %.2f]\n", s / bs, s / rs
+declare -A us sent warm
+measure() { # name pid port mode: prints one line, sets us[name] and sent[name]
+  local out c0 c1 n errors p99 rps split retries=""
+  warm[$1]=$(wrk_run "$3" "$work/$4-warmup.txt" $warmup | awk '/requests in/ {print $1}')
+  c0=$(cpu_ticks "$2")
+  out=$(wrk_run "$3" "$work/$4.txt" "$duration" --latency)
+  c1=$(cpu_ticks "$2")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/^errors:/ {print $2, $3, $4, $5}' <<<"$out")
+  sent[$1]=$n
+  read -r us[$1] split < <(awk -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {
+    split(c0, a, " "); split(c1, b, " "); k = 1e6 / hz / n
+    printf "%.2f (user %.2f + sys %.2f)\n", (b[1] + b[2] - a[1] - a[2]) * k, (b[1] - a[1]) * k, (b[2] - a[2]) * k
+  }')
+  if [[ $1 == gateway-* ]] && [ "$n" -gt "$messages" ]; then retries="  ($((n - messages)) of $n were retries)"; fi
+  printf '%-18s %6s µs/req %-25s %6s  %9s req/s  p99 %-8s %s%s\n' "$1" "${us[$1]}" "$split" \
+    "$(awk -v a="${us[$1]}" -v b="${us[bare-$4]}" 'BEGIN {printf "%.2f×", a / b}')" "$rps" "$p99" "$errors" "$retries"
+}
+
+echo "wrk -t$threads -c$connections -d${duration}s (after ${warmup}s of warm-up), $(nproc) cores, up to $messages distinct messages per mode"
+echo "CPU time of the server process per request; × = over the bare server that reads the body and"
+echo "answers a reply of the gateway's size. Each mode has a fresh gateway and bare server."
+# Message ids: the measured ones from 0, warm-up ones from 10^12, the size probe at 2·10^12.
+declare -A accounts=([plaintext]=plain [safe]=safe) rss
+for mode in plaintext safe; do
+  account=${accounts[$mode]}
+  gen $mode "$account" "$messages" 0 > "$work/$mode.txt"
+  gen $mode "$account" $((warmup * 60000)) 1000000000000 > "$work/$mode-warmup.txt"
+  WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
+  gateway=$!
+  wait_up 18090
+  rss_start=$(rss_kib $gateway)
+  IFS=$'\t' read -r path body < <(gen $mode "$account" 1 2000000000000)
+  size=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: text/xml' \
+    --data-binary "$body" "http://127.0.0.1:18090$path")
+  "$bin/bare-server" 127.0.0.1:18091 --read-body --reply-bytes "$size" >/dev/null &
+  bare=$!
+  wait_up 18091
+  echo "-- $mode: the gateway's reply is $size bytes"
+  measure "bare-$mode" $bare 18091 $mode
+  measure "gateway-$mode" $gateway 18090 $mode
+  n=${sent[gateway-$mode]} w=${warm[gateway-$mode]}
+  # Measured, warm-up and probe pushes, less any retries.
+  distinct=$(( (n < messages ? n : messages) + (w < warmup * 60000 ? w : warmup * 60000) + 1 ))
+  rss[$mode]="$(rss_kib $gateway) KiB after $distinct distinct $mode pushes ($rss_start KiB before the first)"
+  kill $gateway $bare; wait $gateway $bare 2>/dev/null || true
+  rm -f "$work/$mode.txt" "$work/$mode-warmup.txt"
+done
+for mode in plaintext safe; do echo "gateway RSS: ${rss[$mode]}"; done
+awk -v p="${us[gateway-plaintext]}" -v bp="${us[bare-plaintext]}" -v s="${us[gateway-safe]}" -v bs="${us[bare-safe]}" 'BEGIN {
+  printf "plaintext = %.2f× bare (target <= 1.10)   safe = %.2f× bare (target <= 1.30)\n", p / bp, s / bs
 }'

@@ -9,7 +9,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{CryptoError, KeySlot, MessageCrypt};
-use crate::envelope::RequestEnvelope;
 use crate::signature;
 use crate::xml::{self, Element, XmlError};
 
@@ -89,8 +88,25 @@ impl Query {
     #[must_use]
     pub fn parse(raw: &str) -> Self {
         let mut query = Self::default();
-        for pair in raw.split('&') {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // One pass over the bytes: `split('&')` and `split_once('=')` each set up a searcher
+        // per call, which costs more than these few short pairs take to scan.
+        let bytes = raw.as_bytes();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let mut end = start;
+            let mut eq = None;
+            while end < bytes.len() && bytes[end] != b'&' {
+                if bytes[end] == b'=' && eq.is_none() {
+                    eq = Some(end);
+                }
+                end += 1;
+            }
+            // '&' and '=' are ASCII, so these are char boundaries.
+            let (name, value) = match eq {
+                Some(eq) => (&raw[start..eq], &raw[eq + 1..end]),
+                None => (&raw[start..end], ""),
+            };
+            start = end + 1;
             let slot = match name {
                 "signature" => &mut query.signature,
                 "timestamp" => &mut query.timestamp,
@@ -263,19 +279,21 @@ impl CallbackEndpoint {
             .msg_signature
             .as_deref()
             .ok_or(CallbackError::MissingParameter("msg_signature"))?;
-        let envelope = RequestEnvelope::from_element(&xml::parse(body)?)?;
-        if !signature::verify(
-            &[&self.token, timestamp, nonce, &envelope.encrypt],
-            msg_signature,
-        ) {
+        // The envelope is parsed once, and its `Encrypt` text is used where it lies.
+        let envelope = xml::parse(body)?;
+        let encrypt = envelope
+            .text_of("Encrypt")
+            .ok_or(CryptoError::ParseXml)?
+            .trim();
+        if !signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature) {
             return Err(CallbackError::BadSignature);
         }
         let crypt = self.crypt.as_ref().ok_or(CallbackError::NoKey)?;
-        let opened = crypt.open(&envelope.encrypt)?;
-        let inner = String::from_utf8(opened.message).map_err(|_| CallbackError::NotUtf8)?;
+        let (plain, message, key) = crypt.open_in_place(encrypt)?;
+        let inner = std::str::from_utf8(&plain[message]).map_err(|_| CallbackError::NotUtf8)?;
         Ok(Opened {
-            document: xml::parse(&inner)?,
-            encrypted: Some(opened.key),
+            document: xml::parse(inner)?,
+            encrypted: Some(key),
         })
     }
 
@@ -313,6 +331,25 @@ impl CallbackEndpoint {
                 crypt.seal_reply_with(slot, reply_xml, timestamp, nonce, random16)
             }
             _ => reply_xml.to_owned(),
+        }
+    }
+
+    /// As [`Endpoint::seal_with`], as the bytes of a response body: for an encrypted request,
+    /// the envelope is built in one buffer that is handed over as it is.
+    #[must_use]
+    pub fn seal_bytes(
+        &self,
+        encrypted: Option<KeySlot>,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> Vec<u8> {
+        match (encrypted, &self.crypt) {
+            (Some(slot), Some(crypt)) => {
+                crypt.seal_reply_bytes(slot, reply_xml, timestamp, nonce, random16)
+            }
+            _ => reply_xml.as_bytes().to_vec(),
         }
     }
 }
@@ -377,6 +414,48 @@ mod tests {
             Query::parse("openid=%E4%BD%A0").openid.as_deref(),
             Some("你")
         );
+    }
+
+    /// What `Query::parse` did before its one-pass scan: `split('&')`, then `split_once('=')`.
+    fn parse_by_split(raw: &str) -> Query {
+        let mut query = Query::default();
+        for pair in raw.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let slot = match name {
+                "signature" => &mut query.signature,
+                "timestamp" => &mut query.timestamp,
+                "nonce" => &mut query.nonce,
+                "echostr" => &mut query.echostr,
+                "openid" => &mut query.openid,
+                "encrypt_type" => &mut query.encrypt_type,
+                "msg_signature" => &mut query.msg_signature,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(decode(value));
+            }
+        }
+        query
+    }
+
+    #[test]
+    fn one_pass_query_parsing_agrees_with_splitting() {
+        for raw in [
+            "",
+            "&",
+            "&&nonce=1&&",
+            "nonce",
+            "nonce=",
+            "=1&nonce=2",
+            "nonce==2=3&timestamp=a=b",
+            "nonce=1&nonce=2",
+            "openid=你好&echostr=é%20x+y&nonce=%E4%BD%A0",
+            "signature=abc&timestamp=1&nonce=2&openid=o%2Bx&encrypt_type=aes&msg_signature=m",
+            "x=1&signature&timestamp=&nonce=n&",
+            "你=1&nonce=好",
+        ] {
+            assert_eq!(Query::parse(raw), parse_by_split(raw), "{raw:?}");
+        }
     }
 
     #[test]

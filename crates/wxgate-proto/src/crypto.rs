@@ -247,28 +247,66 @@ impl MessageCrypt {
     /// Encrypts with the key in `slot` (falls back to the current key if there is no previous).
     #[must_use]
     pub fn encrypt_with(&self, slot: KeySlot, message: &[u8], random16: [u8; 16]) -> String {
+        let mut out = Vec::with_capacity(encrypted_len(message.len(), self.app_id.len()));
+        self.encrypt_into(slot, message, random16, &mut out);
+        ascii_string(out)
+    }
+
+    /// Appends `Encrypt` (the base64 text) for `message` to `out`, with the key in `slot`.
+    ///
+    /// The plaintext is laid out, padded and encrypted in `out`'s spare room just past where
+    /// the base64 text goes, then encoded into place: no other buffer is allocated, and
+    /// nothing is copied but the message itself (once, into the block it is encrypted in).
+    pub fn encrypt_into(
+        &self,
+        slot: KeySlot,
+        message: &[u8],
+        random16: [u8; 16],
+        out: &mut Vec<u8>,
+    ) {
+        self.encrypt_then(slot, message, random16, out, |_| ());
+    }
+
+    /// As [`MessageCrypt::encrypt_into`], handing the base64 text to `then` where it lies.
+    fn encrypt_then<R>(
+        &self,
+        slot: KeySlot,
+        message: &[u8],
+        random16: [u8; 16],
+        out: &mut Vec<u8>,
+        then: impl FnOnce(&str) -> R,
+    ) -> R {
         let key = self.key_for(slot);
         let app_id = self.app_id.as_bytes();
         let len = 16 + 4 + message.len() + app_id.len();
         let pad = PAD_BLOCK - len % PAD_BLOCK;
-        let mut buf = Vec::with_capacity(len + pad);
-        buf.extend_from_slice(&random16);
-        buf.extend_from_slice(
+        let cipher_len = len + pad;
+        let start = out.len();
+        let text_end = start + base64_len(cipher_len);
+        out.reserve(text_end + cipher_len - start);
+        // Room for the base64 text, then the block to encrypt.
+        out.resize(text_end, 0);
+        out.extend_from_slice(&random16);
+        out.extend_from_slice(
             &u32::try_from(message.len())
                 .unwrap_or(u32::MAX)
                 .to_be_bytes(),
         );
-        buf.extend_from_slice(message);
-        buf.extend_from_slice(app_id);
-        buf.resize(len + pad, u8::try_from(pad).unwrap_or(32));
-        let total = buf.len();
-        let cipher = key
+        out.extend_from_slice(message);
+        out.extend_from_slice(app_id);
+        out.resize(text_end + cipher_len, u8::try_from(pad).unwrap_or(32));
+        let (text, block) = out.split_at_mut(text_end);
+        // The block is a whole number of AES blocks, so this cannot fail.
+        let _ = key
             .encryptor()
-            .encrypt_padded_mut::<NoPadding>(&mut buf, total)
-            .map(|c| c.len())
-            .unwrap_or(0);
-        buf.truncate(cipher);
-        LENIENT.encode(&buf)
+            .encrypt_padded_mut::<NoPadding>(block, cipher_len);
+        // `text[start..]` is exactly `base64_len(cipher_len)` long, as the encoder needs.
+        let encrypt = base64_simd::STANDARD
+            .encode_as_str(block, base64_simd::Out::from_slice(&mut text[start..]));
+        let written = encrypt.len();
+        let result = then(encrypt);
+        out.truncate(start + written);
+        result
     }
 
     /// Decrypts `Encrypt` and checks the AppID trailer.
@@ -287,25 +325,41 @@ impl MessageCrypt {
     ///
     /// As [`MessageCrypt::decrypt`]; the error of the current key is reported when both fail.
     pub fn open(&self, encrypt: &str) -> Result<Opened, CryptoError> {
-        let cipher = decode_cipher(encrypt)?;
+        let (mut plain, message, key) = self.open_in_place(encrypt)?;
+        plain.truncate(message.end);
+        plain.drain(..message.start);
+        Ok(Opened {
+            message: plain,
+            key,
+        })
+    }
+
+    /// As [`MessageCrypt::open`], leaving the message where it was decrypted: returns the
+    /// decrypted buffer and the message's range in it, so nothing is moved or copied.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageCrypt::open`].
+    pub fn open_in_place(
+        &self,
+        encrypt: &str,
+    ) -> Result<(Vec<u8>, std::ops::Range<usize>, KeySlot), CryptoError> {
+        let mut cipher = decode_cipher(encrypt)?;
         let Some(previous) = &self.previous_key else {
-            return self.open_with(&self.key, cipher).map(|message| Opened {
-                message,
-                key: KeySlot::Current,
-            });
+            let message = self.open_with(&self.key, &mut cipher)?;
+            return Ok((cipher, message, KeySlot::Current));
         };
-        match self.open_with(&self.key, cipher.clone()) {
-            Ok(message) => Ok(Opened {
-                message,
-                key: KeySlot::Current,
-            }),
+        // The current key decrypts into a buffer of its own, so the ciphertext is still there
+        // for the previous key without having been copied.
+        let mut plain = vec![0; cipher.len()];
+        let current = key_decrypt_b2b(&self.key, &cipher, &mut plain)
+            .and_then(|()| self.check_plain(&mut plain));
+        match current {
+            Ok(message) => Ok((plain, message, KeySlot::Current)),
             // The current key's error is the one reported when both fail.
             Err(current) => self
-                .open_with(previous, cipher)
-                .map(|message| Opened {
-                    message,
-                    key: KeySlot::Previous,
-                })
+                .open_with(previous, &mut cipher)
+                .map(|message| (cipher, message, KeySlot::Previous))
                 .map_err(|_| current),
         }
     }
@@ -318,7 +372,9 @@ impl MessageCrypt {
     ///
     /// As [`MessageCrypt::decrypt`], without [`CryptoError::ValidateAppId`].
     pub fn decrypt_unchecked(&self, encrypt: &str) -> Result<(Vec<u8>, String), CryptoError> {
-        let plain = decrypt_raw(&self.key, decode_cipher(encrypt)?)?;
+        let mut plain = decode_cipher(encrypt)?;
+        decrypt_raw(&self.key, &mut plain)?;
+        unpad(&mut plain)?;
         let (message, trailer) = split_plain(&plain)?;
         Ok((
             message.to_vec(),
@@ -366,9 +422,35 @@ impl MessageCrypt {
         nonce: &str,
         random16: [u8; 16],
     ) -> String {
-        let encrypt = self.encrypt_with(slot, reply_xml.as_bytes(), random16);
-        let signature = self.msg_signature(timestamp, nonce, &encrypt);
-        crate::envelope::reply_envelope(&encrypt, &signature, timestamp, nonce)
+        ascii_string(self.seal_reply_bytes(slot, reply_xml, timestamp, nonce, random16))
+    }
+
+    /// As [`MessageCrypt::seal_reply_with`], as the bytes of a response body.
+    ///
+    /// The envelope is written straight into one buffer of the right size: the reply is
+    /// encrypted and base64-encoded in place, the signature is taken over that text where it
+    /// lies, and the buffer becomes the body without being copied again.
+    #[must_use]
+    pub fn seal_reply_bytes(
+        &self,
+        slot: KeySlot,
+        reply_xml: &str,
+        timestamp: &str,
+        nonce: &str,
+        random16: [u8; 16],
+    ) -> Vec<u8> {
+        const HEAD: &[u8] = b"<xml><Encrypt><![CDATA[";
+        let cipher_len = encrypted_len(reply_xml.len(), self.app_id.len());
+        // Head, text and tail, or the block being encrypted where the tail will go.
+        let tail = 128 + 2 * (timestamp.len() + nonce.len());
+        let mut out =
+            Vec::with_capacity(HEAD.len() + base64_len(cipher_len) + tail.max(cipher_len));
+        out.extend_from_slice(HEAD);
+        let signature = self.encrypt_then(slot, reply_xml.as_bytes(), random16, &mut out, |text| {
+            self.msg_signature(timestamp, nonce, text)
+        });
+        crate::envelope::finish_reply_envelope(&mut out, &signature, timestamp, nonce);
+        out
     }
 
     /// Opens an encrypted reply envelope: checks `MsgSignature`, decrypts, checks the trailer.
@@ -399,45 +481,84 @@ impl MessageCrypt {
         }
     }
 
-    fn open_with(&self, key: &Keyed, cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
-        let mut plain = decrypt_raw(key, cipher)?;
-        let (message_len, trailer) = {
-            let (message, trailer) = split_plain(&plain)?;
-            (message.len(), trailer)
-        };
+    /// Decrypts `cipher` in place and checks it; returns the message's range in it.
+    fn open_with(
+        &self,
+        key: &Keyed,
+        cipher: &mut Vec<u8>,
+    ) -> Result<std::ops::Range<usize>, CryptoError> {
+        decrypt_raw(key, cipher)?;
+        self.check_plain(cipher)
+    }
+
+    /// Removes the padding of a decrypted buffer and checks the trailer; returns the range of
+    /// the message.
+    fn check_plain(&self, plain: &mut Vec<u8>) -> Result<std::ops::Range<usize>, CryptoError> {
+        unpad(plain)?;
+        let (message, trailer) = split_plain(plain)?;
         if trailer != self.app_id.as_bytes() {
             return Err(CryptoError::ValidateAppId);
         }
-        plain.truncate(20 + message_len);
-        plain.drain(..20);
-        Ok(plain)
+        Ok(20..20 + message.len())
     }
 }
 
+/// Length of the ciphertext for a message of `message_len` bytes and an AppID of `app_id_len`.
+const fn encrypted_len(message_len: usize, app_id_len: usize) -> usize {
+    let len = 16 + 4 + message_len + app_id_len;
+    len + (PAD_BLOCK - len % PAD_BLOCK)
+}
+
+/// Length of the padded base64 text of `len` bytes.
+const fn base64_len(len: usize) -> usize {
+    len.div_ceil(3) * 4
+}
+
+/// Bytes known to be ASCII (base64 and XML the crate wrote) as a `String`.
+fn ascii_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn decode_cipher(encrypt: &str) -> Result<Vec<u8>, CryptoError> {
-    let cipher = LENIENT
-        .decode(encrypt.trim())
-        .map_err(|_| CryptoError::DecodeBase64)?;
+    let encrypt = encrypt.trim();
+    // The SIMD decoder takes canonical base64; what it refuses goes to the lenient decoder,
+    // which alone decides what is accepted (it also takes non-zero trailing bits).
+    let cipher = match base64_simd::STANDARD.decode_type::<Vec<u8>>(encrypt.as_bytes()) {
+        Ok(cipher) => cipher,
+        Err(_) => LENIENT
+            .decode(encrypt)
+            .map_err(|_| CryptoError::DecodeBase64)?,
+    };
     if cipher.len() < PAD_BLOCK || cipher.len() % 16 != 0 {
         return Err(CryptoError::DecryptAes);
     }
     Ok(cipher)
 }
 
-/// Decrypts and removes the 32-byte PKCS#7 padding.
-fn decrypt_raw(key: &Keyed, mut cipher: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
-    let len = key
-        .decryptor()
-        .decrypt_padded_mut::<NoPadding>(&mut cipher)
-        .map_err(|_| CryptoError::DecryptAes)?
-        .len();
-    cipher.truncate(len);
-    let pad = usize::from(*cipher.last().ok_or(CryptoError::IllegalBuffer)?);
-    if pad == 0 || pad > PAD_BLOCK || pad > cipher.len() {
+/// Decrypts in place (the padding is left for [`unpad`]).
+fn decrypt_raw(key: &Keyed, cipher: &mut [u8]) -> Result<(), CryptoError> {
+    key.decryptor()
+        .decrypt_padded_mut::<NoPadding>(cipher)
+        .map(|_| ())
+        .map_err(|_| CryptoError::DecryptAes)
+}
+
+/// Decrypts `cipher` into `plain` (of the same length), leaving `cipher` as it was.
+fn key_decrypt_b2b(key: &Keyed, cipher: &[u8], plain: &mut [u8]) -> Result<(), CryptoError> {
+    key.decryptor()
+        .decrypt_padded_b2b_mut::<NoPadding>(cipher, plain)
+        .map(|_| ())
+        .map_err(|_| CryptoError::DecryptAes)
+}
+
+/// Removes WeChat's 32-byte PKCS#7 padding.
+fn unpad(plain: &mut Vec<u8>) -> Result<(), CryptoError> {
+    let pad = usize::from(*plain.last().ok_or(CryptoError::IllegalBuffer)?);
+    if pad == 0 || pad > PAD_BLOCK || pad > plain.len() {
         return Err(CryptoError::IllegalBuffer);
     }
-    cipher.truncate(cipher.len() - pad);
-    Ok(cipher)
+    plain.truncate(plain.len() - pad);
+    Ok(())
 }
 
 /// Splits `random16 || len || message || trailer` into message and trailer.

@@ -94,20 +94,40 @@ impl ReplyEnvelope {
     }
 }
 
-pub(crate) fn reply_envelope(
-    encrypt: &str,
+/// Writes the rest of an encrypted reply after its `Encrypt` text, which `out` already holds
+/// behind `<xml><Encrypt><![CDATA[` (base64 needs no CDATA splitting).
+///
+/// The result is what [`Writer`] makes of `Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`.
+pub(crate) fn finish_reply_envelope(
+    out: &mut Vec<u8>,
     signature: &str,
     timestamp: &str,
     nonce: &str,
-) -> String {
-    let mut w = Writer::new();
-    w.text("Encrypt", encrypt).text("MsgSignature", signature);
+) {
+    out.extend_from_slice(b"]]></Encrypt><MsgSignature>");
+    push_cdata(out, signature);
+    out.extend_from_slice(b"</MsgSignature><TimeStamp>");
     // TimeStamp is a bare number in WeChat's own envelopes; keep digits bare, anything else CDATA.
     if !timestamp.is_empty() && timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        w.number("TimeStamp", timestamp);
+        out.extend_from_slice(timestamp.as_bytes());
     } else {
-        w.text("TimeStamp", timestamp);
+        push_cdata(out, timestamp);
     }
-    w.text("Nonce", nonce);
-    w.finish()
+    out.extend_from_slice(b"</TimeStamp><Nonce>");
+    push_cdata(out, nonce);
+    out.extend_from_slice(b"</Nonce></xml>");
+}
+
+/// [`xml::push_cdata`] for a byte buffer.
+fn push_cdata(out: &mut Vec<u8>, text: &str) {
+    let mut cdata = String::new();
+    // Signatures, timestamps and nonces have no ']': skip the substring search for them.
+    if text.bytes().any(|b| b == b']') && text.contains("]]>") {
+        xml::push_cdata(&mut cdata, text);
+        out.extend_from_slice(cdata.as_bytes());
+    } else {
+        out.extend_from_slice(b"<![CDATA[");
+        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"]]>");
+    }
 }

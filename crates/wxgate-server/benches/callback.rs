@@ -96,7 +96,7 @@ fn proto(c: &mut Criterion) {
                     &inbound.to_user_name,
                     1_700_000_000,
                 );
-                black_box(endpoint.seal_with(encrypted, &xml, "1700000000", "5678", [7; 16]))
+                black_box(endpoint.seal_bytes(encrypted, &xml, "1700000000", "5678", [7; 16]))
             });
         });
     }

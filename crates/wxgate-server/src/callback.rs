@@ -337,10 +337,11 @@ fn respond(
             let mut rng = rand::rng();
             let nonce = wxgate_proto::nonce::numeric(&mut rng);
             let random16: [u8; 16] = rng.random();
+            // Sealed into one buffer that becomes the body as it is.
             let sealed =
                 account
                     .endpoint
-                    .seal_with(encrypted, xml, &unix.to_string(), &nonce, random16);
+                    .seal_bytes(encrypted, xml, &unix.to_string(), &nonce, random16);
             (Bytes::from(sealed), XML)
         }
         (Outcome::Nothing | Outcome::Deferred, _) => (Bytes::from_static(SUCCESS.as_bytes()), TEXT),

@@ -1,31 +1,73 @@
-//! The baseline: axum answering "success" to any request, doing nothing else.
+//! The baseline: axum answering any request, doing nothing else.
 //!
-//! Usage: `bare-server 127.0.0.1:18081 [--read-body]`. With `--read-body` it also reads the
-//! request body before answering: the least any webhook must do, shown beside the target's
-//! hello-world baseline so a reader can see where the gateway's time goes.
+//! Usage: `bare-server 127.0.0.1:18081 [--read-body] [--reply-bytes N]`.
+//! - `--read-body`: also read the request body before answering, the least any webhook must do;
+//! - `--reply-bytes N`: answer N bytes of `application/xml` (the size of the gateway's passive
+//!   reply, so both write the same response), instead of the 7 bytes of `success`.
+//!
+//! `bench/callback.sh` compares the gateway's CPU time per request with this server's.
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
 /// The same allocator as `wxgate`, so the comparison is of the work done, not of allocators.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn reply(body: &Bytes) -> Response {
+    let mut response = body.clone().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    response
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    let mut addr = "127.0.0.1:18081".to_owned();
+    let mut read_body = false;
+    let mut reply_bytes = None;
     let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:18081".to_owned());
-    let app = if args.next().as_deref() == Some("--read-body") {
-        Router::new().route(
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--read-body" => read_body = true,
+            "--reply-bytes" => match args.next().and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) => reply_bytes = Some(n),
+                None => {
+                    eprintln!("--reply-bytes needs a number");
+                    std::process::exit(2);
+                }
+            },
+            _ => addr = arg,
+        }
+    }
+    let app = match (read_body, reply_bytes) {
+        (false, None) => Router::new().route("/{*path}", any(|| async { "success" })),
+        (true, None) => Router::new().route(
             "/{*path}",
             any(|body: Bytes| async move {
                 std::hint::black_box(body);
                 "success"
             }),
-        )
-    } else {
-        Router::new().route("/{*path}", any(|| async { "success" }))
+        ),
+        (false, Some(n)) => {
+            let out = Bytes::from(vec![b'x'; n]);
+            Router::new().route("/{*path}", any(move || async move { reply(&out) }))
+        }
+        (true, Some(n)) => {
+            let out = Bytes::from(vec![b'x'; n]);
+            Router::new().route(
+                "/{*path}",
+                any(move |body: Bytes| async move {
+                    std::hint::black_box(body);
+                    reply(&out)
+                }),
+            )
+        }
     };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("bare server listening on http://{}", listener.local_addr()?);

@@ -1,7 +1,10 @@
 //! Writes N distinct, correctly signed text-message pushes for wrk to replay, one per line:
 //! `PATH<TAB>BODY` (bodies contain no tabs or newlines).
 //!
-//! Usage: `gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N > file`
+//! Usage: `gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N [FIRST] > file`
+//!
+//! Messages are numbered FIRST, FIRST+1, … (FIRST defaults to 0), so files made with
+//! different FIRSTs hold different messages.
 
 use std::io::{BufWriter, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,11 +15,18 @@ use wxgate_proto::signature;
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, mode, account, token, key, app_id, n] = args.as_slice() else {
-        eprintln!("usage: gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N");
-        std::process::exit(2);
+    let (mode, account, token, key, app_id, n, first) = match args.as_slice() {
+        [_, mode, account, token, key, app_id, n] => (mode, account, token, key, app_id, n, "0"),
+        [_, mode, account, token, key, app_id, n, first] => {
+            (mode, account, token, key, app_id, n, first.as_str())
+        }
+        _ => {
+            eprintln!("usage: gen-requests plaintext|safe ACCOUNT TOKEN AES_KEY APP_ID N [FIRST]");
+            std::process::exit(2);
+        }
     };
     let n: u64 = n.parse().expect("N is a number");
+    let first: u64 = first.parse().expect("FIRST is a number");
     let crypt = MessageCrypt::new(
         token.as_str(),
         AesKey::parse(key).expect("a 43-character key"),
@@ -28,7 +38,7 @@ fn main() -> std::io::Result<()> {
         .as_secs()
         .to_string();
     let mut out = BufWriter::new(std::io::stdout().lock());
-    for i in 0..n {
+    for i in first..first + n {
         // One nonce (so one signature) per message, as from WeChat: the gateway refuses a
         // signature it has seen with another body.
         let nonce = (1_000_000 + i).to_string();

@@ -362,3 +362,193 @@ fn tampered_reply_envelope() {
     );
     assert_eq!(crypt.open_reply("<xml></xml>"), Err(CryptoError::ParseXml));
 }
+
+/// The envelope as the XML writer builds it, element by element.
+fn written_envelope(crypt: &MessageCrypt, xml: &str, ts: &str, nonce: &str, r: [u8; 16]) -> String {
+    let encrypt = crypt.encrypt(xml.as_bytes(), r);
+    let mut w = crate::xml::Writer::new();
+    w.text("Encrypt", &encrypt)
+        .text("MsgSignature", &crypt.msg_signature(ts, nonce, &encrypt));
+    if !ts.is_empty() && ts.bytes().all(|b| b.is_ascii_digit()) {
+        w.number("TimeStamp", ts);
+    } else {
+        w.text("TimeStamp", ts);
+    }
+    w.text("Nonce", nonce);
+    w.finish()
+}
+
+#[test]
+fn sealed_reply_is_built_in_one_buffer_as_the_writer_would() {
+    let crypt = MessageCrypt::new("t", key(KEY_SAMPLE), "wxbe4c000000000001");
+    let long = "好".repeat(700);
+    for xml in [
+        "",
+        "<xml/>",
+        "<xml><Content><![CDATA[Hi there]]></Content></xml>",
+        &long,
+    ] {
+        for (ts, nonce) in [
+            ("1700000000", "123456789"),
+            ("", ""),
+            ("17e9", "a]]>b"),
+            ("]]>", "]]>]]>"),
+        ] {
+            let expected = written_envelope(&crypt, xml, ts, nonce, [6; 16]);
+            let bytes = crypt.seal_reply_bytes(KeySlot::Current, xml, ts, nonce, [6; 16]);
+            assert_eq!(
+                String::from_utf8(bytes).unwrap(),
+                expected,
+                "{ts:?} {nonce:?}"
+            );
+            assert_eq!(crypt.seal_reply(xml, ts, nonce, [6; 16]), expected);
+            assert_eq!(crypt.open_reply(&expected).unwrap(), xml.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn encrypt_into_appends_and_leaves_no_scratch_behind() {
+    let crypt = MessageCrypt::new("t", key(KEY_A), "wxapp");
+    for len in [0, 1, 2, 3, 11, 12, 13, 100, 1000] {
+        let message = vec![b'm'; len];
+        let mut out = b"prefix:".to_vec();
+        crypt.encrypt_into(KeySlot::Current, &message, [2; 16], &mut out);
+        let expected = crypt.encrypt(&message, [2; 16]);
+        assert_eq!(
+            out,
+            [b"prefix:".as_slice(), expected.as_bytes()].concat(),
+            "{len}"
+        );
+        assert_eq!(crypt.decrypt(&expected).unwrap(), message);
+    }
+    assert_eq!(
+        crypt.encrypt_with(KeySlot::Previous, b"x", [0; 16]),
+        crypt.encrypt(b"x", [0; 16]),
+        "no previous key: the current one"
+    );
+}
+
+#[test]
+fn open_in_place_gives_the_message_range() {
+    let old = key(KEY_SAMPLE);
+    let crypt_old = MessageCrypt::new("t", old.clone(), "wxapp");
+    let rotated = MessageCrypt::new("t", key(KEY_A), "wxapp").with_previous_key(old);
+    for (crypt, sealed, slot) in [
+        (
+            &crypt_old,
+            crypt_old.encrypt(b"old key", [1; 16]),
+            KeySlot::Current,
+        ),
+        (
+            &rotated,
+            crypt_old.encrypt(b"old key", [1; 16]),
+            KeySlot::Previous,
+        ),
+        (
+            &rotated,
+            rotated.encrypt(b"new key", [1; 16]),
+            KeySlot::Current,
+        ),
+    ] {
+        let (plain, message, key) = crypt.open_in_place(&sealed).unwrap();
+        assert_eq!(key, slot);
+        assert_eq!(
+            &plain[message],
+            crypt.open(&sealed).unwrap().message.as_slice()
+        );
+    }
+    // Both keys fail: the current key's error is reported.
+    let stranger = MessageCrypt::new("t", key(KEY_SAMPLE), "wxother");
+    let sealed = stranger.encrypt(b"x", [1; 16]);
+    assert_eq!(
+        rotated.open_in_place(&sealed).map(|_| ()),
+        Err(rotated.decrypt(&sealed).unwrap_err())
+    );
+    assert_eq!(
+        MessageCrypt::new("t", key(KEY_SAMPLE), "wxapp")
+            .with_previous_key(key(KEY_A))
+            .open_in_place(&sealed)
+            .map(|_| ()),
+        Err(CryptoError::ValidateAppId)
+    );
+}
+
+#[test]
+fn simd_base64_accepts_only_what_the_lenient_decoder_does_and_agrees_with_it() {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \n-_";
+    // A small deterministic generator: the test must not depend on a seed it cannot show.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut inputs: Vec<String> = Vec::new();
+    for len in 0..80 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| u8::try_from(next() % 256).unwrap())
+            .collect();
+        let encoded = LENIENT.encode(&bytes);
+        // Valid text, then one character changed, then trailing bits set.
+        inputs.push(encoded.clone());
+        if !encoded.is_empty() {
+            let mut mutated = encoded.clone().into_bytes();
+            let at = usize::try_from(next()).unwrap() % mutated.len();
+            mutated[at] = alphabet[usize::try_from(next()).unwrap() % alphabet.len()];
+            inputs.push(String::from_utf8(mutated).unwrap());
+            let unpadded = encoded.trim_end_matches('=');
+            if unpadded.len() < encoded.len() {
+                let mut bits = unpadded.as_bytes().to_vec();
+                let last = bits.len() - 1;
+                bits[last] = if bits[last] == b'B' { b'C' } else { b'B' };
+                let padding = &encoded[unpadded.len()..];
+                inputs.push(format!("{}{padding}", String::from_utf8(bits).unwrap()));
+                inputs.push(unpadded.to_owned());
+            }
+        }
+    }
+    let mut accepted = 0;
+    for input in &inputs {
+        if let Ok(simd) = base64_simd::STANDARD.decode_type::<Vec<u8>>(input.as_bytes()) {
+            assert_eq!(LENIENT.decode(input).ok(), Some(simd), "{input:?}");
+            accepted += 1;
+        }
+        // Whichever decoder takes it, the ciphertext reader gives what the lenient one does.
+        assert_eq!(
+            decode_cipher(input).ok(),
+            LENIENT
+                .decode(input.trim())
+                .ok()
+                .filter(|c| c.len() >= 32 && c.len() % 16 == 0),
+            "{input:?}"
+        );
+    }
+    assert!(
+        accepted >= 80,
+        "every valid encoding is taken by the SIMD decoder"
+    );
+    // Non-zero trailing bits: refused by the SIMD decoder, still accepted (as WeChat needs).
+    let cipher = [7u8; 32];
+    let canonical = LENIENT.encode(cipher);
+    // The last character is 'c' (011100); 'd' (011101) sets one of the two unused bits.
+    assert_eq!(&canonical[42..], "c=");
+    let loose = format!("{}d=", &canonical[..42]);
+    assert!(
+        base64_simd::STANDARD
+            .decode_type::<Vec<u8>>(loose.as_bytes())
+            .is_err()
+    );
+    assert_eq!(decode_cipher(&loose).unwrap(), cipher);
+    let mut out = [0; 200];
+    for len in 0..120 {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| u8::try_from(next() % 256).unwrap())
+            .collect();
+        let encoded =
+            base64_simd::STANDARD.encode(&bytes, base64_simd::Out::from_slice(&mut out[..]));
+        assert_eq!(encoded, LENIENT.encode(&bytes).as_bytes());
+        assert_eq!(encoded.len(), base64_len(len));
+    }
+}
