@@ -221,7 +221,7 @@ impl CallbackEndpoint {
         self.crypt.as_ref()
     }
 
-    /// Checks a URL-verification GET and returns the `echostr` to answer with (spec §1.1).
+    /// Checks a URL-verification GET and returns the `echostr` to answer with (WeChat's access guide: the GET sent when a server URL is saved).
     ///
     /// # Errors
     ///

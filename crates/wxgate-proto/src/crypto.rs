@@ -1,4 +1,6 @@
-//! WXBizMsgCrypt: the AES message encryption of compatible and safe modes (spec §2).
+//! WXBizMsgCrypt: the AES message encryption of compatible and safe modes.
+//!
+//! See [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html).
 //!
 //! ```text
 //! FullStr = random(16) || len(msg) as u32 big-endian || msg || appid
@@ -19,7 +21,8 @@ use crate::signature;
 /// PKCS#7 block size WeChat pads to (not AES's 16).
 const PAD_BLOCK: usize = 32;
 
-/// Standard alphabet, padded output, and decoding that tolerates non-zero trailing bits (spec §2.2).
+/// Standard alphabet, padded output, and decoding that tolerates non-zero trailing bits (WeChat's
+/// EncodingAESKey is 43 characters of base64 whose last character carries unused bits).
 const LENIENT: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
@@ -27,7 +30,7 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 
 /// What went wrong while encrypting, decrypting or checking a message.
 ///
-/// Kinds are named after the official sample's error codes (spec §2.6); [`CryptoError::code`]
+/// Kinds are named after the official WXBizMsgCrypt sample's error codes; [`CryptoError::code`]
 /// gives the number. Texts never contain key material or plaintext.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -131,7 +134,8 @@ impl fmt::Debug for AesKey {
     }
 }
 
-/// Which of an account's keys opened a message (spec §2.7: keep the current and the previous).
+/// Which of an account's keys opened a message (WeChat advises keeping the current and the previous
+/// key while a change takes effect).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeySlot {
     /// The configured EncodingAESKey.
@@ -152,7 +156,8 @@ pub struct Opened {
 /// The message crypt of one account (or one third-party platform): token, key(s) and AppID.
 ///
 /// The AppID is the one in the plaintext trailer: the account's own AppID, or the component
-/// AppID for third-party platforms (spec §2.4).
+/// AppID for third-party platforms (the AppID the
+/// plaintext ends with).
 #[derive(Clone)]
 pub struct MessageCrypt {
     token: String,
@@ -382,7 +387,8 @@ impl MessageCrypt {
         ))
     }
 
-    /// `msg_signature` of an `Encrypt` value (spec §2.3).
+    /// `msg_signature` of an `Encrypt` value: SHA-1 of the sorted token, timestamp, nonce and
+    /// `Encrypt`.
     #[must_use]
     pub fn msg_signature(&self, timestamp: &str, nonce: &str, encrypt: &str) -> String {
         signature::sign(&[&self.token, timestamp, nonce, encrypt])
@@ -400,7 +406,7 @@ impl MessageCrypt {
         signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature)
     }
 
-    /// Builds the encrypted reply envelope (spec §2.5) around a passive reply's XML.
+    /// Builds the encrypted reply envelope (`Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`) around a passive reply's XML.
     #[must_use]
     pub fn seal_reply(
         &self,

@@ -1,4 +1,6 @@
-//! The encrypted envelopes around messages (spec §2.5).
+//! The encrypted envelopes around messages.
+//!
+//! See [WeChat Docs/消息加解密说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html).
 
 use crate::crypto::CryptoError;
 use crate::xml::{self, Element, Writer};
