@@ -170,9 +170,11 @@ pub(crate) async fn push(
             key.push(':');
             incoming.write_dedup_key(&mut key);
             let outcome = match shared.dedup.begin(key, arrived, deadline).await {
-                Claim::Duplicate(outcome) => {
+                Claim::Duplicate(recorded) => {
                     account.metrics.count(Ending::Duplicate);
-                    outcome
+                    recorded.into_outcome(|create_time| {
+                        configured_reply(&shared, account, &incoming, create_time)
+                    })
                 }
                 Claim::First(flight) => {
                     let outcome = run(&shared, account, incoming, flight, deadline, unix).await;
@@ -236,7 +238,14 @@ async fn run(
         }
         Ok(Some(reply)) => {
             account.metrics.handler_time(elapsed_micros(started));
-            flight.finish(reply_outcome(account, &incoming, reply, unix))
+            let outcome = reply_outcome(account, &incoming, reply.as_ref(), unix);
+            // A configured reply is written again for a retry rather than kept per push.
+            match handler.fixed_reply() {
+                Some(fixed) if reply.as_ref() == Some(fixed) => {
+                    flight.finish_configured(outcome, unix)
+                }
+                _ => flight.finish(outcome),
+            }
         }
         Ok(None) => {
             // Anything that has to wait is supervised in its own task, so that neither the
@@ -275,9 +284,12 @@ async fn supervise(
         reply
     });
     match tokio::time::timeout_at(deadline, &mut task).await {
-        Ok(Ok(reply)) => {
-            flight.finish(reply_outcome(&account, &incoming, reply, shared.unix_now()))
-        }
+        Ok(Ok(reply)) => flight.finish(reply_outcome(
+            &account,
+            &incoming,
+            reply.as_ref(),
+            shared.unix_now(),
+        )),
         Ok(Err(join_error)) => {
             tracing::error!(account = %account.id, error = %join_error, "message handler failed");
             flight.finish(Outcome::Nothing)
@@ -356,10 +368,24 @@ fn respond(
 const XML: &str = "application/xml; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
+/// A retry's answer when the first attempt gave the configured reply: written again as it was
+/// then, with `CreateTime` `create_time` (the retry is the same push, so the same handler and
+/// user names).
+fn configured_reply(
+    shared: &Shared,
+    account: &Account,
+    incoming: &Incoming,
+    create_time: u64,
+) -> Outcome {
+    let handler = account.handler_for(&shared.router, incoming);
+    let fixed = handler.as_deref().and_then(|handler| handler.fixed_reply());
+    reply_outcome(account, incoming, fixed, create_time)
+}
+
 fn reply_outcome(
     account: &Account,
     incoming: &Incoming,
-    reply: Option<Reply>,
+    reply: Option<&Reply>,
     unix: u64,
 ) -> Outcome {
     match reply {

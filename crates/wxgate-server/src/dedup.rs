@@ -5,11 +5,15 @@
 //! Every attempt is answered within its own deadline.
 //!
 //! Two layers:
-//! - **local**: a sharded in-process table (no serialization, no copies: outcomes are shared
-//!   `Arc`s). It alone is enough when one process receives a given account's pushes, which is
-//!   the case for `memory://` and for one gateway on an SQLite file. It is bounded both by
-//!   entries and by bytes (a recorded reply counts with its length), the oldest forgotten
-//!   first.
+//! - **local**: a sharded in-process table (no serialization, no copies: a kept reply is a
+//!   shared `Arc`). It alone is enough when one process receives a given account's pushes,
+//!   which is the case for `memory://` and for one gateway on an SQLite file. It is bounded both
+//!   by entries and by bytes (a kept reply counts with its length), the oldest forgotten first.
+//!   A record is what identifies the push and its answer: a 128-bit digest of the key, its
+//!   expiry and its outcome in 40 bytes of map entry plus 24 of expiry queue, about 85 bytes of
+//!   memory per push with the map's free buckets. A configured reply is not kept, only its
+//!   `CreateTime`: a retry writes it again from the account's configuration (a handler in code
+//!   may answer differently each time, so its reply is kept).
 //! - **shared** (when `server.dedup = "shared"`, the default with Redis): the claim and the
 //!   outcome also go to the store (`set_if_absent`, then `set`), so a retry that a load balancer
 //!   sends to another instance is recognised there; that instance polls the store for the
@@ -28,7 +32,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -62,37 +66,118 @@ impl Outcome {
     }
 }
 
+/// What a record keeps of its push's outcome: what it takes to answer a retry with the same
+/// bytes, and no more. Only a reply that cannot be written again is kept whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    /// A reply from a handler in code, which may not answer the same twice: kept, and shared
+    /// (not copied) with every answer that uses it. Always an [`Outcome::Reply`].
+    Reply(Arc<Outcome>),
+    /// A configured reply, written with `CreateTime` `create_time` (Unix seconds). The account's
+    /// configuration and the retry itself (the same push) give the rest, so a retry's answer is
+    /// written again, byte for byte, instead of every push keeping its own.
+    Configured { create_time: u64 },
+    /// No reply: `success`.
+    Nothing,
+    /// The handler missed the deadline.
+    Deferred,
+}
+
+impl Recorded {
+    fn kept(outcome: &Arc<Outcome>) -> Self {
+        match outcome.as_ref() {
+            Outcome::Reply(_) => Self::Reply(Arc::clone(outcome)),
+            Outcome::Nothing => Self::Nothing,
+            Outcome::Deferred => Self::Deferred,
+        }
+    }
+
+    /// The outcome to answer with; `rebuild` writes a configured reply again from its
+    /// `CreateTime`.
+    pub(crate) fn into_outcome(self, rebuild: impl FnOnce(u64) -> Outcome) -> Arc<Outcome> {
+        match self {
+            Self::Reply(outcome) => outcome,
+            Self::Configured { create_time } => Arc::new(rebuild(create_time)),
+            Self::Nothing => Arc::new(Outcome::Nothing),
+            Self::Deferred => Arc::new(Outcome::Deferred),
+        }
+    }
+
+    /// The bytes this keeps on the heap besides the record itself.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Reply(outcome) => KEPT_REPLY_OVERHEAD + outcome.heap_bytes(),
+            Self::Configured { .. } | Self::Nothing | Self::Deferred => 0,
+        }
+    }
+}
+
 const PENDING: &[u8] = b"pending";
 const POLL: Duration = Duration::from_millis(20);
 const SHARDS: usize = 16;
 
 /// A push's identity in the local table: a 128-bit hash of its de-dup key. Keeping the digest
 /// rather than the key saves an allocation per push and most of each record's memory; with 128
-/// bits a collision among even billions of live records is out of reach (p < 10^-19).
-type Digest = u128;
+/// bits a collision among even billions of live records is out of reach (p < 10^-19). Two
+/// halves rather than a `u128`, whose 16-byte alignment would pad every map entry by 8 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Digest {
+    /// Picks the bucket within the shard.
+    low: u64,
+    /// Picks the shard.
+    high: u64,
+}
 
-type Waiters = watch::Sender<Option<Arc<Outcome>>>;
+impl Hash for Digest {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The low half; the high half chose the shard.
+        state.write_u64(self.low);
+    }
+}
 
-/// What one record costs besides its outcome's heap bytes: the map entry with its control
-/// byte and slack, the expiry queue's entry, and the outcome's `Arc` allocation.
-const RECORD_OVERHEAD: usize = 2 * std::mem::size_of::<(Digest, Record)>()
-    + std::mem::size_of::<(Instant, Digest)>()
-    + std::mem::size_of::<Outcome>()
-    + 16;
+/// A time as nanoseconds since the table was made (584 years fit): 8 bytes where an `Instant`
+/// takes 16.
+type Ticks = u64;
+
+type Waiters = watch::Sender<Option<Recorded>>;
+
+/// What one record costs in the table, whatever its outcome: its map entry, counted twice for
+/// the map's control byte and its free buckets (a map is between 7/16 and 7/8 full), and its
+/// expiry queue entry. 104 bytes.
+const RECORD_BYTES: usize =
+    2 * std::mem::size_of::<(Digest, Record)>() + std::mem::size_of::<(Ticks, Digest)>();
+
+/// What a kept reply costs besides its text: the `Arc` allocation holding its [`Outcome`].
+const KEPT_REPLY_OVERHEAD: usize = std::mem::size_of::<Outcome>() + 16;
+
+/// What a record with a kept reply costs besides the reply's text (the most any record costs
+/// besides that text).
+const RECORD_OVERHEAD: usize = RECORD_BYTES + KEPT_REPLY_OVERHEAD;
 
 #[derive(Debug)]
 enum Slot {
     /// The first attempt is running; the channel exists only once a retry waits for it.
     Running(Option<Waiters>),
-    Done(Arc<Outcome>),
+    Done(Recorded),
 }
 
+/// One remembered push: 24 bytes, plus its 16-byte digest in the map.
 #[derive(Debug)]
 struct Record {
     slot: Slot,
-    expires_at: Instant,
+    /// When the record expires; it also tells a claim from a later claim of the same push.
+    expires_at: Ticks,
+}
+
+impl Record {
     /// What this record counts for in its shard's bytes.
-    bytes: usize,
+    fn bytes(&self) -> usize {
+        RECORD_BYTES
+            + match &self.slot {
+                Slot::Running(_) => 0,
+                Slot::Done(recorded) => recorded.heap_bytes(),
+            }
+    }
 }
 
 /// The digests are already uniformly distributed: hashing them again would only cost time.
@@ -105,15 +190,14 @@ impl Hasher for DigestHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u128` is used; fold anything else in, for completeness.
+        // Only `write_u64` is used; fold anything else in, for completeness.
         for &byte in bytes {
             self.0 = self.0.rotate_left(8) ^ u64::from(byte);
         }
     }
 
-    fn write_u128(&mut self, digest: u128) {
-        // The low half; the high half chose the shard.
-        self.0 = digest as u64;
+    fn write_u64(&mut self, half: u64) {
+        self.0 = half;
     }
 }
 
@@ -122,8 +206,8 @@ struct Shard {
     records: HashMap<Digest, Record, BuildHasherDefault<DigestHasher>>,
     /// Records in the order they were claimed, which (with one TTL for all) is the order they
     /// expire in: expiring pops from the front, O(1) per record, never a scan of the table.
-    order: VecDeque<(Instant, Digest)>,
-    /// The sum of the records' `bytes`.
+    order: VecDeque<(Ticks, Digest)>,
+    /// The sum of the records' [`Record::bytes`].
     bytes: usize,
 }
 
@@ -133,6 +217,8 @@ pub(crate) struct Dedup {
     shards: Vec<Mutex<Shard>>,
     shared: Option<Arc<dyn Store>>,
     ttl: Duration,
+    /// Where the records' [`Ticks`] count from.
+    epoch: Instant,
     /// Records kept per shard at most; beyond it the oldest are forgotten early.
     shard_capacity: usize,
     /// Bytes kept per shard at most; beyond it the oldest are forgotten early.
@@ -164,7 +250,7 @@ pub(crate) enum Claim {
     /// This attempt is the first: run the handler and report through [`Flight::finish`].
     First(Flight),
     /// Another attempt owns the push; this is its outcome (or `Deferred` at the deadline).
-    Duplicate(Arc<Outcome>),
+    Duplicate(Recorded),
 }
 
 /// Whether this attempt owns the push's key in the shared store.
@@ -185,7 +271,7 @@ pub(crate) struct Flight {
     key: String,
     digest: Digest,
     /// The local record's expiry, which tells it from a later claim of the same push.
-    expires_at: Instant,
+    expires_at: Ticks,
     dedup: Arc<Dedup>,
     shared_claim: SharedClaim,
     finished: bool,
@@ -202,6 +288,7 @@ impl Dedup {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             shared,
             ttl: limits.ttl,
+            epoch: Instant::now(),
             shard_capacity: limits.entries.div_ceil(SHARDS).max(1),
             shard_max_bytes: limits.bytes.div_ceil(SHARDS).max(RECORD_OVERHEAD),
             budget: limits.store_budget,
@@ -212,12 +299,22 @@ impl Dedup {
     }
 
     fn digest(&self, key: &str) -> Digest {
-        xxhash_rust::xxh3::xxh3_128_with_seed(key.as_bytes(), self.seed)
+        let digest = xxhash_rust::xxh3::xxh3_128_with_seed(key.as_bytes(), self.seed);
+        Digest {
+            low: digest as u64,
+            high: (digest >> 64) as u64,
+        }
+    }
+
+    /// `at` in ticks since the table was made.
+    fn ticks(&self, at: Instant) -> Ticks {
+        let since = at.saturating_duration_since(self.epoch);
+        Ticks::try_from(since.as_nanos()).unwrap_or(Ticks::MAX)
     }
 
     fn shard(&self, digest: Digest) -> MutexGuard<'_, Shard> {
         // The high half picks the shard, the low half the bucket within it.
-        let index = ((digest >> 64) as usize) % SHARDS;
+        let index = (digest.high as usize) % SHARDS;
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -232,7 +329,10 @@ impl Dedup {
         deadline: Instant,
     ) -> Claim {
         let digest = self.digest(&key);
-        let expires_at = now + self.ttl;
+        let expires_at = now
+            .checked_add(self.ttl)
+            .map_or(Ticks::MAX, |at| self.ticks(at));
+        let now = self.ticks(now);
         loop {
             let waiting = {
                 let mut shard = self.shard(digest);
@@ -244,7 +344,7 @@ impl Dedup {
                 match shard.records.entry(digest) {
                     Entry::Occupied(mut entry) if entry.get().expires_at > now => {
                         match &mut entry.get_mut().slot {
-                            Slot::Done(outcome) => return Claim::Duplicate(Arc::clone(outcome)),
+                            Slot::Done(recorded) => return Claim::Duplicate(recorded.clone()),
                             Slot::Running(Some(waiters)) => Some(waiters.subscribe()),
                             Slot::Running(waiters @ None) => {
                                 let (tx, rx) = watch::channel(None);
@@ -257,26 +357,25 @@ impl Dedup {
                         let record = Record {
                             slot: Slot::Running(None),
                             expires_at,
-                            bytes: RECORD_OVERHEAD,
                         };
                         let replaced = match entry {
                             Entry::Occupied(mut expired) => {
-                                Some(std::mem::replace(expired.get_mut(), record).bytes)
+                                Some(std::mem::replace(expired.get_mut(), record).bytes())
                             }
                             Entry::Vacant(vacant) => {
                                 vacant.insert(record);
                                 None
                             }
                         };
-                        shard.bytes = shard.bytes - replaced.unwrap_or(0) + RECORD_OVERHEAD;
+                        shard.bytes = shard.bytes - replaced.unwrap_or(0) + RECORD_BYTES;
                         shard.order.push_back((expires_at, digest));
                         None
                     }
                 }
             };
             let Some(rx) = waiting else { break };
-            if let Some(outcome) = wait_local(rx, deadline).await {
-                return Claim::Duplicate(outcome);
+            if let Some(recorded) = wait_local(rx, deadline).await {
+                return Claim::Duplicate(recorded);
             }
             // The first attempt was abandoned (or forgotten): claim the push afresh.
         }
@@ -295,28 +394,27 @@ impl Dedup {
     }
 
     /// Records the outcome of `digest` and wakes the retries waiting for it.
-    fn record(&self, digest: Digest, expires_at: Instant, outcome: &Arc<Outcome>) {
+    fn record(&self, digest: Digest, expires_at: Ticks, recorded: Recorded) {
         let mut shard = self.shard(digest);
         let shard = &mut *shard;
         if let Some(record) = shard.records.get_mut(&digest)
             && record.expires_at == expires_at
         {
-            let previous = std::mem::replace(&mut record.slot, Slot::Done(Arc::clone(outcome)));
-            let bytes = RECORD_OVERHEAD + outcome.heap_bytes();
-            shard.bytes = shard.bytes - record.bytes + bytes;
-            record.bytes = bytes;
+            let before = record.bytes();
+            let previous = std::mem::replace(&mut record.slot, Slot::Done(recorded.clone()));
+            shard.bytes = shard.bytes - before + record.bytes();
             if let Slot::Running(Some(waiters)) = previous {
-                waiters.send_replace(Some(Arc::clone(outcome)));
+                waiters.send_replace(Some(recorded));
             }
             if shard.bytes > self.shard_max_bytes {
-                shard.evict(Instant::now(), usize::MAX, self.shard_max_bytes);
+                shard.evict(self.ticks(Instant::now()), usize::MAX, self.shard_max_bytes);
             }
         }
     }
 
     /// Forgets the running record of an abandoned attempt; retries waiting for it claim the
     /// push themselves.
-    fn abandon(&self, digest: Digest, expires_at: Instant) {
+    fn abandon(&self, digest: Digest, expires_at: Ticks) {
         let mut shard = self.shard(digest);
         if let Entry::Occupied(entry) = shard.records.entry(digest)
             && entry.get().expires_at == expires_at
@@ -324,7 +422,7 @@ impl Dedup {
         {
             // Dropping the record drops its waiters' channel, which wakes them.
             let record = entry.remove();
-            shard.bytes -= record.bytes;
+            shard.bytes -= record.bytes();
         }
     }
 
@@ -359,7 +457,7 @@ impl Dedup {
 impl Shard {
     /// Forgets records that expired by `now`, and the oldest ones while there are `capacity`
     /// or more records or more than `max_bytes` bytes.
-    fn evict(&mut self, now: Instant, capacity: usize, max_bytes: usize) {
+    fn evict(&mut self, now: Ticks, capacity: usize, max_bytes: usize) {
         while let Some(&(expires_at, digest)) = self.order.front() {
             if expires_at > now && self.records.len() < capacity && self.bytes <= max_bytes {
                 break;
@@ -371,7 +469,7 @@ impl Shard {
                 && entry.get().expires_at == expires_at
             {
                 let record = entry.remove();
-                self.bytes -= record.bytes;
+                self.bytes -= record.bytes();
             }
         }
     }
@@ -421,9 +519,9 @@ async fn claim_shared(store: Arc<dyn Store>, mut flight: Flight, deadline: Insta
                 flight.shared_claim = SharedClaim::NotOwned;
                 match wait_shared(store.as_ref(), &store_key, deadline, budget).await {
                     Awaited::Outcome(outcome) => {
-                        let outcome = Arc::new(outcome);
-                        flight.conclude(&outcome);
-                        return Claim::Duplicate(outcome);
+                        let recorded = Recorded::kept(&Arc::new(outcome));
+                        flight.conclude(recorded.clone());
+                        return Claim::Duplicate(recorded);
                     }
                     Awaited::Released => {}
                     Awaited::Unavailable => {
@@ -490,13 +588,31 @@ async fn wait_shared(
 impl Flight {
     /// Records the outcome for later retries and wakes any waiting ones; the shared store gets
     /// it in the background (bounded by the store-call budget), so the answer never waits.
-    pub(crate) fn finish(mut self, outcome: Outcome) -> Arc<Outcome> {
+    pub(crate) fn finish(self, outcome: Outcome) -> Arc<Outcome> {
         let outcome = Arc::new(outcome);
-        self.conclude(&outcome);
+        self.settle(Recorded::kept(&outcome), &outcome);
+        outcome
+    }
+
+    /// [`Flight::finish`] for the account's configured reply, written with `CreateTime`
+    /// `create_time`: the local record keeps that time and not the reply, which a retry writes
+    /// again (the shared store still gets the whole outcome).
+    pub(crate) fn finish_configured(self, outcome: Outcome, create_time: u64) -> Arc<Outcome> {
+        let outcome = Arc::new(outcome);
+        let recorded = match outcome.as_ref() {
+            Outcome::Reply(_) => Recorded::Configured { create_time },
+            Outcome::Nothing | Outcome::Deferred => Recorded::kept(&outcome),
+        };
+        self.settle(recorded, &outcome);
+        outcome
+    }
+
+    fn settle(mut self, recorded: Recorded, outcome: &Outcome) {
+        self.conclude(recorded);
         if let Some(store) = &self.dedup.shared {
             let store = Arc::clone(store);
             let key = store_key(&self.key);
-            let value = serde_json::to_vec(outcome.as_ref()).unwrap_or_default();
+            let value = serde_json::to_vec(outcome).unwrap_or_default();
             let ttl = self.dedup.ttl;
             let budget = self.dedup.budget;
             tokio::spawn(async move {
@@ -513,13 +629,12 @@ impl Flight {
                 }
             });
         }
-        outcome
     }
 
     /// Records the outcome locally; the flight is then over.
-    fn conclude(&mut self, outcome: &Arc<Outcome>) {
+    fn conclude(&mut self, recorded: Recorded) {
         self.finished = true;
-        self.dedup.record(self.digest, self.expires_at, outcome);
+        self.dedup.record(self.digest, self.expires_at, recorded);
     }
 }
 
@@ -546,17 +661,13 @@ impl Drop for Flight {
 /// The outcome the running attempt reported; `Deferred` when this attempt's deadline came
 /// first; `None` when the running attempt was abandoned or forgotten (claim afresh).
 async fn wait_local(
-    mut rx: watch::Receiver<Option<Arc<Outcome>>>,
+    mut rx: watch::Receiver<Option<Recorded>>,
     deadline: Instant,
-) -> Option<Arc<Outcome>> {
+) -> Option<Recorded> {
     match tokio::time::timeout_at(deadline, rx.wait_for(Option::is_some)).await {
-        Ok(Ok(outcome)) => Some(
-            outcome
-                .clone()
-                .unwrap_or_else(|| Arc::new(Outcome::Deferred)),
-        ),
+        Ok(Ok(recorded)) => Some(recorded.clone().unwrap_or(Recorded::Deferred)),
         Ok(Err(_)) => None,
-        Err(_) => Some(Arc::new(Outcome::Deferred)),
+        Err(_) => Some(Recorded::Deferred),
     }
 }
 
@@ -610,9 +721,61 @@ mod tests {
 
     fn duplicate(claim: Claim) -> Arc<Outcome> {
         match claim {
-            Claim::Duplicate(outcome) => outcome,
+            Claim::Duplicate(recorded) => {
+                recorded.into_outcome(|_| panic!("no configured reply in this table"))
+            }
             Claim::First(_) => panic!("expected a duplicate"),
         }
+    }
+
+    /// Issue 14: what a record costs is what identifies the push and its answer. The byte
+    /// accounting (and the table's memory per push) rests on these sizes.
+    #[test]
+    fn a_record_is_a_digest_an_expiry_and_an_outcome() {
+        assert_eq!(std::mem::size_of::<Digest>(), 16);
+        assert_eq!(std::mem::size_of::<Recorded>(), 16);
+        assert_eq!(std::mem::size_of::<Record>(), 24);
+        assert_eq!(std::mem::size_of::<(Digest, Record)>(), 40);
+        assert_eq!(std::mem::size_of::<(Ticks, Digest)>(), 24);
+        assert_eq!(RECORD_BYTES, 104);
+        // An `Arc<Outcome>`'s allocation: two counters and the outcome.
+        assert_eq!(KEPT_REPLY_OVERHEAD, 40);
+    }
+
+    #[tokio::test]
+    async fn each_record_counts_for_what_it_keeps() {
+        let dedup = table(100_000);
+        let t0 = Instant::now();
+        let running = first(claim(&dedup, "a:1", t0).await);
+        assert_eq!(dedup.bytes(), RECORD_BYTES);
+        running.finish(Outcome::Nothing);
+        assert_eq!(dedup.bytes(), RECORD_BYTES);
+        // A configured reply keeps its `CreateTime`, not its text...
+        let xml = "<xml>a configured reply</xml>".repeat(20);
+        let answer = first(claim(&dedup, "a:2", t0).await)
+            .finish_configured(Outcome::Reply(xml.clone()), 1_700_000_000);
+        assert_eq!(*answer, Outcome::Reply(xml.clone()));
+        assert_eq!(dedup.bytes(), 2 * RECORD_BYTES);
+        // ... from which its retry writes it again.
+        let rebuilt = match claim(&dedup, "a:2", t0).await {
+            Claim::Duplicate(recorded) => recorded.into_outcome(|create_time| {
+                assert_eq!(create_time, 1_700_000_000);
+                Outcome::Reply(xml.clone())
+            }),
+            Claim::First(_) => panic!("expected a duplicate"),
+        };
+        assert_eq!(*rebuilt, Outcome::Reply(xml));
+        // A configured handler that answered nothing keeps nothing either.
+        first(claim(&dedup, "a:3", t0).await).finish_configured(Outcome::Nothing, 1_700_000_000);
+        assert_eq!(*duplicate(claim(&dedup, "a:3", t0).await), Outcome::Nothing);
+        // A handler in code's reply is kept: its `Arc` and its text.
+        first(claim(&dedup, "a:4", t0).await).finish(Outcome::Reply("k".repeat(300)));
+        assert_eq!(dedup.bytes(), 4 * RECORD_BYTES + KEPT_REPLY_OVERHEAD + 300);
+        // Expired records give back all they counted for (1,000 pushes sweep every shard).
+        let t1 = t0 + TTL + Duration::from_secs(1);
+        handle_new(&dedup, "b", 1000, t1).await;
+        assert_eq!(dedup.len(), 1000);
+        assert_eq!(dedup.bytes(), 1000 * RECORD_BYTES);
     }
 
     #[tokio::test]

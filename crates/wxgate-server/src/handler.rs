@@ -122,6 +122,14 @@ impl IntoReply for Article {
 pub trait Handler: Send + Sync + 'static {
     /// Handles one message.
     fn call(&self, incoming: Incoming) -> BoxFuture<Option<Reply>>;
+
+    /// The reply this handler gives to every message, if it always gives the same one (the
+    /// configured replies do). The gateway then remembers only when it answered a push, and
+    /// writes the reply again for WeChat's retries instead of keeping every push's reply.
+    #[doc(hidden)]
+    fn fixed_reply(&self) -> Option<&Reply> {
+        None
+    }
 }
 
 impl<F, Fut, R> Handler for F
@@ -144,5 +152,9 @@ impl Handler for Fixed {
     fn call(&self, _incoming: Incoming) -> BoxFuture<Option<Reply>> {
         let reply = self.0.clone();
         Box::pin(async move { Some(reply) })
+    }
+
+    fn fixed_reply(&self) -> Option<&Reply> {
+        Some(&self.0)
     }
 }

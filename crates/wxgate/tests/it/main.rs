@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
 mod cli;
+mod dedup_rss;
 mod deferred_kill;
 mod demo_clock;
 mod demo_data;
