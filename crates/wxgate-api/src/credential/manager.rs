@@ -135,7 +135,7 @@ impl Credentials {
     ///
     /// Only when no valid token exists and none could be fetched: WeChat's error (or, while a
     /// failed fetch backs off, that same error again), a store error, or
-    /// [`ErrorKind::LeaseTimeout`].
+    /// [`ErrorKind::LeaseTimeout`](crate::ErrorKind::LeaseTimeout).
     pub async fn access_token(&self) -> Result<AccessToken, Error> {
         let record = self.inner.get(Kind::AccessToken).await?;
         Ok(AccessToken {
