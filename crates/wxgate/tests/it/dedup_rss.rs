@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wxgate_proto::signature;
 
-use crate::process::start;
+use crate::process::{now, start, vm_rss_kib};
 
 /// Distinct pushes sent: enough for the tables' growth to dominate the RSS, few enough for a
 /// debug build on two busy cores.
@@ -21,26 +21,6 @@ const SENDERS: u64 = 16;
 const MAX_BYTES_PER_PUSH: u64 = 1000;
 
 const TOKEN: &str = "dedupmemtoken";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The resident set size of a process, from `/proc/<pid>/status`, in KiB (Linux only).
-fn vm_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
 
 /// Push `i`: a text message with its own MsgId and its own signed URL, as from WeChat.
 fn push(base: &str, ts: &str, i: u64) -> (String, String) {

@@ -2,27 +2,7 @@
 
 use wxgate_proto::signature;
 
-use crate::process::start;
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The resident set size of a process, from `/proc/<pid>/status`, in KiB (Linux only).
-fn vm_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
+use crate::process::{now, start, vm_rss_kib};
 
 /// Issue 13, item 3: 300 plaintext pushes with a 900 KB `FromUserName` keep the process under
 /// 100 MB of RSS (they are refused with 400 and nothing of them is remembered).

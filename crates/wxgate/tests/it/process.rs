@@ -56,3 +56,24 @@ pub(crate) fn run(args: &[&str]) -> std::process::Output {
         .output()
         .expect("wxgate runs")
 }
+
+/// Unix seconds now, for signing pushes.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The resident set size of a process, from `/proc/<pid>/status`, in KiB (Linux only).
+pub(crate) fn vm_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
