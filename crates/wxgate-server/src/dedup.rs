@@ -1046,19 +1046,23 @@ mod tests {
         assert_eq!(metrics.dedup_fallback.load(Ordering::Relaxed), 3);
     }
 
+    /// Two gateway instances' tables sharing one store.
+    fn two_instances() -> (Arc<dyn Store>, Arc<Dedup>, Arc<Dedup>) {
+        let store: Arc<dyn Store> = Arc::new(wxgate_store::MemoryStore::new());
+        let instance = || {
+            Arc::new(Dedup::new(
+                Some(Arc::clone(&store)),
+                limits(1000, usize::MAX),
+                Arc::default(),
+            ))
+        };
+        let (a, b) = (instance(), instance());
+        (store, a, b)
+    }
+
     #[tokio::test]
     async fn the_claim_of_an_owner_that_died_lapses_and_is_taken_over() {
-        let store: Arc<dyn Store> = Arc::new(wxgate_store::MemoryStore::new());
-        let a = Arc::new(Dedup::new(
-            Some(Arc::clone(&store)),
-            limits(1000, usize::MAX),
-            Arc::default(),
-        ));
-        let b = Arc::new(Dedup::new(
-            Some(Arc::clone(&store)),
-            limits(1000, usize::MAX),
-            Arc::default(),
-        ));
+        let (_store, a, b) = two_instances();
         // The owner's deadline is 300 ms away; it dies without a word (no drop, no release).
         let now = Instant::now();
         let owner = first(
@@ -1082,17 +1086,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_claim_released_by_its_abandoned_owner_is_taken_over() {
-        let store: Arc<dyn Store> = Arc::new(wxgate_store::MemoryStore::new());
-        let a = Arc::new(Dedup::new(
-            Some(Arc::clone(&store)),
-            limits(1000, usize::MAX),
-            Arc::default(),
-        ));
-        let b = Arc::new(Dedup::new(
-            Some(Arc::clone(&store)),
-            limits(1000, usize::MAX),
-            Arc::default(),
-        ));
+        let (store, a, b) = two_instances();
         let now = Instant::now();
         let owner = first(claim(&a, "a:1", now).await);
         let retry = {
