@@ -21,6 +21,17 @@ use tokio::sync::Notify;
 pub use crate::config::{AppSpec, Mode, SandboxConfig, Secret};
 pub use crate::error::SandboxError;
 
+/// Every WeChat API the sandbox serves, as `(method, path)`: `("POST", "/cgi-bin/menu/create")`.
+///
+/// Pages (the OAuth consent page) and the control API are not in it. A client's test can check
+/// that each of its endpoints has a route here, and the reverse.
+pub fn wechat_apis() -> Vec<(&'static str, String)> {
+    wechat::apis()
+        .iter()
+        .map(|api| (api.method.as_str(), format!("/{}", api.path)))
+        .collect()
+}
+
 use crate::clock::VirtualClock;
 use crate::state::{App, State};
 

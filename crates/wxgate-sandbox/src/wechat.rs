@@ -1,5 +1,8 @@
 //! WeChat's own API paths, grouped like WeChat's documentation tree.
 //!
+//! Each endpoint file declares its path, method and daily limit (`api::Api`) and each group adds
+//! its own routes (`api::Routes`); `apis()` lists them all.
+//!
 //! Shared machinery: query parsing, JSON bodies (44002 empty, 47001 malformed), the access-token
 //! gate every API passes through (41001 missing, 40014 malformed, 40001 unknown/superseded,
 //! 42001 expired), call counting, fault injection and daily quotas (45009).
@@ -9,6 +12,7 @@
 //! answer 43001 (require GET) / 43002 (require POST). Other unknown paths are plain 404s (the
 //! router sets no fallback so it can be merged).
 
+pub(crate) mod api;
 mod ip;
 mod material;
 mod media;
@@ -25,186 +29,61 @@ mod token;
 mod user;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::RawQuery;
-use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::any;
 use serde_json::Value;
 
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::Fault;
+use api::{Api, Routes};
 
 pub(crate) type Params = BTreeMap<String, String>;
 
 pub(crate) fn routes() -> Router<Sandbox> {
-    Router::new()
-        .route("/cgi-bin/token", get_only(token::handler))
-        .route("/cgi-bin/stable_token", post_only(stable_token::handler))
-        .route(
-            "/cgi-bin/clear_quota",
-            post_only(quota::clear_quota::handler),
-        )
-        .route(
-            "/cgi-bin/clear_quota/v2",
-            post_only(quota::clear_quota_v2::handler),
-        )
-        .route("/cgi-bin/openapi/quota/get", post_only(quota::get::handler))
-        .route(
-            "/cgi-bin/openapi/quota/clear",
-            post_only(quota::clear::handler),
-        )
-        .route("/cgi-bin/shorten/gen", post_only(shorten::r#gen::handler))
-        .route("/cgi-bin/shorten/fetch", post_only(shorten::fetch::handler))
-        .route(
-            "/cgi-bin/getcallbackip",
-            get_only(ip::getcallbackip::handler),
-        )
-        .route(
-            "/cgi-bin/get_api_domain_ip",
-            get_only(ip::get_api_domain_ip::handler),
-        )
-        .route("/cgi-bin/ticket/getticket", get_only(ticket::handler))
-        .route("/cgi-bin/qrcode/create", post_only(qrcode::create::handler))
-        .route("/cgi-bin/showqrcode", get_only(qrcode::showqrcode::handler))
-        .route("/cgi-bin/user/get", get_only(user::get::handler))
-        .route("/cgi-bin/user/info", get_only(user::info::handler))
-        .route(
-            "/cgi-bin/user/info/batchget",
-            post_only(user::batchget::handler),
-        )
-        .route(
-            "/cgi-bin/user/info/updateremark",
-            post_only(user::updateremark::handler),
-        )
-        .route(
-            "/cgi-bin/user/tag/get",
-            post_only(tags::user_tag_get::handler),
-        )
-        .route("/cgi-bin/tags/create", post_only(tags::create::handler))
-        .route("/cgi-bin/tags/get", get_only(tags::get::handler))
-        .route("/cgi-bin/tags/update", post_only(tags::update::handler))
-        .route("/cgi-bin/tags/delete", post_only(tags::delete::handler))
-        .route(
-            "/cgi-bin/tags/members/batchtagging",
-            post_only(tags::batchtagging::handler),
-        )
-        .route(
-            "/cgi-bin/tags/members/batchuntagging",
-            post_only(tags::batchuntagging::handler),
-        )
-        .route(
-            "/cgi-bin/tags/getidlist",
-            post_only(tags::getidlist::handler),
-        )
-        .route(
-            "/cgi-bin/tags/members/getblacklist",
-            post_only(tags::getblacklist::handler),
-        )
-        .route(
-            "/cgi-bin/tags/members/batchblacklist",
-            post_only(tags::batchblacklist::handler),
-        )
-        .route(
-            "/cgi-bin/tags/members/batchunblacklist",
-            post_only(tags::batchunblacklist::handler),
-        )
-        .route("/cgi-bin/menu/create", post_only(menu::create::handler))
-        .route("/cgi-bin/menu/get", get_only(menu::get::handler))
-        .route("/cgi-bin/menu/delete", get_only(menu::delete::handler))
-        .route(
-            "/cgi-bin/menu/addconditional",
-            post_only(menu::addconditional::handler),
-        )
-        .route(
-            "/cgi-bin/menu/delconditional",
-            post_only(menu::delconditional::handler),
-        )
-        .route("/cgi-bin/menu/trymatch", post_only(menu::trymatch::handler))
-        .route(
-            "/cgi-bin/get_current_selfmenu_info",
-            get_only(menu::get_current_selfmenu_info::handler),
-        )
-        .route(
-            "/cgi-bin/message/custom/send",
-            post_only(message::custom_send::handler),
-        )
-        .route(
-            "/cgi-bin/message/custom/typing",
-            post_only(message::custom_typing::handler),
-        )
-        .route(
-            "/cgi-bin/message/mass/sendall",
-            post_only(message::mass_sendall::handler),
-        )
-        .route(
-            "/cgi-bin/message/mass/send",
-            post_only(message::mass_send::handler),
-        )
-        .route(
-            "/cgi-bin/message/mass/preview",
-            post_only(message::mass_preview::handler),
-        )
-        .route(
-            "/cgi-bin/message/mass/get",
-            post_only(message::mass_get::handler),
-        )
-        .route(
-            "/cgi-bin/message/mass/delete",
-            post_only(message::mass_delete::handler),
-        )
-        .route(
-            "/cgi-bin/message/template/send",
-            post_only(message::template_send::handler),
-        )
-        .route(
-            "/cgi-bin/media/upload",
-            post_only(media::upload::handler)
-                .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD)),
-        )
-        .route("/cgi-bin/media/get", get_only(media::get::handler))
-        .route(
-            "/cgi-bin/media/uploadimg",
-            post_only(media::uploadimg::handler)
-                .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD)),
-        )
-        .route(
-            "/cgi-bin/material/add_material",
-            post_only(material::add_material::handler)
-                .layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD)),
-        )
-        .route(
-            "/cgi-bin/material/get_material",
-            post_only(material::get_material::handler),
-        )
-        .route(
-            "/cgi-bin/material/del_material",
-            post_only(material::del_material::handler),
-        )
-        .route(
-            "/cgi-bin/material/get_materialcount",
-            get_only(material::get_materialcount::handler),
-        )
-        .route(
-            "/cgi-bin/material/batchget_material",
-            post_only(material::batchget_material::handler),
-        )
-        .route("/connect/oauth2/authorize", get(oauth::authorize::handler))
-        .route(
-            "/sns/oauth2/access_token",
-            get_only(oauth::access_token::handler),
-        )
-        .route(
-            "/sns/oauth2/refresh_token",
-            get_only(oauth::refresh_token::handler),
-        )
-        .route("/sns/userinfo", get_only(oauth::userinfo::handler))
-        .route("/sns/auth", get_only(oauth::auth::handler))
+    let (router, _) = build();
+    router
         .route("/cgi-bin/{*rest}", any(unknown_api))
         .route("/sns/{*rest}", any(unknown_api))
+}
+
+/// Every group adds its own APIs.
+fn build() -> (Router<Sandbox>, Vec<Api>) {
+    let routes = Routes::new();
+    let routes = token::routes(routes);
+    let routes = stable_token::routes(routes);
+    let routes = ticket::routes(routes);
+    let routes = quota::routes(routes);
+    let routes = ip::routes(routes);
+    let routes = shorten::routes(routes);
+    let routes = qrcode::routes(routes);
+    let routes = user::routes(routes);
+    let routes = tags::routes(routes);
+    let routes = menu::routes(routes);
+    let routes = message::routes(routes);
+    let routes = media::routes(routes);
+    let routes = material::routes(routes);
+    let routes = oauth::routes(routes);
+    routes.into_parts()
+}
+
+/// Every WeChat API the sandbox serves.
+pub(crate) fn apis() -> &'static [Api] {
+    static APIS: OnceLock<Vec<Api>> = OnceLock::new();
+    APIS.get_or_init(|| build().1)
+}
+
+/// The daily limit of an API path (without its leading `/`), if it has one.
+pub(crate) fn daily_limit(path: &str) -> Option<u64> {
+    apis()
+        .iter()
+        .find(|api| api.path == path)
+        .and_then(|api| api.daily_limit)
 }
 
 async fn unknown_api(uri: axum::http::Uri) -> WxError {
@@ -213,22 +92,6 @@ async fn unknown_api(uri: axum::http::Uri) -> WxError {
         "the sandbox does not model this WeChat API; answering 48001"
     );
     WxError::unauthorized()
-}
-
-fn get_only<H, T>(handler: H) -> MethodRouter<Sandbox>
-where
-    H: Handler<T, Sandbox>,
-    T: 'static,
-{
-    get(handler).fallback(|| async { WxError::new(43001, "require GET method") })
-}
-
-fn post_only<H, T>(handler: H) -> MethodRouter<Sandbox>
-where
-    H: Handler<T, Sandbox>,
-    T: 'static,
-{
-    post(handler).fallback(|| async { WxError::new(43002, "require POST method") })
 }
 
 /// Query parameters; a malformed query string reads as empty.
@@ -266,11 +129,8 @@ pub(crate) fn ok() -> Value {
 
 impl Sandbox {
     /// The gate of every API authenticated by `access_token`; returns the caller's app id.
-    pub(crate) async fn enter(
-        &self,
-        path: &'static str,
-        params: &Params,
-    ) -> Result<String, WxError> {
+    pub(crate) async fn enter(&self, api: &Api, params: &Params) -> Result<String, WxError> {
+        let path = api.path;
         let token = params
             .get("access_token")
             .filter(|t| !t.is_empty())
@@ -292,7 +152,8 @@ impl Sandbox {
     }
 
     /// Counting and faults for APIs authenticated by AppID + secret (no quota yet).
-    pub(crate) async fn enter_app(&self, path: &'static str, app_id: &str) -> Result<(), WxError> {
+    pub(crate) async fn enter_app(&self, api: &Api, app_id: &str) -> Result<(), WxError> {
+        let path = api.path;
         let fault = self.with_state(|s| {
             s.apps.get_mut(app_id).and_then(|app| {
                 app.count_call(path);

@@ -151,10 +151,7 @@ impl App {
         if path == "cgi-bin/token" {
             return Some(self.spec.token_quota());
         }
-        DAILY_LIMITS
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, limit)| *limit)
+        crate::wechat::daily_limit(path)
     }
 
     pub(crate) fn followers(&self) -> Vec<&User> {
@@ -181,33 +178,6 @@ impl App {
         }
     }
 }
-
-/// Daily quotas of formal accounts, from [WeChat Docs/接口调用频次限制说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/API_Call_Limits.html); `cgi-bin/token` comes from the app's spec.
-pub(crate) const DAILY_LIMITS: &[(&str, u64)] = &[
-    ("cgi-bin/stable_token", 500_000),
-    ("cgi-bin/menu/create", 1_000),
-    ("cgi-bin/menu/get", 10_000),
-    ("cgi-bin/menu/delete", 1_000),
-    ("cgi-bin/menu/addconditional", 2_000),
-    ("cgi-bin/menu/delconditional", 2_000),
-    ("cgi-bin/menu/trymatch", 20_000),
-    ("cgi-bin/tags/create", 1_000),
-    ("cgi-bin/tags/get", 1_000),
-    ("cgi-bin/tags/update", 1_000),
-    ("cgi-bin/tags/members/batchtagging", 100_000),
-    ("cgi-bin/tags/members/batchuntagging", 100_000),
-    ("cgi-bin/media/upload", 100_000),
-    ("cgi-bin/media/get", 200_000),
-    ("cgi-bin/message/custom/send", 500_000),
-    ("cgi-bin/message/template/send", 100_000),
-    ("cgi-bin/message/mass/sendall", 100),
-    ("cgi-bin/message/mass/send", 100),
-    ("cgi-bin/qrcode/create", 100_000),
-    ("cgi-bin/user/get", 500),
-    ("cgi-bin/user/info", 5_000_000),
-    ("cgi-bin/user/info/batchget", 5_000_000),
-    ("cgi-bin/user/info/updateremark", 10_000),
-];
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Fault {

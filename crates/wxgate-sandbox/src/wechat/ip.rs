@@ -10,5 +10,13 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::json;
 
+use super::api::{Api, Routes};
 use super::{params, reply};
 use crate::Sandbox;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(getcallbackip::API, getcallbackip::handler)
+        .api(get_api_domain_ip::API, get_api_domain_ip::handler)
+}

@@ -25,11 +25,22 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::media::{Upload, limit_of, media_url, read_upload};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, Media, URL_SAFE};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(add_material::API, add_material::handler)
+        .api(get_material::API, get_material::handler)
+        .api(del_material::API, del_material::handler)
+        .api(get_materialcount::API, get_materialcount::handler)
+        .api(batchget_material::API, batchget_material::handler)
+}
 
 /// How many materials of `kind` an account may keep.
 fn capacity(kind: &str) -> usize {

@@ -22,10 +22,19 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::json;
 
+use super::api::{Api, Routes};
 use super::params;
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{MEDIA_TTL, Media, URL_SAFE};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(upload::API, upload::handler)
+        .api(get::API, get::handler)
+        .api(uploadimg::API, uploadimg::handler)
+}
 
 /// The body limit of `media/upload` (largest type plus multipart overhead).
 pub(crate) const MAX_UPLOAD: usize = 11 * 1024 * 1024;

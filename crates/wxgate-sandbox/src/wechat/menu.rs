@@ -28,10 +28,26 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, Menu, User};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(create::API, create::handler)
+        .api(get::API, get::handler)
+        .api(delete::API, delete::handler)
+        .api(addconditional::API, addconditional::handler)
+        .api(delconditional::API, delconditional::handler)
+        .api(trymatch::API, trymatch::handler)
+        .api(
+            get_current_selfmenu_info::API,
+            get_current_selfmenu_info::handler,
+        )
+}
 
 const TYPES: &[&str] = &[
     "click",

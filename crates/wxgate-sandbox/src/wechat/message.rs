@@ -46,11 +46,25 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::push;
 use crate::state::{App, MEDIA_TTL, MassJob};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(custom_send::API, custom_send::handler)
+        .api(custom_typing::API, custom_typing::handler)
+        .api(mass_sendall::API, mass_sendall::handler)
+        .api(mass_send::API, mass_send::handler)
+        .api(mass_preview::API, mass_preview::handler)
+        .api(mass_get::API, mass_get::handler)
+        .api(mass_delete::API, mass_delete::handler)
+        .api(template_send::API, template_send::handler)
+}
 
 const TEXT_MAX: usize = 2048;
 
@@ -104,12 +118,12 @@ enum Audience {
 /// Submit a mass send: deliver to the audience's inboxes, record the job, push the result.
 async fn submit_mass(
     sb: &Sandbox,
-    path: &'static str,
+    api: &Api,
     q: &super::Params,
     body: &Value,
     audience: Audience,
 ) -> Result<Value, WxError> {
-    let app_id = sb.enter(path, q).await?;
+    let app_id = sb.enter(api, q).await?;
     let message = mass_message(body)?;
     let client_id = str_field(body, "clientmsgid").map(str::to_owned);
     if client_id.as_ref().is_some_and(|c| c.len() > 64) {

@@ -29,10 +29,24 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{Params, params, reply};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{OAuthCode, OAuthToken, URL_SAFE, User};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .page(
+            "/connect/oauth2/authorize",
+            axum::routing::get(authorize::handler),
+        )
+        .api(access_token::API, access_token::handler)
+        .api(refresh_token::API, refresh_token::handler)
+        .api(userinfo::API, userinfo::handler)
+        .api(auth::API, auth::handler)
+}
 
 const CODE_TTL: u64 = 300;
 const TOKEN_TTL: u64 = 7200;
@@ -75,7 +89,7 @@ fn token_body(s: &mut crate::state::State, grant: &OAuthToken, refresh: String) 
 }
 
 /// Check an OAuth access token; returns its grant.
-async fn enter_oauth(sb: &Sandbox, path: &'static str, q: &Params) -> Result<OAuthToken, WxError> {
+async fn enter_oauth(sb: &Sandbox, api: &Api, q: &Params) -> Result<OAuthToken, WxError> {
     let token = q
         .get("access_token")
         .filter(|t| !t.is_empty())
@@ -84,7 +98,7 @@ async fn enter_oauth(sb: &Sandbox, path: &'static str, q: &Params) -> Result<OAu
     let grant = sb
         .with_state_ro(|s| s.oauth_tokens.get(&token).cloned())
         .ok_or_else(WxError::invalid_credential)?;
-    sb.enter_app(path, &grant.app_id).await?;
+    sb.enter_app(api, &grant.app_id).await?;
     if grant.expires_at <= sb.now() {
         return Err(WxError::new(42001, "access_token expired"));
     }

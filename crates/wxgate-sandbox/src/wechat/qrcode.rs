@@ -23,10 +23,18 @@ use base64::Engine;
 use rand::RngCore;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{ALNUM, QrCode};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(create::API, create::handler)
+        .api(showqrcode::API, showqrcode::handler)
+}
 
 /// A QR code of `data` as a grayscale PNG: 8 pixels per module, 4-module quiet zone.
 pub(crate) fn render_png(data: &str) -> Option<Vec<u8>> {

@@ -21,10 +21,20 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::clock;
 use crate::error::WxError;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(clear_quota::API, clear_quota::handler)
+        .api(clear_quota_v2::API, clear_quota_v2::handler)
+        .api(get::API, get::handler)
+        .api(clear::API, clear::handler)
+}
 
 const CLEARS_PER_MONTH: usize = 10;
 

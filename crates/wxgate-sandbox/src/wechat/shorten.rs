@@ -15,10 +15,18 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::ALNUM;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(r#gen::API, r#gen::handler)
+        .api(fetch::API, fetch::handler)
+}
 
 const MAX_EXPIRE: u64 = 2_592_000;
 const MAX_DATA: usize = 4096;

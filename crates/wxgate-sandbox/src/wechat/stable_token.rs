@@ -13,20 +13,28 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::token::check_app;
 use super::{json_body, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes.api(API, handler)
+}
+
+/// `POST /cgi-bin/stable_token`
+const API: Api = Api::post("cgi-bin/stable_token").daily(500_000);
 
 pub(crate) async fn handler(State(sb): State<Sandbox>, body: Bytes) -> Response {
     reply(stable(&sb, &body).await)
 }
 
 async fn stable(sb: &Sandbox, body: &[u8]) -> Result<Value, WxError> {
-    const PATH: &str = "cgi-bin/stable_token";
     let body = json_body(body)?;
     let app_id = str_field(&body, "appid").unwrap_or_default().to_owned();
-    sb.enter_app(PATH, &app_id).await?;
+    sb.enter_app(&API, &app_id).await?;
     if str_field(&body, "grant_type") != Some("client_credential") {
         return Err(WxError::new(40002, "invalid grant_type"));
     }
@@ -38,7 +46,7 @@ async fn stable(sb: &Sandbox, body: &[u8]) -> Result<Value, WxError> {
     };
     sb.with_state(|s| {
         let now = s.now();
-        s.app_mut(&app_id)?.consume_quota(PATH, now)?;
+        s.app_mut(&app_id)?.consume_quota(API.path, now)?;
         let (token, expires_in) = s.stable_token(&app_id, force)?;
         Ok(json!({"access_token": token, "expires_in": expires_in}))
     })

@@ -30,10 +30,27 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, State as SbState, Tag};
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(user_tag_get::API, user_tag_get::handler)
+        .api(create::API, create::handler)
+        .api(get::API, get::handler)
+        .api(update::API, update::handler)
+        .api(delete::API, delete::handler)
+        .api(batchtagging::API, batchtagging::handler)
+        .api(batchuntagging::API, batchuntagging::handler)
+        .api(getidlist::API, getidlist::handler)
+        .api(getblacklist::API, getblacklist::handler)
+        .api(batchblacklist::API, batchblacklist::handler)
+        .api(batchunblacklist::API, batchunblacklist::handler)
+}
 
 const MAX_TAGS: usize = 100;
 const MAX_TAGS_PER_USER: usize = 20;
@@ -106,12 +123,12 @@ fn batch_openids(
 
 async fn set_blacklisted(
     sb: &Sandbox,
-    path: &'static str,
+    api: &Api,
     q: &super::Params,
     body: &[u8],
     blocked: bool,
 ) -> Result<Value, WxError> {
-    let app_id = sb.enter(path, q).await?;
+    let app_id = sb.enter(api, q).await?;
     let body = json_body(body)?;
     sb.with_state(|s| {
         let openids = batch_openids(s, &app_id, &body, 20)?;

@@ -10,16 +10,25 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::json;
 
+use super::api::{Api, Routes};
 use super::{params, reply};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{OVERLAP_SECS, Ticket, URL_SAFE};
 
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes.api(API, handler)
+}
+
+/// `GET /cgi-bin/ticket/getticket`
+const API: Api = Api::get("cgi-bin/ticket/getticket");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/ticket/getticket", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let kind = q.get("type").map(String::as_str).unwrap_or_default();
             if kind != "jsapi" && kind != "wx_card" {
                 return Err(WxError::invalid_args("type"));

@@ -12,9 +12,18 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{params, reply};
 use crate::Sandbox;
 use crate::error::WxError;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes.api(API, handler)
+}
+
+/// `GET /cgi-bin/token`
+const API: Api = Api::get("cgi-bin/token");
 
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
@@ -22,16 +31,15 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Respo
 }
 
 async fn issue(sb: &Sandbox, q: &super::Params) -> Result<Value, WxError> {
-    const PATH: &str = "cgi-bin/token";
     let app_id = q.get("appid").cloned().unwrap_or_default();
-    sb.enter_app(PATH, &app_id).await?;
+    sb.enter_app(&API, &app_id).await?;
     if q.get("grant_type").map(String::as_str) != Some("client_credential") {
         return Err(WxError::new(40002, "invalid grant_type"));
     }
     check_app(sb, &app_id, q.get("secret").map(String::as_str))?;
     sb.with_state(|s| {
         let now = s.now();
-        s.app_mut(&app_id)?.consume_quota(PATH, now)?;
+        s.app_mut(&app_id)?.consume_quota(API.path, now)?;
         let (token, ttl) = s.issue_basic_token(&app_id)?;
         Ok(json!({"access_token": token, "expires_in": ttl}))
     })

@@ -20,10 +20,20 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::api::{Api, Routes};
 use super::{json_body, ok, params, reply, str_field};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::User;
+
+/// This group's APIs.
+pub(super) fn routes(routes: Routes) -> Routes {
+    routes
+        .api(get::API, get::handler)
+        .api(info::API, info::handler)
+        .api(batchget::API, batchget::handler)
+        .api(updateremark::API, updateremark::handler)
+}
 
 /// One page of `openids` after `next` (shared with `user/tag/get`).
 pub(crate) fn page(

@@ -4,10 +4,13 @@
 
 use super::*;
 
+/// `GET /cgi-bin/getcallbackip`
+pub(super) const API: Api = Api::get("cgi-bin/getcallbackip");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     reply(
-        sb.enter("cgi-bin/getcallbackip", &q)
+        sb.enter(&API, &q)
             .await
             .map(|_| json!({"ip_list": ["127.0.0.1"]})),
     )

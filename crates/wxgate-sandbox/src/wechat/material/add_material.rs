@@ -4,6 +4,10 @@
 
 use super::*;
 
+/// `POST /cgi-bin/material/add_material`
+pub(super) const API: Api =
+    Api::post("cgi-bin/material/add_material").body_limit(crate::wechat::media::MAX_UPLOAD);
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
@@ -12,7 +16,7 @@ pub(crate) async fn handler(
 ) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/material/add_material", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let kind = q.get("type").cloned().unwrap_or_default();
         let limit = limit_of(&kind).ok_or_else(|| WxError::new(40004, "invalid media type"))?;
         let Upload {

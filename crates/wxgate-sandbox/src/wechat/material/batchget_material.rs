@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `POST /cgi-bin/material/batchget_material`
+pub(super) const API: Api = Api::post("cgi-bin/material/batchget_material");
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
@@ -13,7 +16,7 @@ pub(crate) async fn handler(
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/material/batchget_material", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let kind = str_field(&body, "type").unwrap_or_default().to_owned();
             if !matches!(kind.as_str(), "image" | "voice" | "video" | "news") {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/material/del_material`
+pub(super) const API: Api = Api::post("cgi-bin/material/del_material");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/material/del_material", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;

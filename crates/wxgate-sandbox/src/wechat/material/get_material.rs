@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `POST /cgi-bin/material/get_material`
+pub(super) const API: Api = Api::post("cgi-bin/material/get_material");
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
@@ -12,7 +15,7 @@ pub(crate) async fn handler(
 ) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/material/get_material", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let body = json_body(&body)?;
         sb.with_state_ro(|s| {
             let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `GET /cgi-bin/material/get_materialcount`
+pub(super) const API: Api = Api::get("cgi-bin/material/get_materialcount");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/material/get_materialcount", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
                 Ok(json!({

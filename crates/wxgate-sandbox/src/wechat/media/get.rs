@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `GET /cgi-bin/media/get`
+pub(super) const API: Api = Api::get("cgi-bin/media/get").daily(200_000);
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: axum::http::HeaderMap,
@@ -11,7 +14,7 @@ pub(crate) async fn handler(
 ) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/media/get", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let media_id = q.get("media_id").cloned().unwrap_or_default();
         sb.with_state_ro(|s| {
             let now = s.now();

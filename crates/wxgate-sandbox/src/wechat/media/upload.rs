@@ -5,6 +5,11 @@
 use super::*;
 use crate::wechat::reply;
 
+/// `POST /cgi-bin/media/upload`
+pub(super) const API: Api = Api::post("cgi-bin/media/upload")
+    .daily(100_000)
+    .body_limit(MAX_UPLOAD);
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     query: RawQuery,
@@ -12,7 +17,7 @@ pub(crate) async fn handler(
 ) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/media/upload", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let kind = q.get("type").cloned().unwrap_or_default();
         let limit = limit_of(&kind).ok_or_else(|| WxError::new(40004, "invalid media type"))?;
         let Upload {

@@ -5,6 +5,9 @@
 use super::*;
 use crate::wechat::reply;
 
+/// `POST /cgi-bin/media/uploadimg`
+pub(super) const API: Api = Api::post("cgi-bin/media/uploadimg").body_limit(MAX_UPLOAD);
+
 /// Article images are limited to 1 MB.
 const LIMIT: usize = 1024 * 1024;
 
@@ -16,7 +19,7 @@ pub(crate) async fn handler(
 ) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/media/uploadimg", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let upload = read_upload(multipart, "image").await?;
         if upload.bytes.len() > LIMIT {
             return Err(WxError::new(45001, "media size out of limit"));

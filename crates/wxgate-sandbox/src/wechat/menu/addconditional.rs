@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/menu/addconditional`
+pub(super) const API: Api = Api::post("cgi-bin/menu/addconditional").daily(2_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/menu/addconditional", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let button = validate_buttons(&body)?;
             let rule = match_rule(&body)?;

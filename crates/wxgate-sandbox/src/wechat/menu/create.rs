@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/menu/create`
+pub(super) const API: Api = Api::post("cgi-bin/menu/create").daily(1_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/menu/create", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let button = validate_buttons(&json_body(&body)?)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/menu/delconditional`
+pub(super) const API: Api = Api::post("cgi-bin/menu/delconditional").daily(2_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/menu/delconditional", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let menuid = match body.get("menuid") {
                 Some(Value::String(s)) => s.parse::<u64>().ok(),

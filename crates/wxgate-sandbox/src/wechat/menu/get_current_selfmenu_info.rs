@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `GET /cgi-bin/get_current_selfmenu_info`
+pub(super) const API: Api = Api::get("cgi-bin/get_current_selfmenu_info");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/get_current_selfmenu_info", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
                 let Some(menu) = &app.menu else {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/menu/trymatch`
+pub(super) const API: Api = Api::post("cgi-bin/menu/trymatch").daily(20_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/menu/trymatch", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let user_id = str_field(&body, "user_id").unwrap_or_default();
             sb.with_state_ro(|s| {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/custom/send`
+pub(super) const API: Api = Api::post("cgi-bin/message/custom/send").daily(500_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/message/custom/send", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let openid = str_field(&body, "touser").unwrap_or_default().to_owned();
             sb.with_state(|s| {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/custom/typing`
+pub(super) const API: Api = Api::post("cgi-bin/message/custom/typing");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/message/custom/typing", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let command = str_field(&body, "command").unwrap_or_default();
             if command != "Typing" && command != "CancelTyping" {

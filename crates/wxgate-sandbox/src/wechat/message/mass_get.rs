@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/mass/get`
+pub(super) const API: Api = Api::post("cgi-bin/message/mass/get");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/message/mass/get", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;

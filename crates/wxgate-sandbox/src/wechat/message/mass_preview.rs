@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/mass/preview`
+pub(super) const API: Api = Api::post("cgi-bin/message/mass/preview");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/message/mass/preview", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let message = mass_message(&body)?;
             let openid = str_field(&body, "touser")

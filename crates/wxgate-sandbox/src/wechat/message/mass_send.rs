@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/mass/send`
+pub(super) const API: Api = Api::post("cgi-bin/message/mass/send").daily(100);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
@@ -25,14 +28,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                     "invalid openid list size, at least two openid",
                 ));
             }
-            submit_mass(
-                &sb,
-                "cgi-bin/message/mass/send",
-                &q,
-                &body,
-                Audience::OpenIds(openids),
-            )
-            .await
+            submit_mass(&sb, &API, &q, &body, Audience::OpenIds(openids)).await
         }
         .await,
     )

@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/mass/sendall`
+pub(super) const API: Api = Api::post("cgi-bin/message/mass/sendall").daily(100);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
@@ -27,7 +30,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                     .ok_or_else(|| WxError::argument_invalid("filter.tag_id"))?;
                 Audience::Tag(tag)
             };
-            submit_mass(&sb, "cgi-bin/message/mass/sendall", &q, &body, audience).await
+            submit_mass(&sb, &API, &q, &body, audience).await
         }
         .await,
     )

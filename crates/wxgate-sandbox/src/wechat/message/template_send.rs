@@ -4,10 +4,13 @@
 
 use super::*;
 
+/// `POST /cgi-bin/message/template/send`
+pub(super) const API: Api = Api::post("cgi-bin/message/template/send").daily(100_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     let result = async {
-        let app_id = sb.enter("cgi-bin/message/template/send", &q).await?;
+        let app_id = sb.enter(&API, &q).await?;
         let body = json_body(&body)?;
         let template_id = str_field(&body, "template_id").unwrap_or_default();
         let valid_id = !template_id.is_empty()

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `GET /sns/oauth2/access_token`
+pub(super) const API: Api = Api::get("sns/oauth2/access_token");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     let result = async {
         let app_id = q.get("appid").cloned().unwrap_or_default();
-        sb.enter_app("sns/oauth2/access_token", &app_id).await?;
+        sb.enter_app(&API, &app_id).await?;
         crate::wechat::token::check_app(&sb, &app_id, q.get("secret").map(String::as_str))?;
         let code = q.get("code").cloned().unwrap_or_default();
         if code.is_empty() {

@@ -5,7 +5,10 @@
 use super::*;
 use crate::wechat::ok;
 
+/// `GET /sns/auth`
+pub(super) const API: Api = Api::get("sns/auth");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
-    reply(enter_oauth(&sb, "sns/auth", &q).await.map(|_| ok()))
+    reply(enter_oauth(&sb, &API, &q).await.map(|_| ok()))
 }

@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `GET /sns/oauth2/refresh_token`
+pub(super) const API: Api = Api::get("sns/oauth2/refresh_token");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     let result = async {
@@ -14,7 +17,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Respo
         if sb.with_state_ro(|s| s.app(&app_id).is_none()) {
             return Err(WxError::invalid_appid());
         }
-        sb.enter_app("sns/oauth2/refresh_token", &app_id).await?;
+        sb.enter_app(&API, &app_id).await?;
         if q.get("grant_type").map(String::as_str) != Some("refresh_token") {
             return Err(WxError::new(40002, "invalid grant_type"));
         }

@@ -4,10 +4,13 @@
 
 use super::*;
 
+/// `GET /sns/userinfo`
+pub(super) const API: Api = Api::get("sns/userinfo");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     let result = async {
-        let grant = enter_oauth(&sb, "sns/userinfo", &q).await?;
+        let grant = enter_oauth(&sb, &API, &q).await?;
         if grant.scope != "snsapi_userinfo" {
             return Err(WxError::unauthorized());
         }

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/qrcode/create`
+pub(super) const API: Api = Api::post("cgi-bin/qrcode/create").daily(100_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/qrcode/create", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             create_qr(&sb, &app_id, &body)
         }

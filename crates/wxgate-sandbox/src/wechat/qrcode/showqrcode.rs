@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// `GET /cgi-bin/showqrcode`
+pub(super) const API: Api = Api::get("cgi-bin/showqrcode");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     let ticket = q.get("ticket").cloned().unwrap_or_default();

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/openapi/quota/clear`
+pub(super) const API: Api = Api::post("cgi-bin/openapi/quota/clear");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/openapi/quota/clear", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let path = checked_path(str_field(&body, "cgi_path").unwrap_or_default())?.to_owned();
             sb.with_state(|s| {

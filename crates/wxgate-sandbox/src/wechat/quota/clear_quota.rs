@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/clear_quota`
+pub(super) const API: Api = Api::post("cgi-bin/clear_quota");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let caller = sb.enter("cgi-bin/clear_quota", &q).await?;
+            let caller = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let app_id = str_field(&body, "appid").unwrap_or_default();
             if app_id.is_empty() {

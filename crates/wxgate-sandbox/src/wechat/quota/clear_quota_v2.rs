@@ -4,12 +4,15 @@
 
 use super::*;
 
+/// `POST /cgi-bin/clear_quota/v2`
+pub(super) const API: Api = Api::post("cgi-bin/clear_quota/v2");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, body: Bytes) -> Response {
     reply(
         async {
             let body = json_body(&body)?;
             let app_id = str_field(&body, "appid").unwrap_or_default().to_owned();
-            sb.enter_app("cgi-bin/clear_quota/v2", &app_id).await?;
+            sb.enter_app(&API, &app_id).await?;
             crate::wechat::token::check_app(&sb, &app_id, str_field(&body, "appsecret"))?;
             clear(&sb, &app_id)
         }

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/openapi/quota/get`
+pub(super) const API: Api = Api::post("cgi-bin/openapi/quota/get");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/openapi/quota/get", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let cgi_path = str_field(&body, "cgi_path").unwrap_or_default();
             let path = checked_path(cgi_path)?;

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/shorten/fetch`
+pub(super) const API: Api = Api::post("cgi-bin/shorten/fetch");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/shorten/fetch", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let key = str_field(&body, "short_key").unwrap_or_default().to_owned();
             sb.with_state_ro(|s| {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/shorten/gen`
+pub(super) const API: Api = Api::post("cgi-bin/shorten/gen");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/shorten/gen", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let long_data = str_field(&body, "long_data").unwrap_or_default().to_owned();
             if long_data.is_empty() || long_data.len() > MAX_DATA {

@@ -4,7 +4,10 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/members/batchblacklist`
+pub(super) const API: Api = Api::post("cgi-bin/tags/members/batchblacklist");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
-    reply(set_blacklisted(&sb, "cgi-bin/tags/members/batchblacklist", &q, &body, true).await)
+    reply(set_blacklisted(&sb, &API, &q, &body, true).await)
 }

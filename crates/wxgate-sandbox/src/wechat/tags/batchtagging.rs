@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/members/batchtagging`
+pub(super) const API: Api = Api::post("cgi-bin/tags/members/batchtagging").daily(100_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/tags/members/batchtagging", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let id = tag_id(&body, "/tagid")?;
             sb.with_state(|s| {

@@ -4,16 +4,10 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/members/batchunblacklist`
+pub(super) const API: Api = Api::post("cgi-bin/tags/members/batchunblacklist");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
-    reply(
-        set_blacklisted(
-            &sb,
-            "cgi-bin/tags/members/batchunblacklist",
-            &q,
-            &body,
-            false,
-        )
-        .await,
-    )
+    reply(set_blacklisted(&sb, &API, &q, &body, false).await)
 }

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/delete`
+pub(super) const API: Api = Api::post("cgi-bin/tags/delete");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/tags/delete", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let id = tag_id(&json_body(&body)?, "/tag/id")?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/members/getblacklist`
+pub(super) const API: Api = Api::post("cgi-bin/tags/members/getblacklist");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/tags/members/getblacklist", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body).or_else(|e| {
                 if e.code == 44002 {
                     Ok(json!({}))

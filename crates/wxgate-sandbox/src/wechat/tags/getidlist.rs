@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/getidlist`
+pub(super) const API: Api = Api::post("cgi-bin/tags/getidlist");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/tags/getidlist", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let openid = str_field(&body, "openid").unwrap_or_default();
             sb.with_state_ro(|s| {

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/tags/update`
+pub(super) const API: Api = Api::post("cgi-bin/tags/update").daily(1_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/tags/update", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let id = tag_id(&body, "/tag/id")?;
             let name = tag_name(&body)?;

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/user/tag/get`
+pub(super) const API: Api = Api::post("cgi-bin/user/tag/get");
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/user/tag/get", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let id = tag_id(&body, "/tagid")?;
             let next = str_field(&body, "next_openid")

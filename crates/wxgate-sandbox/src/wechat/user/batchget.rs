@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `POST /cgi-bin/user/info/batchget`
+pub(super) const API: Api = Api::post("cgi-bin/user/info/batchget").daily(5_000_000);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/user/info/batchget", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let body = json_body(&body)?;
             let list = body
                 .get("user_list")

@@ -4,11 +4,14 @@
 
 use super::*;
 
+/// `GET /cgi-bin/user/get`
+pub(super) const API: Api = Api::get("cgi-bin/user/get").daily(500);
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery) -> Response {
     let q = params(query);
     reply(
         async {
-            let app_id = sb.enter("cgi-bin/user/get", &q).await?;
+            let app_id = sb.enter(&API, &q).await?;
             let next = q.get("next_openid").cloned().unwrap_or_default();
             let page_size = sb.config().user_page_size.max(1);
             sb.with_state(|s| {
