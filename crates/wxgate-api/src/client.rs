@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wxgate_proto::backoff::Backoff;
 
-use crate::endpoint::{Endpoint, Method};
+use crate::endpoint::{BodyKind, Endpoint, FromResponse, Method, Part, RawResponse};
 use crate::error::{ApiError, Error, ErrorKind};
 use crate::redact::redact;
 
@@ -230,46 +230,47 @@ where
                 })?;
                 query.push((name.to_owned(), token.to_owned()));
             }
-            let body = match E::METHOD {
-                Method::Get => {
-                    let encoded = serde_urlencoded::to_string(self.request).map_err(|e| {
-                        Error::with_source(
-                            ErrorKind::Encode {
-                                path: path.to_owned(),
-                            },
-                            e,
-                        )
-                    })?;
+            let payload = match E::BODY {
+                BodyKind::Json => Payload::Json(
+                    serde_json::to_vec(self.request).map_err(|e| encode_error(path, e))?,
+                ),
+                BodyKind::Query | BodyKind::Multipart => {
+                    let encoded = serde_urlencoded::to_string(self.request)
+                        .map_err(|e| encode_error(path, e))?;
                     query.extend(
-                        serde_urlencoded::from_str::<Vec<(String, String)>>(&encoded).map_err(
-                            |e| {
-                                Error::with_source(
-                                    ErrorKind::Encode {
-                                        path: path.to_owned(),
-                                    },
-                                    e,
-                                )
-                            },
-                        )?,
+                        serde_urlencoded::from_str::<Vec<(String, String)>>(&encoded)
+                            .map_err(|e| encode_error(path, e))?,
                     );
-                    None
+                    if E::BODY == BodyKind::Multipart {
+                        Payload::Multipart(self.request.parts())
+                    } else {
+                        Payload::None
+                    }
                 }
-                Method::Post => Some(serde_json::to_vec(self.request).map_err(|e| {
-                    Error::with_source(
-                        ErrorKind::Encode {
-                            path: path.to_owned(),
-                        },
-                        e,
-                    )
-                })?),
             };
             let raw = self
                 .client
-                .send(E::METHOD, path, &query, body, E::IDEMPOTENT)
+                .send(E::METHOD, path, &query, payload, E::IDEMPOTENT)
                 .await?;
-            serde_json::from_slice(&raw).map_err(|e| Error::decode(path, &raw, e))
+            E::Response::from_response(path, raw).map_err(|e| e.sent_if(!E::IDEMPOTENT))
         })
     }
+}
+
+/// What a request carries in its body.
+enum Payload {
+    None,
+    Json(Vec<u8>),
+    Multipart(Vec<Part>),
+}
+
+fn encode_error(path: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::with_source(
+        ErrorKind::Encode {
+            path: path.to_owned(),
+        },
+        error,
+    )
 }
 
 impl Client {
@@ -324,8 +325,10 @@ impl Client {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let raw = self.send(Method::Get, path, &query, None, true).await?;
-        serde_json::from_slice(&raw).map_err(|e| Error::decode(strip_query(path), &raw, e))
+        let raw = self
+            .send(Method::Get, path, &query, Payload::None, true)
+            .await?;
+        T::from_response(strip_query(path), raw)
     }
 
     /// POSTs `body` as JSON to an untyped endpoint; `path` may carry a query (the access
@@ -359,20 +362,24 @@ impl Client {
             )
         })?;
         let raw = self
-            .send(Method::Post, path, &[], Some(body), false)
+            .send(Method::Post, path, &[], Payload::Json(body), false)
             .await?;
-        serde_json::from_slice(&raw).map_err(|e| Error::decode(log_path, &raw, e))
+        T::from_response(log_path, raw).map_err(|e| e.sent_if(true))
     }
 
-    /// Sends with retries; returns the body of an answer without a non-zero `errcode`.
+    /// Sends with retries; returns an answer without a non-zero `errcode`.
+    ///
+    /// A request that is not `idempotent` is not repeated once it may have reached WeChat
+    /// (not even on `errcode` -1), and such a failure says the request may have been carried
+    /// out ([`Error::may_have_been_sent`]).
     async fn send(
         &self,
         method: Method,
         path: &str,
         query: &[(String, String)],
-        body: Option<Vec<u8>>,
+        payload: Payload,
         idempotent: bool,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<RawResponse, Error> {
         let log_path = strip_query(path);
         let url = if path.starts_with('/') {
             format!("{}{path}", self.inner.base_url)
@@ -382,15 +389,14 @@ impl Client {
         let retry = &self.inner.retry;
         let mut attempt = 1;
         loop {
-            let result = self
-                .attempt(method, &url, log_path, query, body.as_deref())
-                .await;
+            let result = self.attempt(method, &url, log_path, query, &payload).await;
             let error = match result {
                 Ok(raw) => return Ok(raw),
                 Err(error) => error,
             };
+            let reached = !error.before_send && error.error.may_have_reached(idempotent);
             let retryable = match &error.error.kind() {
-                ErrorKind::Api(api) => api.code().is_retryable(),
+                ErrorKind::Api(api) => api.code().is_retryable() && idempotent,
                 ErrorKind::Transport { .. } | ErrorKind::Timeout { .. } => {
                     idempotent || error.before_send
                 }
@@ -399,7 +405,7 @@ impl Client {
             };
             if !retryable || attempt >= retry.max_attempts {
                 tracing::debug!(path = log_path, attempt, error = %error.error, "wechat call failed");
-                return Err(error.error);
+                return Err(error.error.sent_if(reached));
             }
             let wait = retry.backoff(attempt);
             tracing::debug!(
@@ -420,16 +426,18 @@ impl Client {
         url: &str,
         log_path: &str,
         query: &[(String, String)],
-        body: Option<&[u8]>,
-    ) -> Result<Vec<u8>, AttemptError> {
+        payload: &Payload,
+    ) -> Result<RawResponse, AttemptError> {
         let builder = match method {
             Method::Get => self.inner.http.get(url),
-            Method::Post => self
-                .inner
-                .http
-                .post(url)
+            Method::Post => self.inner.http.post(url),
+        };
+        let builder = match payload {
+            Payload::None => builder,
+            Payload::Json(body) => builder
                 .header("content-type", "application/json; charset=utf-8")
-                .body(body.unwrap_or_default().to_vec()),
+                .body(body.clone()),
+            Payload::Multipart(parts) => builder.multipart(form(parts, log_path)?),
         };
         let builder = if query.is_empty() {
             builder
@@ -441,19 +449,56 @@ impl Client {
             .await
             .map_err(|e| AttemptError::transport(log_path, e))?;
         let status = response.status().as_u16();
-        let raw = response
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let content_disposition = header(reqwest::header::CONTENT_DISPOSITION);
+        let body = response
             .bytes()
             .await
-            .map_err(|e| AttemptError::transport(log_path, e))?
-            .to_vec();
-        if let Some(api) = ApiError::parse(&raw) {
-            return Err(AttemptError::from(Error::new(ErrorKind::Api(api))));
+            .map_err(|e| AttemptError::transport(log_path, e))?;
+        if let Some(api) = ApiError::parse(&body) {
+            return Err(AttemptError::from(Error::api(log_path, api)));
         }
         if !(200..300).contains(&status) {
-            return Err(AttemptError::from(Error::status(log_path, status, &raw)));
+            return Err(AttemptError::from(Error::status(log_path, status, &body)));
         }
-        Ok(raw)
+        Ok(RawResponse {
+            content_type,
+            content_disposition,
+            body,
+        })
     }
+}
+
+/// The multipart form of an upload's parts (built again for each attempt: a form is consumed).
+fn form(parts: &[Part], path: &str) -> Result<reqwest::multipart::Form, AttemptError> {
+    let mut form = reqwest::multipart::Form::new();
+    for part in parts {
+        let length = part.bytes.len() as u64;
+        let mut field = reqwest::multipart::Part::stream_with_length(part.bytes.clone(), length);
+        if let Some(name) = &part.file_name {
+            field = field.file_name(name.clone());
+        }
+        if let Some(mime) = &part.content_type {
+            field = field.mime_str(mime).map_err(|e| AttemptError {
+                error: Error::with_source(
+                    ErrorKind::Encode {
+                        path: path.to_owned(),
+                    },
+                    e.without_url(),
+                ),
+                before_send: true,
+            })?;
+        }
+        form = form.part(part.name.clone(), field);
+    }
+    Ok(form)
 }
 
 /// An attempt's failure, with whether the request surely never left.

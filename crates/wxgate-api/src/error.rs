@@ -20,6 +20,10 @@ const MAX_BODY: usize = 2048;
 pub struct Error {
     kind: ErrorKind,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    /// The WeChat path of an [`ErrorKind::Api`] answer (the other kinds carry their own).
+    api_path: Option<Box<str>>,
+    /// The request has side effects and may have been carried out.
+    maybe_sent: bool,
 }
 
 /// The kinds of [`Error`].
@@ -134,8 +138,65 @@ impl Error {
         }
     }
 
+    /// The WeChat path the failed call was made to, without query, if it was a call.
+    pub fn path(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Api(_) => self.api_path.as_deref(),
+            ErrorKind::Transport { path }
+            | ErrorKind::Timeout { path }
+            | ErrorKind::Status { path, .. }
+            | ErrorKind::Decode { path, .. }
+            | ErrorKind::Encode { path }
+            | ErrorKind::MissingCredential { path } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Whether the failed request has side effects (a message send, a mass send, a
+    /// publication) and may nevertheless have been carried out: it reached WeChat, or may
+    /// have, and no answer said it failed (a timeout, a lost connection, `errcode` -1, an
+    /// unreadable answer). Such requests are never retried; check before sending again.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.maybe_sent
+    }
+
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            api_path: None,
+            maybe_sent: false,
+        }
+    }
+
+    /// WeChat's error answer to a call of `path`.
+    pub(crate) fn api(path: &str, api: ApiError) -> Self {
+        let mut error = Self::new(ErrorKind::Api(api));
+        error.api_path = Some(path.into());
+        error
+    }
+
+    /// Marks the error as one after which a request with side effects may have been carried
+    /// out, when `side_effects` and the kind leaves it open.
+    pub(crate) fn sent_if(mut self, side_effects: bool) -> Self {
+        if side_effects && self.may_have_reached(false) {
+            self.maybe_sent = true;
+        }
+        self
+    }
+
+    /// Whether a request that failed this way may have been carried out (for a request that
+    /// is not `idempotent`; repeating an idempotent one is harmless, so it never counts).
+    pub(crate) fn may_have_reached(&self, idempotent: bool) -> bool {
+        !idempotent
+            && match &self.kind {
+                ErrorKind::Api(api) => api.code().is_retryable(),
+                ErrorKind::Transport { .. }
+                | ErrorKind::Timeout { .. }
+                | ErrorKind::Status { .. }
+                | ErrorKind::Decode { .. } => true,
+                _ => false,
+            }
     }
 
     pub(crate) fn with_source(
@@ -143,8 +204,8 @@ impl Error {
         source: impl StdError + Send + Sync + 'static,
     ) -> Self {
         Self {
-            kind,
             source: Some(Box::new(Redacted::from_error(&source))),
+            ..Self::new(kind)
         }
     }
 
@@ -159,6 +220,8 @@ impl Error {
         Self {
             kind: self.kind.clone(),
             source,
+            api_path: self.api_path.clone(),
+            maybe_sent: self.maybe_sent,
         }
     }
 
@@ -179,11 +242,11 @@ impl Error {
             .replace_all(&source.to_string(), "\"…\"")
             .into_owned();
         Self {
-            kind: ErrorKind::Decode {
+            source: Some(Box::new(Redacted(redact(&message)))),
+            ..Self::new(ErrorKind::Decode {
                 path: path.to_owned(),
                 body: body_excerpt(body),
-            },
-            source: Some(Box::new(Redacted(redact(&message)))),
+            })
         }
     }
 
@@ -195,8 +258,27 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_kind(f)?;
+        if self.maybe_sent {
+            f.write_str(" (the request may have reached WeChat: it may have been sent)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    fn fmt_kind(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ErrorKind::Api(api) => write!(f, "wechat answered {api}"),
+            ErrorKind::Api(api) => match (&self.api_path, api.code()) {
+                (Some(path), ErrCode::DailyQuotaExceeded) => {
+                    write!(
+                        f,
+                        "the daily quota of {path} is used up: wechat answered {api}"
+                    )
+                }
+                (Some(path), _) => write!(f, "wechat answered {api} to {path}"),
+                (None, _) => write!(f, "wechat answered {api}"),
+            },
             ErrorKind::Transport { path } => write!(f, "request to {path} failed"),
             ErrorKind::Timeout { path } => write!(f, "request to {path} timed out"),
             ErrorKind::Status { path, status, .. } => {
@@ -230,6 +312,12 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind);
+        if let Some(path) = &self.api_path {
+            d.field("path", path);
+        }
+        if self.maybe_sent {
+            d.field("may_have_been_sent", &true);
+        }
         if let Some(source) = &self.source {
             d.field("source", &source.to_string());
         }

@@ -10,6 +10,7 @@ use wxgate_store::Store;
 
 use crate::credential::record::{StoredCredential, key};
 use crate::credential::{AccountCredentials, CredentialOptions};
+use crate::endpoint::Endpoint;
 use crate::endpoint::message::custom::send;
 use crate::endpoint::ticket::getticket::TicketType;
 use crate::{Client, Error};
@@ -236,6 +237,37 @@ impl Credentials {
         self.inner.call_with_token(call).await
     }
 
+    /// Calls a WeChat endpoint with the account's access token: the typed client's
+    /// [`Client::call`] through [`Credentials::call_with_token`], so a token WeChat rejects
+    /// (40001, 40014, 42001) is refreshed once (only if it is still the stored one) and the
+    /// call repeated. This is how every endpoint is meant to be called.
+    ///
+    /// ```no_run
+    /// # async fn demo(credentials: wxgate_api::Credentials) -> Result<(), wxgate_api::Error> {
+    /// use wxgate_api::endpoint::openapi::quota::get;
+    /// let quota = credentials
+    ///     .call(&get::Request::new("/cgi-bin/message/custom/send"))
+    ///     .await?;
+    /// println!("{} calls left today", quota.quota.remain);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// WeChat's answer, the transport's or the token's error. A request with side effects
+    /// that may have been carried out says so ([`Error::may_have_been_sent`]).
+    pub async fn call<E>(&self, request: &E) -> Result<E::Response, Error>
+    where
+        E: Endpoint,
+    {
+        let client = &self.inner.client;
+        self.call_with_token(|token| async move {
+            client.call(request).access_token(token.as_str()).await
+        })
+        .await
+    }
+
     /// Sends a customer-service message with [`Credentials::call_with_token`].
     ///
     /// ```no_run
@@ -253,12 +285,7 @@ impl Credentials {
     /// WeChat's answer (45015 outside the window, 45047 over its quota, …) or the token's
     /// error.
     pub async fn send_custom_message(&self, request: &send::Request) -> Result<(), Error> {
-        let client = &self.inner.client;
-        self.call_with_token(|token| async move {
-            client.call(request).access_token(token.as_str()).await
-        })
-        .await
-        .map(drop)
+        self.call(request).await.map(drop)
     }
     async fn ticket(&self, kind: TicketType) -> Result<Ticket, Error> {
         let record = self.inner.get(Kind::Ticket(kind)).await?;

@@ -2,6 +2,7 @@
 
 mod client;
 mod common;
+mod coverage;
 mod credential;
 mod errcode;
 mod redaction;
