@@ -1,5 +1,6 @@
 //! `wxgate`: the gateway, the sandbox and the demo, from one binary.
 
+mod account;
 #[cfg(feature = "sandbox")]
 mod demo;
 
@@ -17,6 +18,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use wxgate_server::{Config, Gateway};
+
+use crate::account::AccountArgs;
 
 /// WeChat Official Account gateway, central token server and local WeChat sandbox.
 #[derive(Debug, Parser)]
@@ -75,11 +78,8 @@ enum Command {
 enum TokenCommand {
     /// Print an account's current access_token as JSON, fetching it only if none is stored.
     Get {
-        /// The account id in the configuration.
-        account: String,
-        /// The configuration file.
-        #[arg(long, short, default_value = "wxgate.toml", env = "WXGATE_CONFIG")]
-        config: PathBuf,
+        #[command(flatten)]
+        account: AccountArgs,
         /// Refresh if the stored token is still this one (it failed with 40001/40014/42001).
         #[arg(long)]
         stale: Option<String>,
@@ -165,19 +165,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Token {
-            command:
-                TokenCommand::Get {
-                    account,
-                    config,
-                    stale,
-                },
+            command: TokenCommand::Get { account, stale },
         } => {
-            let config =
-                Config::load(&config).map_err(|e| anyhow::anyhow!("{}:\n{e}", config.display()))?;
-            let gateway = Gateway::builder(config).build().await?;
-            let credentials = gateway
-                .credentials(&account)
-                .with_context(|| format!("no account {account:?} in the configuration"))?;
+            let account = account.open().await?;
+            let credentials = &account.credentials;
             let token = match stale {
                 Some(stale) => credentials.refresh_access_token(Some(&stale)).await?,
                 None => credentials.access_token().await?,
