@@ -325,7 +325,9 @@ pub async fn compare_and_set_race(store: Arc<dyn Store>) {
             tokio::spawn(async move {
                 barrier.wait().await;
                 store
-                    .compare_and_set("counter", Some(b"0"), format!("{i}").as_bytes(), None)
+                    // Never "0" itself: a winner writing the expected value back would let
+                    // a second one win (this made the test fail once in 30 runs).
+                    .compare_and_set("counter", Some(b"0"), format!("won-{i}").as_bytes(), None)
                     .await
                     .unwrap()
             })
