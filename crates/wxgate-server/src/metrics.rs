@@ -307,12 +307,22 @@ pub(crate) fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span
 pub(crate) type TraceLayer = tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     fn(&axum::http::Request<axum::body::Body>) -> tracing::Span,
+    tower_http::trace::DefaultOnRequest,
+    tower_http::trace::DefaultOnResponse,
+    tower_http::trace::DefaultOnBodyChunk,
+    tower_http::trace::DefaultOnEos,
+    tower_http::trace::DefaultOnFailure,
 >;
 
 /// The request tracing layer: a span per request ([`request_span`]), its response status and
-/// latency logged at `DEBUG`, and server errors at `ERROR`.
+/// latency logged at `DEBUG`, and 5xx answers at `WARN`. Not `ERROR`: the gateway's 5xx are
+/// deliberate answers to outages it already logs with their cause (503 with `Retry-After` while
+/// the store or WeChat is down, `/healthz` saying why), and an alert on every one of them would
+/// page for each poll of a load balancer during one Redis restart.
 pub(crate) fn trace_layer() -> TraceLayer {
-    tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span as fn(&_) -> _)
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&_) -> _)
+        .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN))
 }
 
 #[cfg(test)]
@@ -424,5 +434,40 @@ mod tests {
         ] {
             assert!(!logged.contains(secret), "{secret} in {logged}");
         }
+    }
+
+    #[test]
+    fn a_deliberate_503_is_logged_as_a_warning_not_an_error() {
+        use tower::ServiceExt as _;
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let app = axum::Router::new()
+            .route(
+                "/healthz",
+                axum::routing::get(|| async {
+                    (axum::http::StatusCode::SERVICE_UNAVAILABLE, "store: down")
+                }),
+            )
+            .layer(trace_layer());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let status = tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let request = axum::http::Request::get("/healthz")
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                app.oneshot(request).await.unwrap().status()
+            })
+        });
+        assert_eq!(status, 503);
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("WARN"), "{logged}");
+        assert!(!logged.contains("ERROR"), "{logged}");
     }
 }
