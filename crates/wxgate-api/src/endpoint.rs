@@ -22,6 +22,7 @@ pub mod clear_quota;
 pub mod getcallbackip;
 pub mod message;
 pub mod openapi;
+pub mod sns;
 pub mod stable_token;
 pub mod ticket;
 pub mod token;

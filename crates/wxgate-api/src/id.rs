@@ -4,3 +4,5 @@
 pub use wxgate_proto::id::{AppId, MediaId, OpenId};
 /// An account's `AppSecret`: the workspace's one redacting secret type.
 pub use wxgate_proto::secret::Secret as AppSecret;
+/// A redacting secret: `Debug` and `Display` print `[redacted]` (web tokens, refresh tokens).
+pub use wxgate_proto::secret::Secret;

@@ -20,7 +20,7 @@ pub use credential::{
 };
 pub use errcode::ErrCode;
 pub use error::{ApiError, Error, ErrorKind};
-pub use id::{AppId, AppSecret, MediaId, OpenId};
+pub use id::{AppId, AppSecret, MediaId, OpenId, Secret};
 
 #[cfg(test)]
 mod tests {
