@@ -1,20 +1,4 @@
-//! The wxgate gateway: WeChat callback endpoints, message routing, de-duplication of WeChat's
-//! retries, the callback deadline with deferred replies, and (with the API client) the central
-//! token API.
-//!
-//! ```no_run
-//! use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let config = Config::load("wxgate.toml".as_ref())?;
-//! let gateway = Gateway::builder(config)
-//!     .messages(MessageRouter::new().keyword("ping", |_m: Incoming| async { "pong" }))
-//!     .build()
-//!     .await?;
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! wxgate_server::serve(&gateway, listener).await?;
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
