@@ -345,6 +345,19 @@ mod tests {
         }
     }
 
+    /// Runs `f` with a subscriber that writes into a buffer; returns its result and the text.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let out = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        (out, text)
+    }
+
     fn text(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> String {
         String::from_utf8(encode(collectors)).unwrap()
     }
@@ -404,24 +417,17 @@ mod tests {
 
     #[test]
     fn request_spans_leave_out_query_strings_and_headers() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
         let request = axum::http::Request::post(
             "/wechat/demo?signature=SIGNATURE_SECRET&timestamp=1&nonce=NONCE_SECRET",
         )
         .header("authorization", "Bearer KEY_SECRET")
         .body(())
         .unwrap();
-        tracing::subscriber::with_default(subscriber, || {
+        let ((), logged) = logged(|| {
             let span = request_span(&request);
             let _entered = span.enter();
             tracing::info!("inside");
         });
-        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(
             logged.contains("method=POST") && logged.contains("path=/wechat/demo"),
             "{logged}"
@@ -440,12 +446,6 @@ mod tests {
     fn a_deliberate_503_is_logged_as_a_warning_not_an_error() {
         use tower::ServiceExt as _;
 
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
         let app = axum::Router::new()
             .route(
                 "/healthz",
@@ -457,7 +457,7 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let status = tracing::subscriber::with_default(subscriber, || {
+        let (status, logged) = logged(|| {
             runtime.block_on(async {
                 let request = axum::http::Request::get("/healthz")
                     .body(axum::body::Body::empty())
@@ -466,7 +466,6 @@ mod tests {
             })
         });
         assert_eq!(status, 503);
-        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(logged.contains("WARN"), "{logged}");
         assert!(!logged.contains("ERROR"), "{logged}");
     }
