@@ -26,8 +26,10 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::media::{Upload, limit_of, media_url, read_upload};
-use super::{json_body, ok, params, reply, str_field};
+use serde::Deserialize;
+
+use super::media::{Upload, check_format, limit_of, media_url, read_upload};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, Media, URL_SAFE};
@@ -51,11 +53,16 @@ fn count(app: &App, kind: &str) -> usize {
     app.materials.values().filter(|m| m.kind == kind).count()
 }
 
+/// `{"media_id": "..."}` of `get_material` and `del_material`.
+#[derive(Deserialize)]
+struct MediaIdBody {
+    media_id: String,
+}
+
 /// The material named by a `{"media_id"}` body (40007 when unknown).
-fn find<'a>(app: &'a App, body: &Value) -> Result<(&'a str, &'a Media), WxError> {
-    let id = str_field(body, "media_id").unwrap_or_default();
+fn find<'a>(app: &'a App, body: &MediaIdBody) -> Result<(&'a str, &'a Media), WxError> {
     app.materials
-        .get_key_value(id)
+        .get_key_value(&body.media_id)
         .filter(|(_, m)| m.kind != "uploadimg")
         .map(|(k, m)| (k.as_str(), m))
         .ok_or_else(|| WxError::new(40007, "invalid media_id"))
