@@ -156,7 +156,9 @@ pub(crate) mod flag {
         serializer.serialize_u8(u8::from(*value))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<bool, D::Error> {
         struct Flag;
         impl Visitor<'_> for Flag {
             type Value = bool;

@@ -81,7 +81,10 @@ async fn draft_bodies_are_typed() {
     assert_eq!(errcode(&added), 0, "{added}");
     let batch = format!("/cgi-bin/material/batchget_material?access_token={token}");
     assert_eq!(
-        errcode(&env.post(&batch, json!({"type": "image", "offset": "0", "count": 1})).await),
+        errcode(
+            &env.post(&batch, json!({"type": "image", "offset": "0", "count": 1}))
+                .await
+        ),
         47001,
         "offset must be a number"
     );
@@ -111,13 +114,16 @@ async fn publishing_pushes_publishjobfinish() {
 
     let env = start().await;
     let status = env
-        .add_app(json!({"app_id": "wxpublish", "app_secret": "s", "token": "tok",
-                        "mode": "plaintext", "callback_url": url}))
+        .add_app(
+            json!({"app_id": "wxpublish", "app_secret": "s", "token": "tok",
+                        "mode": "plaintext", "callback_url": url}),
+        )
         .await;
     assert_eq!(status, 201);
     let token = env.token_for("wxpublish", "s").await;
     let thumb = cover(&env, &token).await;
-    let article = |title: &str| json!({"title": title, "content": "<p>body</p>", "thumb_media_id": thumb});
+    let article =
+        |title: &str| json!({"title": title, "content": "<p>body</p>", "thumb_media_id": thumb});
     let draft = env
         .post(
             &format!("/cgi-bin/draft/add?access_token={token}"),
@@ -131,7 +137,10 @@ async fn publishing_pushes_publishjobfinish() {
             json!({"media_id": media_id}),
         )
         .await;
-    let publish_id = submitted["publish_id"].as_str().expect("publish_id").to_owned();
+    let publish_id = submitted["publish_id"]
+        .as_str()
+        .expect("publish_id")
+        .to_owned();
 
     let mut document = None;
     for _ in 0..500 {
@@ -163,6 +172,8 @@ async fn publishing_pushes_publishjobfinish() {
     assert_eq!(finish.article_urls.len(), 2);
     assert_eq!(
         finish.article_urls[1],
-        status["article_detail"]["item"][1]["article_url"].as_str().expect("url")
+        status["article_detail"]["item"][1]["article_url"]
+            .as_str()
+            .expect("url")
     );
 }

@@ -143,8 +143,12 @@ mod tests {
                 {"media_id":"I1","name":"a.png","update_time":6,"url":"http://i"}]}"#,
         )
         .unwrap();
-        assert!(matches!(&page.item[0], Item::News(n) if n.content.news_item[0].article.title == "T"));
-        assert!(matches!(&page.item[1], Item::Media(m) if m.name == "a.png" && m.url.as_deref() == Some("http://i")));
+        assert!(
+            matches!(&page.item[0], Item::News(n) if n.content.news_item[0].article.title == "T")
+        );
+        assert!(
+            matches!(&page.item[1], Item::Media(m) if m.name == "a.png" && m.url.as_deref() == Some("http://i"))
+        );
         assert_eq!(page.item[1].media_id(), "I1");
     }
 }
