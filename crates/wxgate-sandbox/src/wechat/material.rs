@@ -7,7 +7,8 @@
 //! each other type (45009, sandbox choice: the platform's code is undocumented). Unknown media 40007.
 //! Images answer a `url` served by the sandbox. News material is not modelled (replaced by drafts):
 //! `news_count` is 0 and `batchget_material` of `news` is empty. Material ids are accepted wherever
-//! a `media_id` is checked (customer-service messages).
+//! a `media_id` is checked (customer-service messages). JSON bodies are typed: empty 44002, not
+//! JSON or a field missing or of the wrong type 47001. File formats as for temporary media (40005).
 //!
 //! See [WeChat Docs/新增永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html)
 //! and [WeChat Docs/获取永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Getting_Permanent_Assets.html).
