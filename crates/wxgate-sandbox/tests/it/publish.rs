@@ -177,3 +177,63 @@ async fn publishing_pushes_publishjobfinish() {
             .expect("url")
     );
 }
+
+#[tokio::test]
+async fn drafts_and_publications_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sandbox.json");
+    let config = wxgate_sandbox::SandboxConfig {
+        state_file: Some(path.clone()),
+        ..wxgate_sandbox::SandboxConfig::default()
+    };
+    let (token, draft_id, publish_id) = {
+        let env = crate::common::start_with(config.clone()).await;
+        let token = env.token().await;
+        let thumb = cover(&env, &token).await;
+        let article = json!({"title": "T", "content": "<p>C</p>", "thumb_media_id": thumb});
+        let add = format!("/cgi-bin/draft/add?access_token={token}");
+        let published = env.post(&add, json!({"articles": [article]})).await;
+        let submitted = env
+            .post(
+                &format!("/cgi-bin/freepublish/submit?access_token={token}"),
+                json!({"media_id": published["media_id"]}),
+            )
+            .await;
+        let kept = env.post(&add, json!({"articles": [article]})).await;
+        let draft_id = kept["media_id"].as_str().expect("media_id").to_owned();
+        // The writer is debounced; wait until the file holds the last draft.
+        let mut saved = false;
+        for _ in 0..250 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if std::fs::read_to_string(&path).is_ok_and(|s| s.contains(&draft_id)) {
+                saved = true;
+                break;
+            }
+        }
+        assert!(saved, "state file written");
+        let publish_id = submitted["publish_id"]
+            .as_str()
+            .expect("publish_id")
+            .to_owned();
+        (token, draft_id, publish_id)
+    };
+    let env = crate::common::start_with(config).await;
+    let count = env
+        .get(&format!("/cgi-bin/draft/count?access_token={token}"))
+        .await;
+    assert_eq!(count["total_count"], 1);
+    let draft = env
+        .post(
+            &format!("/cgi-bin/draft/get?access_token={token}"),
+            json!({"media_id": draft_id}),
+        )
+        .await;
+    assert_eq!(draft["news_item"][0]["title"], "T");
+    let status = env
+        .post(
+            &format!("/cgi-bin/freepublish/get?access_token={token}"),
+            json!({"publish_id": publish_id}),
+        )
+        .await;
+    assert_eq!(status["publish_status"], 0, "{status}");
+}
