@@ -19,7 +19,11 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 
 pub mod clear_quota;
+pub mod draft;
+pub mod freepublish;
 pub mod getcallbackip;
+pub mod material;
+pub mod media;
 pub mod message;
 pub mod openapi;
 pub mod sns;

@@ -50,6 +50,10 @@ errcodes! {
     InvalidOpenId = 40003,
     /// `40004` invalid media type.
     InvalidMediaType = 40004,
+    /// `40005` invalid file type (the file's format does not fit the media type).
+    InvalidFileType = 40005,
+    /// `40006` invalid file size.
+    InvalidFileSize = 40006,
     /// `40007` invalid media_id.
     InvalidMediaId = 40007,
     /// `40008` invalid message type.
@@ -86,6 +90,8 @@ errcodes! {
     AppSecretMissing = 41004,
     /// `41008` OAuth code missing.
     CodeMissing = 41008,
+    /// `41005` media data missing (no `media` part in an upload).
+    MediaDataMissing = 41005,
     /// `42001` access_token expired.
     AccessTokenExpired = 42001,
     /// `42002` refresh_token expired.
@@ -104,11 +110,19 @@ errcodes! {
     UserInBlacklist = 43019,
     /// `44002` empty post data.
     EmptyPostData = 44002,
+    /// `44003` empty news data (a draft without articles).
+    EmptyNewsData = 44003,
     /// `45001` media size out of limit.
     MediaSizeOutOfLimit = 45001,
     /// `45002` content size out of limit.
     ContentSizeOutOfLimit = 45002,
-    /// `45008` article size out of limit.
+    /// `45003` title size out of limit.
+    TitleSizeOutOfLimit = 45003,
+    /// `45004` description (digest) size out of limit.
+    DescriptionSizeOutOfLimit = 45004,
+    /// `45005` url size out of limit.
+    UrlSizeOutOfLimit = 45005,
+    /// `45008` article size out of limit (too many articles).
     ArticleSizeOutOfLimit = 45008,
     /// `45009` the API's daily quota is used up.
     DailyQuotaExceeded = 45009,
@@ -124,6 +138,8 @@ errcodes! {
     TypingNotAllowed = 45080,
     /// `45081` typing is already active.
     AlreadyTyping = 45081,
+    /// `45110` author size out of limit.
+    AuthorSizeOutOfLimit = 45110,
     /// `46003` the menu does not exist.
     MenuNotExist = 46003,
     /// `46004` the user does not exist.
@@ -150,6 +166,8 @@ errcodes! {
     TokenUseForbidden = 50004,
     /// `50007` the account is frozen.
     AccountFrozen = 50007,
+    /// `53600` invalid article_id (publishing).
+    InvalidArticleId = 53600,
     /// `61003` the component is not authorized by this account.
     ComponentNotAuthorized = 61003,
     /// `61004` the component's client IP is not registered.

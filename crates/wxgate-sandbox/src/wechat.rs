@@ -13,6 +13,8 @@
 //! router sets no fallback so it can be merged).
 
 pub(crate) mod api;
+mod draft;
+mod freepublish;
 mod ip;
 mod material;
 mod media;
@@ -36,6 +38,7 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Sandbox;
@@ -68,6 +71,8 @@ fn build() -> (Router<Sandbox>, Vec<Api>) {
     let routes = message::routes(routes);
     let routes = media::routes(routes);
     let routes = material::routes(routes);
+    let routes = draft::routes(routes);
+    let routes = freepublish::routes(routes);
     let routes = oauth::routes(routes);
     routes.into_parts()
 }
@@ -112,6 +117,15 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, WxError> {
         Ok(value) if value.is_object() => Ok(value),
         _ => Err(WxError::data_format()),
     }
+}
+
+/// A JSON body parsed into a typed request: 44002 when empty, 47001 when it is not JSON or a
+/// field is missing or of the wrong type.
+pub(crate) fn typed_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WxError::new(44002, "empty post data"));
+    }
+    serde_json::from_slice(body).map_err(|_| WxError::data_format())
 }
 
 /// Turn a handler result into a response.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{MassJob, Media, Menu, Tag, Ticket, User};
+use super::{Draft, MassJob, Media, Menu, PublishJob, Tag, Ticket, User};
 use crate::clock;
 use crate::config::AppSpec;
 use crate::error::WxError;
@@ -68,6 +68,15 @@ pub(crate) struct App {
     /// `openid/client_msg_id` → (msgid, sent at), for 10-minute idempotency.
     #[serde(default)]
     pub(crate) template_msgs: BTreeMap<String, (u64, u64)>,
+    /// Drafts by `media_id`.
+    #[serde(default)]
+    pub(crate) drafts: BTreeMap<String, Draft>,
+    /// Publish jobs by `publish_id`.
+    #[serde(default)]
+    pub(crate) publish_jobs: BTreeMap<String, PublishJob>,
+    /// The last `publish_id` issued.
+    #[serde(default)]
+    pub(crate) publish_serial: u64,
 }
 
 impl App {
@@ -105,6 +114,9 @@ impl App {
             template_msgs: BTreeMap::new(),
             mass_jobs: BTreeMap::new(),
             mass_client_ids: BTreeMap::new(),
+            drafts: BTreeMap::new(),
+            publish_jobs: BTreeMap::new(),
+            publish_serial: 0,
         }
     }
 

@@ -7,7 +7,8 @@
 //! each other type (45009, sandbox choice: the platform's code is undocumented). Unknown media 40007.
 //! Images answer a `url` served by the sandbox. News material is not modelled (replaced by drafts):
 //! `news_count` is 0 and `batchget_material` of `news` is empty. Material ids are accepted wherever
-//! a `media_id` is checked (customer-service messages).
+//! a `media_id` is checked (customer-service messages). JSON bodies are typed: empty 44002, not
+//! JSON or a field missing or of the wrong type 47001. File formats as for temporary media (40005).
 //!
 //! See [WeChat Docs/新增永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html)
 //! and [WeChat Docs/获取永久素材](https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Getting_Permanent_Assets.html).
@@ -26,8 +27,10 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::media::{Upload, limit_of, media_url, read_upload};
-use super::{json_body, ok, params, reply, str_field};
+use serde::Deserialize;
+
+use super::media::{Upload, check_format, limit_of, media_url, read_upload};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, Media, URL_SAFE};
@@ -51,11 +54,16 @@ fn count(app: &App, kind: &str) -> usize {
     app.materials.values().filter(|m| m.kind == kind).count()
 }
 
+/// `{"media_id": "..."}` of `get_material` and `del_material`.
+#[derive(Deserialize)]
+struct MediaIdBody {
+    media_id: String,
+}
+
 /// The material named by a `{"media_id"}` body (40007 when unknown).
-fn find<'a>(app: &'a App, body: &Value) -> Result<(&'a str, &'a Media), WxError> {
-    let id = str_field(body, "media_id").unwrap_or_default();
+fn find<'a>(app: &'a App, body: &MediaIdBody) -> Result<(&'a str, &'a Media), WxError> {
     app.materials
-        .get_key_value(id)
+        .get_key_value(&body.media_id)
         .filter(|(_, m)| m.kind != "uploadimg")
         .map(|(k, m)| (k.as_str(), m))
         .ok_or_else(|| WxError::new(40007, "invalid media_id"))

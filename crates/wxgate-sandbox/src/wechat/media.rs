@@ -1,8 +1,10 @@
 //! Temporary media: `POST /cgi-bin/media/upload?type=` (multipart field `media`) and
 //! `GET /cgi-bin/media/get?media_id=`.
 //!
-//! Types and size limits: image 10 MB, voice 2 MB, video 10 MB, thumb 64 KB (45001 over the limit;
-//! the file's format is not inspected). Unknown type 40004, no `media` field 41005. Media live
+//! Types and size limits: image 10 MB, voice 2 MB, video 10 MB, thumb 64 KB (45001 over the limit).
+//! Formats, by the file name's extension or else the part's content type (40005 otherwise; the
+//! bytes are not inspected): image bmp/png/jpeg/jpg/gif, voice amr/mp3 (permanent also wma/wav),
+//! video mp4, thumb jpg/jpeg. Unknown type 40004, no `media` field 41005. Media live
 //! 3 days; `media/get` of unknown or expired media answers 40007; video answers
 //! `{"video_url": …}` (a sandbox URL that serves the bytes) instead of the bytes.
 //!
@@ -93,6 +95,45 @@ pub(crate) async fn read_upload(
         bytes,
         description,
     })
+}
+
+/// The file's format (lower-case extension, or else from the content type) must be one WeChat
+/// accepts for `kind` (40005 "invalid file type").
+pub(crate) fn check_format(kind: &str, upload: &Upload) -> Result<(), WxError> {
+    let lower = upload.filename.to_ascii_lowercase();
+    let extension = lower
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_owned())
+        .filter(|ext| !ext.is_empty())
+        .or_else(|| {
+            let ext = match upload.content_type.split(';').next().unwrap_or("").trim() {
+                "image/png" => "png",
+                "image/jpeg" | "image/jpg" => "jpg",
+                "image/gif" => "gif",
+                "image/bmp" => "bmp",
+                "audio/amr" => "amr",
+                "audio/mpeg" | "audio/mp3" => "mp3",
+                "audio/wav" | "audio/x-wav" => "wav",
+                "audio/x-ms-wma" => "wma",
+                "video/mp4" => "mp4",
+                _ => return None,
+            };
+            Some(ext.to_owned())
+        })
+        .unwrap_or_default();
+    let allowed: &[&str] = match kind {
+        "image" => &["bmp", "png", "jpeg", "jpg", "gif"],
+        "voice" => &["amr", "mp3", "wma", "wav"],
+        "video" => &["mp4"],
+        "thumb" => &["jpg", "jpeg"],
+        "uploadimg" => &["jpg", "jpeg", "png"],
+        _ => &[],
+    };
+    if allowed.contains(&extension.as_str()) {
+        Ok(())
+    } else {
+        Err(WxError::new(40005, "invalid file type"))
+    }
 }
 
 fn guess_type(kind: &str, filename: &str) -> &'static str {

@@ -11,6 +11,7 @@ mod menu;
 mod message;
 mod oauth;
 mod persistence;
+mod publish;
 mod push;
 mod qrcode;
 mod tags;

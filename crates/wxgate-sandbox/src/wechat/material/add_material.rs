@@ -8,6 +8,15 @@ use super::*;
 pub(super) const API: Api =
     Api::post("cgi-bin/material/add_material").body_limit(crate::wechat::media::MAX_UPLOAD);
 
+/// The `description` form field of a video: `{"title": "...", "introduction": "..."}`.
+#[derive(Deserialize)]
+struct Description {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    introduction: String,
+}
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
@@ -19,33 +28,23 @@ pub(crate) async fn handler(
         let app_id = sb.enter(&API, &q).await?;
         let kind = q.get("type").cloned().unwrap_or_default();
         let limit = limit_of(&kind).ok_or_else(|| WxError::new(40004, "invalid media type"))?;
+        let upload = read_upload(multipart, &kind).await?;
+        if upload.bytes.len() > limit {
+            return Err(WxError::new(45001, "media size out of limit"));
+        }
+        check_format(&kind, &upload)?;
         let Upload {
             filename,
             content_type,
             bytes,
             description,
-        } = read_upload(multipart, &kind).await?;
-        if bytes.len() > limit {
-            return Err(WxError::new(45001, "media size out of limit"));
-        }
+        } = upload;
         let (title, introduction) = if kind == "video" {
-            let description: Value = description
+            let description: Description = description
                 .as_deref()
                 .and_then(|d| serde_json::from_str(d).ok())
-                .filter(Value::is_object)
                 .ok_or_else(|| WxError::argument_invalid("description"))?;
-            (
-                Some(
-                    str_field(&description, "title")
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-                Some(
-                    str_field(&description, "introduction")
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-            )
+            (Some(description.title), Some(description.introduction))
         } else {
             (None, None)
         };

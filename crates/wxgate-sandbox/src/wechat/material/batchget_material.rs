@@ -7,6 +7,15 @@ use super::*;
 /// `POST /cgi-bin/material/batchget_material`
 pub(super) const API: Api = Api::post("cgi-bin/material/batchget_material");
 
+/// `{"type": "image", "offset": 0, "count": 20}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(rename = "type")]
+    kind: String,
+    offset: u64,
+    count: u64,
+}
+
 pub(crate) async fn handler(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
@@ -17,16 +26,16 @@ pub(crate) async fn handler(
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let kind = str_field(&body, "type").unwrap_or_default().to_owned();
+            let body: Body = typed_body(&body)?;
+            let kind = body.kind;
             if !matches!(kind.as_str(), "image" | "voice" | "video" | "news") {
                 return Err(WxError::new(40004, "invalid media type"));
             }
-            let offset = body.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let count = body.get("count").and_then(Value::as_u64).unwrap_or(0) as usize;
-            if !(1..=20).contains(&count) {
+            if !(1..=20).contains(&body.count) {
                 return Err(WxError::argument_invalid("count must be 1-20"));
             }
+            let offset = usize::try_from(body.offset).unwrap_or(usize::MAX);
+            let count = usize::try_from(body.count).unwrap_or(20);
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
                 let mut all: Vec<(&String, &Media)> =

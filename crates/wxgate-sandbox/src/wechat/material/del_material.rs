@@ -12,7 +12,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
+            let body: MediaIdBody = typed_body(&body)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 let id = find(app, &body)?.0.to_owned();

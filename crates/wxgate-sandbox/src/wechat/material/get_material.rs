@@ -16,7 +16,7 @@ pub(crate) async fn handler(
     let q = params(query);
     let result = async {
         let app_id = sb.enter(&API, &q).await?;
-        let body = json_body(&body)?;
+        let body: MediaIdBody = typed_body(&body)?;
         sb.with_state_ro(|s| {
             let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
             find(app, &body).map(|(id, m)| (id.to_owned(), m.clone()))

@@ -20,15 +20,17 @@ pub(crate) async fn handler(
         let app_id = sb.enter(&API, &q).await?;
         let kind = q.get("type").cloned().unwrap_or_default();
         let limit = limit_of(&kind).ok_or_else(|| WxError::new(40004, "invalid media type"))?;
+        let upload = read_upload(multipart, &kind).await?;
+        if upload.bytes.len() > limit {
+            return Err(WxError::new(45001, "media size out of limit"));
+        }
+        check_format(&kind, &upload)?;
         let Upload {
             filename,
             content_type,
             bytes,
             ..
-        } = read_upload(multipart, &kind).await?;
-        if bytes.len() > limit {
-            return Err(WxError::new(45001, "media size out of limit"));
-        }
+        } = upload;
         sb.with_state(|s| {
             let now = s.now();
             let media_id = s.random_string(URL_SAFE, 64);

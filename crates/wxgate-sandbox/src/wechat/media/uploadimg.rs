@@ -24,6 +24,7 @@ pub(crate) async fn handler(
         if upload.bytes.len() > LIMIT {
             return Err(WxError::new(45001, "media size out of limit"));
         }
+        check_format("uploadimg", &upload)?;
         sb.with_state(|s| {
             let now = s.now();
             let id = s.random_string(URL_SAFE, 64);

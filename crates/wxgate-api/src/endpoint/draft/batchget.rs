@@ -1,0 +1,87 @@
+//! `POST /cgi-bin/draft/batchget`
+//!
+//! A page of drafts (`count` 1 to 20, 47003 otherwise), most recently changed first.
+//!
+//! See [WeChat Docs/获取草稿列表](https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Get_draft_list.html).
+
+use serde::{Deserialize, Serialize};
+
+use crate::MediaId;
+use crate::endpoint::draft::{NewsContent, flag};
+use crate::endpoint::{AuthKind, Endpoint, Method};
+
+/// Body of `POST /cgi-bin/draft/batchget` (plus the access token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Request {
+    /// How many drafts to skip.
+    pub offset: u32,
+    /// How many to return, 1 to 20.
+    pub count: u32,
+    /// Leave out the articles' `content` (`no_content` 1).
+    #[serde(with = "flag")]
+    pub no_content: bool,
+}
+
+impl Request {
+    /// The page of `count` (1 to 20) drafts after the first `offset`.
+    pub fn new(offset: u32, count: u32) -> Self {
+        Self {
+            offset,
+            count,
+            no_content: false,
+        }
+    }
+
+    /// Without the articles' content.
+    pub fn no_content(mut self) -> Self {
+        self.no_content = true;
+        self
+    }
+}
+
+/// `{"total_count": N, "item_count": n, "item": [...]}`
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Response {
+    /// How many drafts there are in all.
+    pub total_count: u64,
+    /// How many this page holds.
+    pub item_count: u64,
+    /// The page.
+    #[serde(default)]
+    pub item: Vec<Item>,
+}
+
+/// One draft of the page.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Item {
+    /// The draft's id.
+    pub media_id: MediaId,
+    /// Its articles.
+    pub content: NewsContent,
+    /// When it last changed (Unix seconds).
+    pub update_time: u64,
+}
+
+impl Endpoint for Request {
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/cgi-bin/draft/batchget";
+    const AUTH: AuthKind = AuthKind::AccessToken;
+    const IDEMPOTENT: bool = true;
+    type Response = Response;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form() {
+        assert_eq!(
+            serde_json::to_string(&Request::new(20, 10).no_content()).unwrap(),
+            r#"{"offset":20,"count":10,"no_content":1}"#
+        );
+    }
+}
