@@ -36,6 +36,7 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Sandbox;
@@ -112,6 +113,15 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, WxError> {
         Ok(value) if value.is_object() => Ok(value),
         _ => Err(WxError::data_format()),
     }
+}
+
+/// A JSON body parsed into its request struct: 44002 when empty, 47001 when it is not JSON or a
+/// field has the wrong type (or a required one is missing).
+pub(crate) fn typed_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WxError::new(44002, "empty post data"));
+    }
+    serde_json::from_slice(body).map_err(|_| WxError::data_format())
 }
 
 /// Turn a handler result into a response.
