@@ -70,19 +70,22 @@ where
     F: FnMut(String) -> Fut,
     Fut: Future<Output = Result<Page, Error>>,
 {
-    futures::stream::unfold((fetch, Some(String::new())), |(mut fetch, next)| async move {
-        let next = next?;
-        match fetch(next.clone()).await {
-            Err(error) => Some((Err(error), (fetch, None))),
-            Ok(page) if page.openids.is_empty() => None,
-            Ok(page) => {
-                // A next_openid equal to the one asked for would loop forever: stop instead.
-                let more = (page.has_next() && page.next_openid != next)
-                    .then(|| page.next_openid.clone());
-                Some((Ok(page), (fetch, more)))
+    futures::stream::unfold(
+        (fetch, Some(String::new())),
+        |(mut fetch, next)| async move {
+            let next = next?;
+            match fetch(next.clone()).await {
+                Err(error) => Some((Err(error), (fetch, None))),
+                Ok(page) if page.openids.is_empty() => None,
+                Ok(page) => {
+                    // A next_openid equal to the one asked for would loop forever: stop instead.
+                    let more = (page.has_next() && page.next_openid != next)
+                        .then(|| page.next_openid.clone());
+                    Some((Ok(page), (fetch, more)))
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// The OpenIDs of a stream of pages, one by one.
@@ -184,9 +187,11 @@ mod tests {
         .unwrap();
         assert_eq!(page.openids, ["O1", "O2"]);
         assert!(page.has_next());
-        let last: Page =
-            serde_json::from_str(r#"{"total":2,"count":0,"next_openid":""}"#).unwrap();
-        assert_eq!((last.total, last.count, last.openids.len()), (Some(2), 0, 0));
+        let last: Page = serde_json::from_str(r#"{"total":2,"count":0,"next_openid":""}"#).unwrap();
+        assert_eq!(
+            (last.total, last.count, last.openids.len()),
+            (Some(2), 0, 0)
+        );
         assert!(!last.has_next());
         let tag_page: Page = serde_json::from_str(r#"{"count":0,"data":null}"#).unwrap();
         assert_eq!(tag_page.total, None);

@@ -178,9 +178,10 @@ impl Request {
 
 fn check_scene(scene: &Scene, max_id: u32) -> Result<(), InvalidQrCode> {
     match scene {
-        Scene::Id(id) if !(1..=max_id).contains(id) => {
-            Err(InvalidQrCode::SceneId { id: *id, max: max_id })
-        }
+        Scene::Id(id) if !(1..=max_id).contains(id) => Err(InvalidQrCode::SceneId {
+            id: *id,
+            max: max_id,
+        }),
         Scene::Str(s) if s.is_empty() || s.len() > MAX_SCENE_STR_BYTES => {
             Err(InvalidQrCode::SceneStrLength { len: s.len() })
         }
@@ -273,7 +274,10 @@ mod tests {
     fn limits_are_checked_locally() {
         assert_eq!(
             Request::permanent(Scene::Id(0)),
-            Err(InvalidQrCode::SceneId { id: 0, max: 100_000 })
+            Err(InvalidQrCode::SceneId {
+                id: 0,
+                max: 100_000
+            })
         );
         assert!(Request::permanent(Scene::Id(100_000)).is_ok());
         assert!(Request::permanent(Scene::Id(100_001)).is_err());
@@ -293,9 +297,15 @@ mod tests {
     #[test]
     fn scenes_from_text() {
         assert_eq!(Scene::parse("42"), Scene::Id(42));
-        assert_eq!(Scene::parse("spring-sale"), Scene::Str("spring-sale".into()));
+        assert_eq!(
+            Scene::parse("spring-sale"),
+            Scene::Str("spring-sale".into())
+        );
         assert_eq!(Scene::parse("+42"), Scene::Str("+42".into()));
-        assert_eq!(Scene::parse("99999999999"), Scene::Str("99999999999".into()));
+        assert_eq!(
+            Scene::parse("99999999999"),
+            Scene::Str("99999999999".into())
+        );
         assert_eq!(Scene::parse("0"), Scene::Id(0));
     }
 

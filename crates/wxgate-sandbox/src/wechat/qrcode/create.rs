@@ -78,9 +78,7 @@ fn create_qr(sb: &Sandbox, app_id: &str, body: Body) -> Result<Value, WxError> {
         }
         (None, Some(s))
     } else {
-        let id = scene
-            .and_then(|s| s.scene_id)
-            .and_then(|id| id.value());
+        let id = scene.and_then(|s| s.scene_id).and_then(|id| id.value());
         let max = if permanent {
             100_000
         } else {

@@ -125,7 +125,11 @@ impl Endpoint for Request {
 /// # Errors
 ///
 /// The first failed call's error.
-pub async fn infos<I, F, Fut>(openids: I, lang: Option<Lang>, mut fetch: F) -> Result<Vec<UserInfo>, Error>
+pub async fn infos<I, F, Fut>(
+    openids: I,
+    lang: Option<Lang>,
+    mut fetch: F,
+) -> Result<Vec<UserInfo>, Error>
 where
     I: IntoIterator,
     I::Item: Into<OpenId>,
