@@ -280,3 +280,38 @@ async fn users_list_and_a_tags_round_trip() {
     let not_following = setup.wxgate(&["users", "get", "op", &stranger]);
     assert!(not_following.contains("following:  no"), "{not_following}");
 }
+
+#[tokio::test]
+async fn tagging_many_followers_sends_fifty_per_call() {
+    let setup = Setup::start().await;
+    let mut followers = Vec::new();
+    for _ in 0..51 {
+        followers.push(setup.user(true).await);
+    }
+    let id = setup
+        .wxgate(&["tags", "create", "op", "many"])
+        .trim()
+        .to_owned();
+    let mut args = vec!["tags", "tag", "op", id.as_str()];
+    args.extend(followers.iter().map(String::as_str));
+    setup.wxgate(&args);
+    let members: Vec<String> = setup
+        .wxgate(&["tags", "members", "op", &id])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(members, followers);
+    let calls: Value = setup
+        .http
+        .get(format!(
+            "{}/sandbox/apps/{APP_ID}/calls",
+            setup.sandbox.base
+        ))
+        .send()
+        .await
+        .expect("calls")
+        .json()
+        .await
+        .expect("calls json");
+    assert_eq!(calls["cgi-bin/tags/members/batchtagging"], 2, "{calls}");
+}
