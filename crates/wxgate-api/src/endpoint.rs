@@ -26,10 +26,14 @@ pub mod material;
 pub mod media;
 pub mod message;
 pub mod openapi;
+pub mod qrcode;
+pub mod showqrcode;
 pub mod sns;
 pub mod stable_token;
+pub mod tags;
 pub mod ticket;
 pub mod token;
+pub mod user;
 
 /// A WeChat endpoint: the request's data and the facts about its wire form.
 pub trait Endpoint: Serialize + Sync {

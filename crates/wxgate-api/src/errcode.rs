@@ -130,8 +130,18 @@ errcodes! {
     MinuteQuotaExceeded = 45011,
     /// `45015` the customer-service window is closed or the user unfollowed.
     ResponseOutOfTimeLimit = 45015,
+    /// `45029` the account has as many permanent QR codes as it may have.
+    QrCodeCountOutOfLimit = 45029,
     /// `45047` the customer-service message quota of the window is used up.
     OutOfResponseCountLimit = 45047,
+    /// `45056` the account has as many tags as it may have (100).
+    TooManyTags = 45056,
+    /// `45057` the tag has too many followers to be deleted.
+    TagHasTooManyFans = 45057,
+    /// `45058` the system tags (0, 1, 2) cannot be changed or deleted.
+    SystemTag = 45058,
+    /// `45059` a user has as many tags as they may have (20).
+    UserHasTooManyTags = 45059,
     /// `45072` invalid typing command.
     InvalidTypingCommand = 45072,
     /// `45080` typing needs an interaction within the last 30 s.
@@ -140,6 +150,12 @@ errcodes! {
     AlreadyTyping = 45081,
     /// `45110` author size out of limit.
     AuthorSizeOutOfLimit = 45110,
+    /// `45157` invalid tag name: empty, or another tag has it.
+    InvalidTagName = 45157,
+    /// `45158` the tag name is longer than 30 bytes.
+    TagNameTooLong = 45158,
+    /// `45159` invalid tag id.
+    InvalidTagId = 45159,
     /// `46003` the menu does not exist.
     MenuNotExist = 46003,
     /// `46004` the user does not exist.

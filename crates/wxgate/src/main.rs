@@ -3,6 +3,9 @@
 mod account;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod qr;
+mod tags;
+mod users;
 
 /// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
 /// under load (perf, bench/callback.sh).
@@ -46,6 +49,21 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Parametric QR codes of an account.
+    Qr {
+        #[command(subcommand)]
+        command: qr::QrCommand,
+    },
+    /// An account's followers and their profiles.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+    /// An account's user tags.
+    Tags {
+        #[command(subcommand)]
+        command: tags::TagsCommand,
     },
     /// Run the WeChat sandbox alone.
     #[cfg(feature = "sandbox")]
@@ -179,6 +197,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Qr { command } => qr::run(command).await,
+        Command::Users { command } => users::run(command).await,
+        Command::Tags { command } => tags::run(command).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,

@@ -23,9 +23,12 @@ pub(crate) struct Env {
 
 impl Env {
     pub(crate) async fn start() -> Self {
-        let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
-            .await
-            .expect("sandbox starts");
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// A sandbox with `config` (page sizes, limits) and the app.
+    pub(crate) async fn start_with(config: SandboxConfig) -> Self {
+        let sandbox = wxgate_sandbox::spawn(config).await.expect("sandbox starts");
         let env = Self {
             sandbox,
             http: reqwest::Client::new(),

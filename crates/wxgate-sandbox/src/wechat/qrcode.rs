@@ -21,10 +21,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use rand::RngCore;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, params, reply, str_field};
+use super::{params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{ALNUM, QrCode};

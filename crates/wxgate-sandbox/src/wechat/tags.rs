@@ -28,10 +28,11 @@ pub(super) mod user_tag_get;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, ok, params, reply, str_field};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, State as SbState, Tag};
@@ -55,11 +56,32 @@ pub(super) fn routes(routes: Routes) -> Routes {
 const MAX_TAGS: usize = 100;
 const MAX_TAGS_PER_USER: usize = 20;
 
-fn tag_name(body: &Value) -> Result<String, WxError> {
-    let name = body
-        .pointer("/tag/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+/// The body of `tags/create|update|delete`: `{"tag":{"id":..,"name":".."}}`.
+#[derive(Deserialize)]
+struct TagBody {
+    #[serde(default)]
+    tag: TagFields,
+}
+
+#[derive(Default, Deserialize)]
+struct TagFields {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The body of the batch APIs (`tagid` only for tagging).
+#[derive(Deserialize)]
+struct BatchBody {
+    #[serde(default)]
+    openid_list: Option<Vec<String>>,
+    #[serde(default)]
+    tagid: Option<u64>,
+}
+
+fn tag_name(tag: &TagFields) -> Result<String, WxError> {
+    let name = tag.name.as_deref().unwrap_or_default();
     if name.is_empty() {
         return Err(WxError::new(45157, "invalid tag name"));
     }
@@ -69,10 +91,8 @@ fn tag_name(body: &Value) -> Result<String, WxError> {
     Ok(name.to_owned())
 }
 
-fn tag_id(body: &Value, pointer: &str) -> Result<u32, WxError> {
-    body.pointer(pointer)
-        .and_then(Value::as_u64)
-        .and_then(|id| u32::try_from(id).ok())
+fn tag_id(id: Option<u64>) -> Result<u32, WxError> {
+    id.and_then(|id| u32::try_from(id).ok())
         .ok_or_else(|| WxError::new(45159, "invalid tag id"))
 }
 
@@ -96,20 +116,16 @@ fn editable(app: &App, id: u32) -> Result<(), WxError> {
 fn batch_openids(
     s: &SbState,
     app_id: &str,
-    body: &Value,
+    list: Option<&[String]>,
     max: usize,
 ) -> Result<Vec<String>, WxError> {
-    let list = body
-        .get("openid_list")
-        .and_then(Value::as_array)
-        .ok_or_else(|| WxError::new(40032, "invalid openid list size"))?;
+    let list = list.ok_or_else(|| WxError::new(40032, "invalid openid list size"))?;
     if list.is_empty() || list.len() > max {
         return Err(WxError::new(40032, "invalid openid list size"));
     }
     let app = s.app(app_id).ok_or_else(WxError::invalid_appid)?;
     list.iter()
-        .map(|v| {
-            let openid = v.as_str().unwrap_or_default();
+        .map(|openid| {
             if app.user(openid).is_some() {
                 Ok(openid.to_owned())
             } else if s.apps.values().any(|a| a.user(openid).is_some()) {
@@ -129,9 +145,9 @@ async fn set_blacklisted(
     blocked: bool,
 ) -> Result<Value, WxError> {
     let app_id = sb.enter(api, q).await?;
-    let body = json_body(body)?;
+    let body: BatchBody = typed_body(body)?;
     sb.with_state(|s| {
-        let openids = batch_openids(s, &app_id, &body, 20)?;
+        let openids = batch_openids(s, &app_id, body.openid_list.as_deref(), 20)?;
         let now = s.now();
         let app = s.app_mut(&app_id)?;
         for openid in &openids {

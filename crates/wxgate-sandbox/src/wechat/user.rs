@@ -18,10 +18,11 @@ pub(super) mod updateremark;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, ok, params, reply, str_field};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::User;

@@ -337,3 +337,56 @@ async fn blacklist_blocks_messages() {
         40032
     );
 }
+
+/// The qrcode, user and tags bodies are typed: wrong field types are 47001, empty bodies 44002.
+#[tokio::test]
+async fn wrong_field_types_are_data_format_errors() {
+    let env = start().await;
+    let user = env.follower(APP).await;
+    let token = env.token().await;
+    let cases = [
+        ("tags/create", json!({"tag": {"name": 5}})),
+        ("tags/update", json!({"tag": {"id": "100", "name": "x"}})),
+        ("tags/delete", json!({"tag": {"id": -1}})),
+        (
+            "tags/members/batchtagging",
+            json!({"openid_list": [1], "tagid": 2}),
+        ),
+        ("tags/members/batchblacklist", json!({"openid_list": user})),
+        ("tags/getidlist", json!({"openid": [user]})),
+        ("user/tag/get", json!({"tagid": 2, "next_openid": 0})),
+        ("tags/members/getblacklist", json!({"begin_openid": false})),
+        ("user/info/batchget", json!({"user_list": [user]})),
+        (
+            "user/info/updateremark",
+            json!({"openid": user, "remark": 1}),
+        ),
+        (
+            "qrcode/create",
+            json!({"action_name": "QR_SCENE", "expire_seconds": "60", "action_info": {"scene": {"scene_id": 1}}}),
+        ),
+        (
+            "qrcode/create",
+            json!({"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": 7}}}),
+        ),
+    ];
+    for (path, body) in cases {
+        assert_eq!(
+            errcode(&call(&env, &token, path, body.clone()).await),
+            47001,
+            "{path} {body}"
+        );
+    }
+    for path in ["tags/create", "user/info/batchget", "qrcode/create"] {
+        let empty: Value = env
+            .http
+            .post(env.url(&format!("/cgi-bin/{path}?access_token={token}")))
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(errcode(&empty), 44002, "{path}");
+    }
+}

@@ -7,22 +7,62 @@ use super::*;
 /// `POST /cgi-bin/qrcode/create`
 pub(super) const API: Api = Api::post("cgi-bin/qrcode/create").daily(100_000);
 
+/// The request body. Missing fields get WeChat's field codes below; wrong types are 47001.
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    action_name: String,
+    #[serde(default)]
+    expire_seconds: Option<u64>,
+    #[serde(default)]
+    action_info: Option<ActionInfo>,
+}
+
+#[derive(Deserialize)]
+struct ActionInfo {
+    #[serde(default)]
+    scene: Option<Scene>,
+}
+
+#[derive(Deserialize)]
+struct Scene {
+    #[serde(default)]
+    scene_id: Option<SceneId>,
+    #[serde(default)]
+    scene_str: Option<String>,
+}
+
+/// `scene_id` as a JSON number, or a decimal string (some clients send strings).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SceneId {
+    Number(u64),
+    Text(String),
+}
+
+impl SceneId {
+    fn value(&self) -> Option<u64> {
+        match self {
+            Self::Number(n) => Some(*n),
+            Self::Text(s) => s.parse().ok(),
+        }
+    }
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            create_qr(&sb, &app_id, &body)
+            let body: Body = typed_body(&body)?;
+            create_qr(&sb, &app_id, body)
         }
         .await,
     )
 }
 
-fn create_qr(sb: &Sandbox, app_id: &str, body: &Value) -> Result<Value, WxError> {
-    let action = str_field(body, "action_name")
-        .unwrap_or_default()
-        .to_owned();
+fn create_qr(sb: &Sandbox, app_id: &str, body: Body) -> Result<Value, WxError> {
+    let action = body.action_name;
     let (permanent, string_scene) = match action.as_str() {
         "QR_SCENE" => (false, false),
         "QR_STR_SCENE" => (false, true),
@@ -30,18 +70,15 @@ fn create_qr(sb: &Sandbox, app_id: &str, body: &Value) -> Result<Value, WxError>
         "QR_LIMIT_STR_SCENE" => (true, true),
         _ => return Err(WxError::invalid_args("action_name")),
     };
-    let scene = body.pointer("/action_info/scene");
+    let scene = body.action_info.and_then(|info| info.scene);
     let (scene_id, scene_str) = if string_scene {
-        let s = scene
-            .and_then(|s| s.get("scene_str"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let s = scene.and_then(|s| s.scene_str).unwrap_or_default();
         if s.is_empty() || s.len() > 64 {
             return Err(WxError::invalid_args("scene_str"));
         }
-        (None, Some(s.to_owned()))
+        (None, Some(s))
     } else {
-        let id = scene.and_then(|s| s.get("scene_id")).and_then(scene_id_of);
+        let id = scene.and_then(|s| s.scene_id).and_then(|id| id.value());
         let max = if permanent {
             100_000
         } else {
@@ -56,8 +93,7 @@ fn create_qr(sb: &Sandbox, app_id: &str, body: &Value) -> Result<Value, WxError>
         None
     } else {
         let requested = body
-            .get("expire_seconds")
-            .and_then(Value::as_u64)
+            .expire_seconds
             .filter(|s| *s > 0)
             .unwrap_or(DEFAULT_EXPIRE);
         Some(requested.min(MAX_EXPIRE))
@@ -106,15 +142,6 @@ fn create_qr(sb: &Sandbox, app_id: &str, body: &Value) -> Result<Value, WxError>
             None => json!({"ticket": ticket, "url": url}),
         })
     })
-}
-
-/// `scene_id` as a JSON number, or a decimal string (some clients send strings).
-fn scene_id_of(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }
 
 const MAX_EXPIRE: u64 = 2_592_000;

@@ -12,10 +12,10 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let id = tag_id(&body, "/tagid")?;
+            let body: BatchBody = typed_body(&body)?;
+            let id = tag_id(body.tagid)?;
             sb.with_state(|s| {
-                let openids = batch_openids(s, &app_id, &body, 50)?;
+                let openids = batch_openids(s, &app_id, body.openid_list.as_deref(), 50)?;
                 let app = s.app_mut(&app_id)?;
                 if !app.tags.contains_key(&id) {
                     return Err(WxError::new(45159, "invalid tag id"));

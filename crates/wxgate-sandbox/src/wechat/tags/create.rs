@@ -12,7 +12,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let name = tag_name(&json_body(&body)?)?;
+            let name = tag_name(&typed_body::<TagBody>(&body)?.tag)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 if duplicate(app, &name, None) {

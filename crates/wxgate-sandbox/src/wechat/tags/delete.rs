@@ -12,7 +12,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let id = tag_id(&json_body(&body)?, "/tag/id")?;
+            let id = tag_id(typed_body::<TagBody>(&body)?.tag.id)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 editable(app, id)?;

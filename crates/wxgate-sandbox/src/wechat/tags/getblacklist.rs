@@ -7,21 +7,26 @@ use super::*;
 /// `POST /cgi-bin/tags/members/getblacklist`
 pub(super) const API: Api = Api::post("cgi-bin/tags/members/getblacklist");
 
+/// The request body (an empty body reads as the first page).
+#[derive(Default, Deserialize)]
+struct Body {
+    #[serde(default)]
+    begin_openid: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body).or_else(|e| {
+            let body: Body = typed_body(&body).or_else(|e| {
                 if e.code == 44002 {
-                    Ok(json!({}))
+                    Ok(Body::default())
                 } else {
                     Err(e)
                 }
             })?;
-            let next = str_field(&body, "begin_openid")
-                .unwrap_or_default()
-                .to_owned();
+            let next = body.begin_openid;
             let page_size = sb.config().user_page_size.max(1);
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;

@@ -12,9 +12,9 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let id = tag_id(&body, "/tag/id")?;
-            let name = tag_name(&body)?;
+            let TagBody { tag } = typed_body(&body)?;
+            let id = tag_id(tag.id)?;
+            let name = tag_name(&tag)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 editable(app, id)?;

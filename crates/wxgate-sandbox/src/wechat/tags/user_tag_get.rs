@@ -7,16 +7,23 @@ use super::*;
 /// `POST /cgi-bin/user/tag/get`
 pub(super) const API: Api = Api::post("cgi-bin/user/tag/get");
 
+/// The request body.
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    tagid: Option<u64>,
+    #[serde(default)]
+    next_openid: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let id = tag_id(&body, "/tagid")?;
-            let next = str_field(&body, "next_openid")
-                .unwrap_or_default()
-                .to_owned();
+            let body: Body = typed_body(&body)?;
+            let id = tag_id(body.tagid)?;
+            let next = body.next_openid;
             let page_size = sb.config().user_page_size.max(1);
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;

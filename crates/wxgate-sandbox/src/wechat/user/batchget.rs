@@ -7,15 +7,28 @@ use super::*;
 /// `POST /cgi-bin/user/info/batchget`
 pub(super) const API: Api = Api::post("cgi-bin/user/info/batchget").daily(5_000_000);
 
+/// The request body.
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    user_list: Option<Vec<Entry>>,
+}
+
+/// One `user_list` entry (its `lang` is ignored: the sandbox answers in `zh_CN`).
+#[derive(Deserialize)]
+struct Entry {
+    #[serde(default)]
+    openid: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
+            let body: Body = typed_body(&body)?;
             let list = body
-                .get("user_list")
-                .and_then(Value::as_array)
+                .user_list
                 .ok_or_else(|| WxError::argument_invalid("user_list"))?;
             if list.is_empty() || list.len() > 100 {
                 return Err(WxError::argument_invalid("user_list size must be 1-100"));
@@ -25,8 +38,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                 let infos = list
                     .iter()
                     .map(|entry| {
-                        let openid = str_field(entry, "openid").unwrap_or_default();
-                        app.user(openid)
+                        app.user(&entry.openid)
                             .map(user_info)
                             .ok_or_else(WxError::invalid_openid)
                     })

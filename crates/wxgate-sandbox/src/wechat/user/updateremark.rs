@@ -7,14 +7,21 @@ use super::*;
 /// `POST /cgi-bin/user/info/updateremark`
 pub(super) const API: Api = Api::post("cgi-bin/user/info/updateremark").daily(10_000);
 
+/// The request body.
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    openid: String,
+    #[serde(default)]
+    remark: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let openid = str_field(&body, "openid").unwrap_or_default().to_owned();
-            let remark = str_field(&body, "remark").unwrap_or_default().to_owned();
+            let Body { openid, remark } = typed_body(&body)?;
             if remark.chars().count() > 30 {
                 return Err(WxError::argument_invalid(
                     "remark longer than 30 characters",

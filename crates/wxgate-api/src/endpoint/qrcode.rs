@@ -1,0 +1,3 @@
+//! `cgi-bin/qrcode/*`: parametric QR codes (their images: [`crate::endpoint::showqrcode`]).
+
+pub mod create;

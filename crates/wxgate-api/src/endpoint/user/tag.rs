@@ -1,0 +1,3 @@
+//! `cgi-bin/user/tag/*`: the followers of a tag.
+
+pub mod get;
