@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -21,6 +21,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Query parameters of the caller's that are never forwarded: the proxy adds the token itself.
 const CALLER_TOKENS: [&str; 2] = ["access_token", "component_access_token"];
+
+/// What is percent-encoded in the token: everything but URL-safe characters.
+const TOKEN_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// The client and every account's API base.
 #[derive(Debug)]
@@ -148,7 +155,7 @@ pub(crate) fn target(base: &str, path: &str, query: Option<&str>, token: &str) -
         url.push('&');
     }
     url.push_str("access_token=");
-    url.extend(utf8_percent_encode(token, NON_ALPHANUMERIC));
+    url.extend(utf8_percent_encode(token, TOKEN_ENCODE));
     url
 }
 
@@ -183,8 +190,8 @@ mod tests {
     #[test]
     fn the_target_keeps_the_callers_query_but_its_tokens() {
         assert_eq!(
-            target("http://127.0.0.1:9", "cgi-bin/user/get", None, "T/k+n"),
-            "http://127.0.0.1:9/cgi-bin/user/get?access_token=T%2Fk%2Bn"
+            target("http://127.0.0.1:9", "cgi-bin/user/get", None, "T/k+n-_"),
+            "http://127.0.0.1:9/cgi-bin/user/get?access_token=T%2Fk%2Bn-_"
         );
         assert_eq!(
             target(
