@@ -691,3 +691,82 @@ async fn bodies_up_to_21_mib_pass_and_larger_ones_are_refused() {
     assert_eq!(response.status(), 413);
     assert_eq!(w.seen.lock().unwrap().len(), 1, "refused by the gateway");
 }
+
+/// `examples/python/wxgate_proxy.py` against a gateway and the sandbox: it lists the followers
+/// and sets a menu through the proxy with a bearer key.
+#[tokio::test]
+async fn the_python_example_lists_followers_and_sets_a_menu() {
+    let w = world().await;
+    let mut openids = Vec::new();
+    for _ in 0..2 {
+        let user = w
+            .sandbox_json(
+                reqwest::Method::POST,
+                &format!("/sandbox/apps/{APP_ID}/users"),
+                json!({}),
+            )
+            .await;
+        let openid = user["openid"].as_str().unwrap().to_owned();
+        w.sandbox_json(
+            reqwest::Method::POST,
+            &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
+            json!({"type": "follow"}),
+        )
+        .await;
+        openids.push(openid);
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/python/wxgate_proxy.py"
+    );
+    let gateway = w.gateway.clone();
+    // The script blocks; the gateway goes on serving on this test's runtime meanwhile.
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .arg(script)
+            .env("WXGATE_URL", gateway)
+            .env("WXGATE_KEY", MENU_KEY)
+            .env("WXGATE_ACCOUNT", "main")
+            .output()
+    })
+    .await
+    .unwrap();
+    let output = match output {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            panic!("python3 is needed to run examples/python/wxgate_proxy.py: install python3 (apt-get install -y python3)")
+        }
+        Err(error) => panic!("cannot run python3: {error}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The menu-only key may not list followers: the script says so and stops.
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("wxgate answered 403"), "{stderr}");
+
+    let output = tokio::task::spawn_blocking({
+        let gateway = w.gateway.clone();
+        move || {
+            std::process::Command::new("python3")
+                .arg(script)
+                .env("WXGATE_URL", gateway)
+                .env("WXGATE_KEY", API_KEY)
+                .env("WXGATE_ACCOUNT", "main")
+                .output()
+        }
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("followers: 2\n"), "{stdout}");
+    for openid in &openids {
+        assert!(stdout.contains(&format!("  {openid}\n")), "{stdout}");
+    }
+    assert!(stdout.contains("menu: 今日歌曲 (V1001_TODAY_MUSIC)"), "{stdout}");
+    // The menu really is set on the WeChat side.
+    let menu: Value = w.get("cgi-bin/menu/get", API_KEY).await.json().await.unwrap();
+    assert_eq!(menu["menu"]["button"][0]["key"], "V1001_TODAY_MUSIC", "{menu}");
+}
