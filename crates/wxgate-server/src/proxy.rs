@@ -143,7 +143,11 @@ async fn call(
     let calls = &shared.metrics.wechat_calls;
     match upstream.send(outgoing, token).await {
         Ok(answer) => {
-            calls.count(outgoing.account, outgoing.path, Some(answer.errcode.unwrap_or(0)));
+            calls.count(
+                outgoing.account,
+                outgoing.path,
+                Some(answer.errcode.unwrap_or(0)),
+            );
             Ok(answer)
         }
         Err(failure) => {
@@ -217,7 +221,10 @@ mod tests {
         };
         let response = answer.into_response();
         assert_eq!(response.status(), StatusCode::CREATED);
-        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "image/png");
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            "image/png"
+        );
         assert_eq!(
             response.headers().get(header::CONTENT_DISPOSITION).unwrap(),
             "attachment; filename=\"a.png\""

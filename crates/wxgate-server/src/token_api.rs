@@ -6,6 +6,7 @@
 //!
 //! | status | `error` | when |
 //! |---|---|---|
+//! | 403 | `forbidden` | a scoped key (a table in `server.api_keys`) used for an account outside its `accounts` |
 //! | 502 | `wechat` | WeChat refused (its `errcode`/`errmsg` are included) |
 //! | 503 + `Retry-After` | `upstream_unavailable` | WeChat cannot be reached, or no token arrived within `server.token_wait_ms` (the fetch goes on) |
 //! | 503 + `Retry-After` | `store_unavailable` | the store (Redis, SQLite) failed or did not answer |
@@ -272,7 +273,10 @@ pub(crate) async fn bounded<T>(
     }
 }
 
-pub(crate) fn credentials<'a>(shared: &'a Shared, account: &str) -> Result<&'a Credentials, ApiFailure> {
+pub(crate) fn credentials<'a>(
+    shared: &'a Shared,
+    account: &str,
+) -> Result<&'a Credentials, ApiFailure> {
     shared.credentials.get(account).ok_or_else(|| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,

@@ -156,7 +156,12 @@ mod tests {
         assert!(scoped.allows_account("main"));
         assert!(!scoped.allows_account("other"));
         // `cgi-bin/menu/` covers the paths below the menu segment and that segment itself.
-        for allowed in ["cgi-bin/menu/get", "cgi-bin/menu", "cgi-bin/user", "cgi-bin/user/info"] {
+        for allowed in [
+            "cgi-bin/menu/get",
+            "cgi-bin/menu",
+            "cgi-bin/user",
+            "cgi-bin/user/info",
+        ] {
             assert!(scoped.allows_path(allowed), "{allowed}");
         }
         for refused in ["cgi-bin/menus", "cgi-bin/userx", "cgi-bin", "sns/userinfo"] {
@@ -172,7 +177,8 @@ mod tests {
         struct Keys {
             api_keys: Vec<ApiKey>,
         }
-        let text = r#"api_keys = ["plain-key-123", { key = "scoped-key-1", paths = ["cgi-bin/menu/"] }]"#;
+        let text =
+            r#"api_keys = ["plain-key-123", { key = "scoped-key-1", paths = ["cgi-bin/menu/"] }]"#;
         let keys: Keys = toml::from_str(text).unwrap();
         assert_eq!(
             keys.api_keys,

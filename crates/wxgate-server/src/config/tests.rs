@@ -506,16 +506,24 @@ fn scoped_keys_are_checked_against_accounts_and_wechat_paths() {
         assert!(paths.contains(&expected), "{expected} not in {text}");
     }
     assert!(!paths.contains(&"server.api_keys[2].paths[0]"), "{text}");
-    assert!(text.contains("names no configured account (\"nope\")"), "{text}");
+    assert!(
+        text.contains("names no configured account (\"nope\")"),
+        "{text}"
+    );
     assert!(text.contains("must be a WeChat API path prefix"), "{text}");
     for secret in ["short", "tiny", "menu-service-key"] {
-        assert!(!text.contains(&format!("\"{secret}\"")), "{secret} in {text}");
+        assert!(
+            !text.contains(&format!("\"{secret}\"")),
+            "{secret} in {text}"
+        );
     }
     let unknown = GOOD.replace(
         "api_keys = [\"a-long-enough-key\"]",
         r#"api_keys = [{ key = "unknown-field-key", colour = "red" }]"#,
     );
-    let err = Config::from_toml(&unknown, no_env()).unwrap_err().to_string();
+    let err = Config::from_toml(&unknown, no_env())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown field `colour`"), "{err}");
     assert!(!err.contains("unknown-field-key"), "{err}");
 }

@@ -33,7 +33,9 @@ impl BadPath {
     pub(crate) fn message(self) -> &'static str {
         match self {
             Self::Empty => "the WeChat API path is empty",
-            Self::EmptySegment => "the WeChat API path has an empty segment (`//` or a trailing `/`)",
+            Self::EmptySegment => {
+                "the WeChat API path has an empty segment (`//` or a trailing `/`)"
+            }
             Self::DotSegment => "the WeChat API path has a `.` or `..` segment",
             Self::Character => {
                 "the WeChat API path may hold only letters, digits, `_`, `-`, `.` and `/` \

@@ -164,7 +164,9 @@ fn is_caller_token(pair: &str) -> bool {
     let name = pair.split_once('=').map_or(pair, |(name, _)| name);
     let name = name.replace('+', " ");
     let name = percent_decode_str(&name).decode_utf8_lossy();
-    CALLER_TOKENS.iter().any(|token| name.eq_ignore_ascii_case(token))
+    CALLER_TOKENS
+        .iter()
+        .any(|token| name.eq_ignore_ascii_case(token))
 }
 
 /// The `errcode` of a JSON object answer, if it has one. Bodies without the word are not parsed
@@ -197,7 +199,9 @@ mod tests {
             target(
                 "https://api.weixin.qq.com",
                 "cgi-bin/media/get",
-                Some("media_id=a%20b&access_token=MINE&&x=1&access%5Ftoken=ENC&ACCESS_TOKEN=UP&component_access_token=C&access_token"),
+                Some(
+                    "media_id=a%20b&access_token=MINE&&x=1&access%5Ftoken=ENC&ACCESS_TOKEN=UP&component_access_token=C&access_token"
+                ),
                 "TOKEN"
             ),
             "https://api.weixin.qq.com/cgi-bin/media/get?media_id=a%20b&x=1&access_token=TOKEN"
@@ -206,7 +210,10 @@ mod tests {
 
     #[test]
     fn errcodes_are_read_from_json_objects_only() {
-        assert_eq!(errcode(br#"{"errcode":40001,"errmsg":"invalid credential"}"#), Some(40001));
+        assert_eq!(
+            errcode(br#"{"errcode":40001,"errmsg":"invalid credential"}"#),
+            Some(40001)
+        );
         assert_eq!(errcode(b" \n{\"errmsg\":\"ok\",\"errcode\":0}"), Some(0));
         assert_eq!(errcode(br#"{"total":1,"data":{"openid":["o1"]}}"#), None);
         assert_eq!(errcode(b"\x89PNG\r\n\"errcode\""), None);

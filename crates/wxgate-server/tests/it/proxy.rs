@@ -190,7 +190,12 @@ api_base = "http://127.0.0.1:1"
 }
 
 impl World {
-    fn proxied(&self, method: reqwest::Method, account: &str, rest: &str) -> reqwest::RequestBuilder {
+    fn proxied(
+        &self,
+        method: reqwest::Method,
+        account: &str,
+        rest: &str,
+    ) -> reqwest::RequestBuilder {
         self.http.request(
             method,
             format!("{}/v1/accounts/{account}/wechat/{rest}", self.gateway),
@@ -323,7 +328,10 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
 
     // GET with a query: the followers after the first.
     let response = w
-        .get(&format!("cgi-bin/user/get?next_openid={}", openids[0]), API_KEY)
+        .get(
+            &format!("cgi-bin/user/get?next_openid={}", openids[0]),
+            API_KEY,
+        )
         .await;
     assert_eq!(response.status(), 200);
     assert!(
@@ -337,7 +345,8 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
     assert_eq!(page["data"]["openid"], json!(openids[1..]), "{page}");
 
     // POST JSON, then read it back.
-    let menu = json!({"button": [{"type": "click", "name": "今日歌曲", "key": "V1001_TODAY_MUSIC"}]});
+    let menu =
+        json!({"button": [{"type": "click", "name": "今日歌曲", "key": "V1001_TODAY_MUSIC"}]});
     let created: Value = w
         .proxied(reqwest::Method::POST, "main", "cgi-bin/menu/create")
         .bearer_auth(API_KEY)
@@ -349,9 +358,17 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
         .await
         .unwrap();
     assert_eq!(created["errcode"], 0, "{created}");
-    let got: Value = w.get("cgi-bin/menu/get", API_KEY).await.json().await.unwrap();
+    let got: Value = w
+        .get("cgi-bin/menu/get", API_KEY)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["menu"]["button"][0]["name"], "今日歌曲", "{got}");
-    assert_eq!(got["menu"]["button"][0]["key"], "V1001_TODAY_MUSIC", "{got}");
+    assert_eq!(
+        got["menu"]["button"][0]["key"], "V1001_TODAY_MUSIC",
+        "{got}"
+    );
 
     // A real multipart upload, then the same bytes and type back as binary.
     let image: Vec<u8> = (0..40_000_u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -361,7 +378,11 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
         .unwrap();
     let form = reqwest::multipart::Form::new().part("media", part);
     let uploaded: Value = w
-        .proxied(reqwest::Method::POST, "main", "cgi-bin/media/upload?type=image")
+        .proxied(
+            reqwest::Method::POST,
+            "main",
+            "cgi-bin/media/upload?type=image",
+        )
         .bearer_auth(API_KEY)
         .multipart(form)
         .send()
@@ -394,18 +415,43 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
 
     let metrics = w.metrics().await;
     let line = |path: &str, errcode: &str| {
-        format!("wxgate_wechat_calls_total{{account=\"main\",errcode=\"{errcode}\",path=\"{path}\"}}")
+        format!(
+            "wxgate_wechat_calls_total{{account=\"main\",errcode=\"{errcode}\",path=\"{path}\"}}"
+        )
     };
-    assert_eq!(metric(&metrics, &line("cgi-bin/user/get", "0")), 1, "{metrics}");
-    assert_eq!(metric(&metrics, &line("cgi-bin/menu/create", "0")), 1, "{metrics}");
-    assert_eq!(metric(&metrics, &line("cgi-bin/media/upload", "0")), 1, "{metrics}");
-    assert_eq!(metric(&metrics, &line("cgi-bin/media/get", "0")), 1, "{metrics}");
-    assert_eq!(metric(&metrics, &line("cgi-bin/media/get", "40007")), 1, "{metrics}");
+    assert_eq!(
+        metric(&metrics, &line("cgi-bin/user/get", "0")),
+        1,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, &line("cgi-bin/menu/create", "0")),
+        1,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, &line("cgi-bin/media/upload", "0")),
+        1,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, &line("cgi-bin/media/get", "0")),
+        1,
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, &line("cgi-bin/media/get", "40007")),
+        1,
+        "{metrics}"
+    );
 
     let token = w.token().await;
     assert!(token.len() >= 16);
     let logs = w.logs.text();
-    assert!(logs.contains("cgi-bin/user/get"), "the capture holds the calls: {logs}");
+    assert!(
+        logs.contains("cgi-bin/user/get"),
+        "the capture holds the calls: {logs}"
+    );
     assert!(!logs.contains(&token), "the access token was logged");
     assert!(!metrics.contains(&token), "the access token is in /metrics");
 }
@@ -417,7 +463,12 @@ async fn a_rejected_token_is_refreshed_once_and_the_call_made_again() {
     let tokens = w.calls("cgi-bin/token").await;
     w.fault(json!({"path": "cgi-bin/user/get", "errcode": 40001, "times": 1}))
         .await;
-    let page: Value = w.get("cgi-bin/user/get", API_KEY).await.json().await.unwrap();
+    let page: Value = w
+        .get("cgi-bin/user/get", API_KEY)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 0, "recovered: {page}");
     assert_eq!(w.calls("cgi-bin/token").await, tokens + 1, "one refresh");
     assert_eq!(w.calls("cgi-bin/user/get").await, 2);
@@ -427,7 +478,12 @@ async fn a_rejected_token_is_refreshed_once_and_the_call_made_again() {
     // Rejected twice: the second answer comes back as it is, after one refresh only.
     w.fault(json!({"path": "cgi-bin/user/get", "errcode": 42001, "times": 2}))
         .await;
-    let answer: Value = w.get("cgi-bin/user/get", API_KEY).await.json().await.unwrap();
+    let answer: Value = w
+        .get("cgi-bin/user/get", API_KEY)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(answer["errcode"], 42001, "{answer}");
     assert_eq!(w.calls("cgi-bin/token").await, tokens + 2);
     assert_eq!(w.calls("cgi-bin/user/get").await, 4);
@@ -539,7 +595,10 @@ async fn scoped_keys_reach_only_their_accounts_and_paths() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    assert_eq!(w.get("cgi-bin/menu/get", "not-a-key-at-all").await.status(), 401);
+    assert_eq!(
+        w.get("cgi-bin/menu/get", "not-a-key-at-all").await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -672,7 +731,11 @@ async fn bodies_up_to_21_mib_pass_and_larger_ones_are_refused() {
     let w = world().await;
     let big = vec![b'x'; 20 << 20];
     let response = w
-        .proxied(reqwest::Method::POST, "echo", "cgi-bin/material/add_material?type=video")
+        .proxied(
+            reqwest::Method::POST,
+            "echo",
+            "cgi-bin/material/add_material?type=video",
+        )
         .bearer_auth(API_KEY)
         .header("content-type", "application/octet-stream")
         .body(big)
@@ -682,7 +745,11 @@ async fn bodies_up_to_21_mib_pass_and_larger_ones_are_refused() {
     assert_eq!(response.status(), 200);
     assert_eq!(w.seen.lock().unwrap()[0].3.len(), 20 << 20);
     let response = w
-        .proxied(reqwest::Method::POST, "echo", "cgi-bin/material/add_material?type=video")
+        .proxied(
+            reqwest::Method::POST,
+            "echo",
+            "cgi-bin/material/add_material?type=video",
+        )
         .bearer_auth(API_KEY)
         .body(vec![b'x'; 22 << 20])
         .send()
@@ -734,7 +801,9 @@ async fn the_python_example_lists_followers_and_sets_a_menu() {
     let output = match output {
         Ok(output) => output,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            panic!("python3 is needed to run examples/python/wxgate_proxy.py: install python3 (apt-get install -y python3)")
+            panic!(
+                "python3 is needed to run examples/python/wxgate_proxy.py: install python3 (apt-get install -y python3)"
+            )
         }
         Err(error) => panic!("cannot run python3: {error}"),
     };
@@ -765,8 +834,19 @@ async fn the_python_example_lists_followers_and_sets_a_menu() {
     for openid in &openids {
         assert!(stdout.contains(&format!("  {openid}\n")), "{stdout}");
     }
-    assert!(stdout.contains("menu: 今日歌曲 (V1001_TODAY_MUSIC)"), "{stdout}");
+    assert!(
+        stdout.contains("menu: 今日歌曲 (V1001_TODAY_MUSIC)"),
+        "{stdout}"
+    );
     // The menu really is set on the WeChat side.
-    let menu: Value = w.get("cgi-bin/menu/get", API_KEY).await.json().await.unwrap();
-    assert_eq!(menu["menu"]["button"][0]["key"], "V1001_TODAY_MUSIC", "{menu}");
+    let menu: Value = w
+        .get("cgi-bin/menu/get", API_KEY)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        menu["menu"]["button"][0]["key"], "V1001_TODAY_MUSIC",
+        "{menu}"
+    );
 }
