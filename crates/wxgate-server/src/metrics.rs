@@ -461,6 +461,31 @@ mod tests {
     }
 
     #[test]
+    fn wechat_calls_bound_the_path_labels() {
+        let calls = WechatCalls::default();
+        calls.count("main", "cgi-bin/user/get", Some(0));
+        calls.count("main", "cgi-bin/user/get", Some(45009));
+        calls.count("main", "cgi-bin/user/get", None);
+        for i in 1..MAX_PATH_LABELS + 10 {
+            calls.count("main", &format!("cgi-bin/x{i}"), Some(0));
+        }
+        // Paths already labelled keep their label once the bound is reached.
+        calls.count("other-account", "cgi-bin/user/get", Some(0));
+        let out = text([calls.collector()]);
+        for line in [
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"45009\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"transport\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"other-account\",errcode=\"0\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"cgi-bin/x255\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"other\"} 10",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+        assert!(!out.contains("cgi-bin/x256"), "{out}");
+    }
+
+    #[test]
     fn request_spans_leave_out_query_strings_and_headers() {
         let captured = Captured::default();
         let writer = captured.clone();
