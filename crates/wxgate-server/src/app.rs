@@ -51,6 +51,9 @@ pub enum GatewayError {
     /// The HTTP client for WeChat's API could not be built.
     #[error("cannot build the WeChat API client: {0}")]
     Client(#[from] wxgate_api::Error),
+    /// The HTTP client of the WeChat API proxy could not be built.
+    #[error("cannot build the WeChat API proxy's client: {0}")]
+    ProxyClient(String),
 }
 
 /// The wxgate gateway: build it once, then serve [`Gateway::router`] or nest it in your app.
@@ -81,6 +84,8 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<GatewayMetrics>,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) credentials: HashMap<String, Credentials>,
+    /// The WeChat API proxy's client.
+    pub(crate) upstream: crate::proxy::Upstream,
     pub(crate) deadline: Duration,
     pub(crate) timestamp_window_secs: u64,
     pub(crate) config: Config,
@@ -119,6 +124,7 @@ impl Gateway {
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
+            .merge(crate::proxy::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 
@@ -205,6 +211,8 @@ impl GatewayBuilder {
             accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
         }
         let credentials = credentials::credentials(&self.config, &store, &self.clock)?;
+        let upstream = crate::proxy::Upstream::new(&self.config)
+            .map_err(|error| GatewayError::ProxyClient(error.without_url().to_string()))?;
         let metrics = Arc::new(GatewayMetrics::default());
         let (dedup, replay) = guards::guards(&self.config, &store, &metrics);
         let server = &self.config.server;
@@ -217,6 +225,7 @@ impl GatewayBuilder {
                 metrics,
                 store,
                 credentials,
+                upstream,
                 deadline: Duration::from_millis(server.callback_deadline_ms),
                 timestamp_window_secs: server.timestamp_window_secs,
                 config: self.config,

@@ -7,6 +7,7 @@
 //! This file holds the configuration's types; reading is in `load` (with `parse` and
 //! `locate`), the environment overrides in `env`, and the checks in `validate`.
 
+mod api_key;
 mod env;
 mod load;
 mod locate;
@@ -18,6 +19,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 use wxgate_proto::callback::Mode;
 
+pub use api_key::ApiKey;
 pub use env::{apply_env, overrides};
 pub use problem::{ConfigError, Problem};
 pub use reply::{NewsCard, ReplyContent, ReplyRule, Trigger};
@@ -45,8 +47,9 @@ pub struct Config {
 pub struct ServerConfig {
     /// Listen address, `host:port`.
     pub listen: String,
-    /// Bearer keys accepted by the `/v1` API.
-    pub api_keys: Vec<Secret>,
+    /// Bearer keys accepted by the `/v1` API: plain strings (full access) and scoped keys
+    /// (tables limited to some accounts and proxied paths), mixed in one list.
+    pub api_keys: Vec<ApiKey>,
     /// How long a handler may take before WeChat is answered `success` (ms, default 4500).
     pub callback_deadline_ms: u64,
     /// Largest accepted |now − timestamp| of a callback, in seconds (0 disables; default 300).

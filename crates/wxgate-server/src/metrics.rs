@@ -5,7 +5,9 @@
 //! registers them, and the gateway-wide counters, in a fresh registry and encodes it: nothing is
 //! shared between gateways in one process (tests build many).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::header;
@@ -191,6 +193,69 @@ impl TokenMetrics {
     }
 }
 
+/// At most this many distinct WeChat API paths get a label of their own in
+/// `wxgate_wechat_calls_total`; callers choose the paths, so later ones count as `other`.
+pub(crate) const MAX_PATH_LABELS: usize = 256;
+
+/// `wxgate_wechat_calls_total{account,path,errcode}`: the proxy's calls to WeChat, each attempt
+/// counted (a call retried after a rejected token counts twice).
+#[derive(Debug)]
+pub(crate) struct WechatCalls {
+    calls: IntCounterVec,
+    /// The paths that have a label of their own.
+    paths: Mutex<HashSet<String>>,
+}
+
+impl Default for WechatCalls {
+    fn default() -> Self {
+        let calls = IntCounterVec::new(
+            Opts::new(
+                "wxgate_wechat_calls_total",
+                "WeChat API calls made by the proxy, by account, path and errcode (0: success or a binary answer; transport: no answer).",
+            ),
+            &["account", "path", "errcode"],
+        )
+        .expect("valid counter options");
+        Self {
+            calls,
+            paths: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+impl WechatCalls {
+    /// Counts one call; `errcode` is WeChat's code (`0` for a success or a binary answer), or
+    /// `None` when WeChat could not be reached.
+    pub(crate) fn count(&self, account: &str, path: &str, errcode: Option<i64>) {
+        let path = {
+            let mut paths = self.paths.lock().unwrap_or_else(PoisonError::into_inner);
+            if paths.contains(path) {
+                path
+            } else if paths.len() < MAX_PATH_LABELS {
+                paths.insert(path.to_owned());
+                path
+            } else {
+                "other"
+            }
+        };
+        let code;
+        let errcode = match errcode {
+            Some(errcode) => {
+                code = errcode.to_string();
+                code.as_str()
+            }
+            None => "transport",
+        };
+        self.calls
+            .with_label_values(&[account, path, errcode])
+            .inc();
+    }
+
+    fn collector(&self) -> Box<dyn Collector> {
+        Box::new(self.calls.clone())
+    }
+}
+
 /// Gateway-wide counters of the callback path's fault handling. They stay atomics (the
 /// de-duplication table and the replay guard bump them without knowing about Prometheus); a
 /// scrape copies them into Prometheus metrics.
@@ -207,6 +272,8 @@ pub(crate) struct GatewayMetrics {
     pub(crate) deferred_held: AtomicU64,
     /// Deferred replies that were held in memory and then queued.
     pub(crate) deferred_requeued: AtomicU64,
+    /// The proxy's calls to WeChat.
+    pub(crate) wechat_calls: WechatCalls,
 }
 
 impl GatewayMetrics {
@@ -253,6 +320,7 @@ impl GatewayMetrics {
                 "Bytes held by the de-duplication table.",
                 u64::try_from(dedup_bytes).unwrap_or(u64::MAX),
             ),
+            self.wechat_calls.collector(),
         ]
     }
 }
@@ -413,6 +481,31 @@ mod tests {
         ] {
             assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
         }
+    }
+
+    #[test]
+    fn wechat_calls_bound_the_path_labels() {
+        let calls = WechatCalls::default();
+        calls.count("main", "cgi-bin/user/get", Some(0));
+        calls.count("main", "cgi-bin/user/get", Some(45009));
+        calls.count("main", "cgi-bin/user/get", None);
+        for i in 1..MAX_PATH_LABELS + 10 {
+            calls.count("main", &format!("cgi-bin/x{i}"), Some(0));
+        }
+        // Paths already labelled keep their label once the bound is reached.
+        calls.count("other-account", "cgi-bin/user/get", Some(0));
+        let out = text([calls.collector()]);
+        for line in [
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"45009\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"transport\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"other-account\",errcode=\"0\",path=\"cgi-bin/user/get\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"cgi-bin/x255\"} 1",
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"0\",path=\"other\"} 10",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+        assert!(!out.contains("cgi-bin/x256"), "{out}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!
 //! | status | `error` | when |
 //! |---|---|---|
+//! | 403 | `forbidden` | a scoped key (a table in `server.api_keys`) used for an account outside its `accounts` |
 //! | 502 | `wechat` | WeChat refused (its `errcode`/`errmsg` are included) |
 //! | 503 + `Retry-After` | `upstream_unavailable` | WeChat cannot be reached, or no token arrived within `server.token_wait_ms` (the fetch goes on) |
 //! | 503 + `Retry-After` | `store_unavailable` | the store (Redis, SQLite) failed or did not answer |
@@ -21,7 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, RawPathParams, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -29,11 +30,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use subtle::ConstantTimeEq as _;
+use subtle::{Choice, ConditionallySelectable as _, ConstantTimeEq as _};
 use wxgate_api::{Credentials, ErrorKind, StaleOutcome};
 use wxgate_proto::jssdk;
 
 use crate::app::Shared;
+use crate::config::ApiKey;
 use crate::json_body::JsonBody;
 use crate::metrics::StaleReportEnd;
 
@@ -73,6 +75,21 @@ impl ApiFailure {
             body: json!({"error": error, "message": message.into()}),
             retry_after: None,
         }
+    }
+
+    /// 403 `forbidden`: a scoped key used outside its accounts or paths.
+    pub(crate) fn forbidden(message: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 400 `bad_path`: not a WeChat API path.
+    pub(crate) fn bad_path(message: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_path", message)
+    }
+
+    /// 502 `upstream_unavailable`: the proxied call could not reach WeChat or got no answer.
+    pub(crate) fn unreachable(message: String) -> Self {
+        Self::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", message)
     }
 
     fn retry_after(mut self, secs: u64) -> Self {
@@ -161,14 +178,25 @@ impl From<wxgate_api::Error> for ApiFailure {
     }
 }
 
-/// Proof that the request carried one of `server.api_keys` as a bearer token.
+/// Proof that the request carried one of `server.api_keys` as a bearer token, and which: a
+/// scoped key is refused (403 `forbidden`) here already for an `{account}` outside its list.
 ///
 /// An extractor rather than a middleware layer: it runs first in every `/v1` handler that
 /// takes it, at the cost of a header lookup and a constant-time compare per key.
 #[derive(Debug)]
-pub(crate) struct ApiKey;
+pub(crate) struct Authorized {
+    /// The index of the key in `server.api_keys`.
+    index: usize,
+}
 
-impl FromRequestParts<Arc<Shared>> for ApiKey {
+impl Authorized {
+    /// The key the request carried.
+    pub(crate) fn key<'a>(&self, shared: &'a Shared) -> Option<&'a ApiKey> {
+        shared.config.server.api_keys.get(self.index)
+    }
+}
+
+impl FromRequestParts<Arc<Shared>> for Authorized {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(
@@ -188,26 +216,47 @@ impl FromRequestParts<Arc<Shared>> for ApiKey {
                     "missing Authorization: Bearer <key>",
                 )
             })?;
-        let mut ok = false;
-        for key in &shared.config.server.api_keys {
-            // Check every key, each in constant time, so timing tells nothing.
-            ok |= bool::from(key.expose().as_bytes().ct_eq(presented.as_bytes()));
+        let mut found = Choice::from(0);
+        let mut index = 0_u64;
+        for (i, key) in shared.config.server.api_keys.iter().enumerate() {
+            // Check every key, each in constant time, and pick the match without a branch, so
+            // timing tells nothing.
+            let matches = key.key.expose().as_bytes().ct_eq(presented.as_bytes());
+            index = u64::conditional_select(&index, &(i as u64), matches);
+            found |= matches;
         }
-        if ok {
-            Ok(Self)
-        } else {
-            Err(ApiFailure::new(
+        if !bool::from(found) {
+            return Err(ApiFailure::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "unknown API key",
-            ))
+            ));
         }
+        let authorized = Self {
+            index: usize::try_from(index).unwrap_or(usize::MAX),
+        };
+        let key = authorized.key(shared).ok_or_else(|| {
+            ApiFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown API key")
+        })?;
+        if key.accounts.is_some() {
+            let params = RawPathParams::from_request_parts(parts, shared)
+                .await
+                .map_err(|_| ApiFailure::forbidden("the account in the path cannot be read"))?;
+            if let Some((_, account)) = params.iter().find(|(name, _)| *name == "account")
+                && !key.allows_account(account)
+            {
+                return Err(ApiFailure::forbidden(
+                    "this API key may not use this account",
+                ));
+            }
+        }
+        Ok(authorized)
     }
 }
 
 /// Waits for `fetch` at most `server.token_wait_ms`. The flights inside the credential manager
 /// run in their own tasks, so giving up here leaves them running for later callers.
-async fn bounded<T>(
+pub(crate) async fn bounded<T>(
     shared: &Shared,
     account: &str,
     fetch: impl Future<Output = Result<T, wxgate_api::Error>>,
@@ -224,7 +273,10 @@ async fn bounded<T>(
     }
 }
 
-fn credentials<'a>(shared: &'a Shared, account: &str) -> Result<&'a Credentials, ApiFailure> {
+pub(crate) fn credentials<'a>(
+    shared: &'a Shared,
+    account: &str,
+) -> Result<&'a Credentials, ApiFailure> {
     shared.credentials.get(account).ok_or_else(|| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,
@@ -247,7 +299,7 @@ struct TicketBody {
 }
 
 async fn access_token(
-    _key: ApiKey,
+    _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TokenBody>, ApiFailure> {
@@ -266,7 +318,7 @@ struct RefreshBody {
 }
 
 async fn refresh(
-    _key: ApiKey,
+    _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
     JsonBody(body): JsonBody<RefreshBody>,
@@ -310,7 +362,7 @@ async fn refresh(
 }
 
 async fn jsapi_ticket(
-    _key: ApiKey,
+    _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
@@ -323,7 +375,7 @@ async fn jsapi_ticket(
 }
 
 async fn wx_card_ticket(
-    _key: ApiKey,
+    _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
@@ -346,7 +398,7 @@ struct JsSdkRequest {
 }
 
 async fn jssdk_config(
-    _key: ApiKey,
+    _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
     JsonBody(body): JsonBody<JsSdkRequest>,

@@ -433,3 +433,97 @@ fn a_rule_needs_exactly_one_trigger_and_one_reply() {
         "{err}"
     );
 }
+
+#[test]
+fn api_keys_mix_plain_strings_and_scoped_tables() {
+    let text = GOOD.replace(
+        "api_keys = [\"a-long-enough-key\"]",
+        r#"api_keys = [
+  "a-long-enough-key",
+  { key = "menu-service-key", accounts = ["main"], paths = ["cgi-bin/menu/"] },
+  { key = "user-service-key", paths = ["cgi-bin/user/", "sns/userinfo"] },
+]"#,
+    );
+    let config = Config::from_toml(&text, no_env()).unwrap();
+    let keys = &config.server.api_keys;
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[0], ApiKey::new("a-long-enough-key"));
+    assert_eq!(
+        keys[1],
+        ApiKey::new("menu-service-key")
+            .accounts(["main"])
+            .paths(["cgi-bin/menu/"])
+    );
+    assert_eq!(keys[2].accounts, None);
+    assert!(keys[2].allows_path("sns/userinfo") && !keys[2].allows_path("cgi-bin/menu/get"));
+
+    // The [[server.api_keys]] form reads the same, and plain strings still come from the env.
+    let tables = GOOD.replace("api_keys = [\"a-long-enough-key\"]\n", "")
+        + "\n[[server.api_keys]]\nkey = \"menu-service-key\"\naccounts = [\"main\"]\n";
+    let config = Config::from_toml(&tables, no_env()).unwrap();
+    assert_eq!(
+        config.server.api_keys,
+        [ApiKey::new("menu-service-key").accounts(["main"])]
+    );
+    let env = vec![(
+        "WXGATE_SERVER_API_KEYS".to_owned(),
+        "first-env-key-1, second-env-key".to_owned(),
+    )];
+    let config = Config::from_toml(&text, env).unwrap();
+    assert_eq!(
+        config.server.api_keys,
+        [
+            ApiKey::new("first-env-key-1"),
+            ApiKey::new("second-env-key")
+        ]
+    );
+}
+
+#[test]
+fn scoped_keys_are_checked_against_accounts_and_wechat_paths() {
+    let text = GOOD.replace(
+        "api_keys = [\"a-long-enough-key\"]",
+        r#"api_keys = [
+  "short",
+  { key = "tiny", accounts = ["main"] },
+  { key = "menu-service-key", accounts = ["main", "nope"], paths = ["cgi-bin/menu/", "/cgi-bin/user/", "admin/", "cgi-bin/%2e%2e/"] },
+  { key = "empty-lists-key", accounts = [], paths = [] },
+]"#,
+    );
+    let err = Config::from_toml(&text, no_env()).unwrap_err();
+    let text = err.to_string();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    for expected in [
+        "server.api_keys[0]",
+        "server.api_keys[1].key",
+        "server.api_keys[2].accounts[1]",
+        "server.api_keys[2].paths[1]",
+        "server.api_keys[2].paths[2]",
+        "server.api_keys[2].paths[3]",
+        "server.api_keys[3].accounts",
+        "server.api_keys[3].paths",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {text}");
+    }
+    assert!(!paths.contains(&"server.api_keys[2].paths[0]"), "{text}");
+    assert!(
+        text.contains("names no configured account (\"nope\")"),
+        "{text}"
+    );
+    assert!(text.contains("must be a WeChat API path prefix"), "{text}");
+    for secret in ["short", "tiny", "menu-service-key"] {
+        assert!(
+            !text.contains(&format!("\"{secret}\"")),
+            "{secret} in {text}"
+        );
+    }
+    let unknown = GOOD.replace(
+        "api_keys = [\"a-long-enough-key\"]",
+        r#"api_keys = [{ key = "unknown-field-key", colour = "red" }]"#,
+    );
+    let err = Config::from_toml(&unknown, no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `colour`"), "{err}");
+    assert!(!err.contains("unknown-field-key"), "{err}");
+}

@@ -9,6 +9,9 @@ use wxgate_proto::crypto::AesKey;
 
 use super::{AccountConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger};
 
+/// The message of a scoped key's empty list.
+const EMPTY_SCOPE: &str = "is empty: leave it out to allow all";
+
 /// The message of a bad EncodingAESKey.
 const BAD_AES_KEY: &str = "must be 43 characters of [A-Za-z0-9]";
 
@@ -28,6 +31,16 @@ impl Config {
                 "accounts",
                 "at least one [[accounts]] is needed",
             ));
+        }
+        for (i, key) in self.server.api_keys.iter().enumerate() {
+            for (j, id) in key.accounts.iter().flatten().enumerate() {
+                if self.account(id).is_none() {
+                    out.push(Problem::new(
+                        format!("server.api_keys[{i}].accounts[{j}]"),
+                        format!("names no configured account ({id:?})"),
+                    ));
+                }
+            }
         }
         for (i, account) in self.accounts.iter().enumerate() {
             let at = |field: &str| format!("accounts[{i}].{field}");
@@ -63,11 +76,33 @@ fn server_problems(server: &ServerConfig) -> Vec<Problem> {
         "must be host:port with an IP address, e.g. 127.0.0.1:8080",
     );
     for (i, key) in server.api_keys.iter().enumerate() {
+        let field = |name: &str| match (&key.accounts, &key.paths) {
+            (None, None) => format!("api_keys[{i}]"),
+            _ => format!("api_keys[{i}].{name}"),
+        };
         check(
-            is_api_key(key.expose()),
-            &format!("api_keys[{i}]"),
+            is_api_key(key.key.expose()),
+            &field("key"),
             "must be at least 8 characters",
         );
+        if key.accounts.as_ref().is_some_and(Vec::is_empty) {
+            check(false, &field("accounts"), EMPTY_SCOPE);
+        }
+        match &key.paths {
+            Some(paths) if paths.is_empty() => check(false, &field("paths"), EMPTY_SCOPE),
+            Some(paths) => {
+                for (j, prefix) in paths.iter().enumerate() {
+                    if let Err(bad) = crate::proxy::path::check_prefix(prefix) {
+                        let message = format!(
+                            "must be a WeChat API path prefix such as cgi-bin/menu/: {}",
+                            bad.message()
+                        );
+                        check(false, &format!("api_keys[{i}].paths[{j}]"), &message);
+                    }
+                }
+            }
+            None => {}
+        }
     }
     check(
         (1..5000).contains(&server.callback_deadline_ms),

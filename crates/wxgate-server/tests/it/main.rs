@@ -7,4 +7,5 @@ mod dedup;
 mod faults_callback;
 mod faults_tokens;
 mod json_body;
+mod proxy;
 mod sandboxed;

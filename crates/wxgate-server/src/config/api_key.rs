@@ -1,0 +1,197 @@
+//! `server.api_keys`: bearer keys of the `/v1` API, each either a plain string (full access) or
+//! a table limiting it to some accounts and some proxied WeChat API paths.
+//!
+//! ```toml
+//! [server]
+//! api_keys = [
+//!   "a-key-with-full-access",
+//!   { key = "menu-service-key", accounts = ["main"], paths = ["cgi-bin/menu/"] },
+//! ]
+//! ```
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::Secret;
+
+/// One bearer key of the `/v1` API and what it may reach.
+///
+/// Written as a plain string it may reach everything; as a table (`key`, optional `accounts`,
+/// optional `paths`) it is a scoped key: refused (403 `forbidden`) for an account not in
+/// `accounts` (on every `/v1` route) and for a proxied WeChat API path that starts with none of
+/// `paths` (on the proxy). A missing list means no limit on that side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiKey {
+    /// The key itself (`Authorization: Bearer <key>`).
+    pub key: Secret,
+    /// The account ids the key may use; `None` for all.
+    pub accounts: Option<Vec<String>>,
+    /// Prefixes of the WeChat API paths the key may call through the proxy, e.g.
+    /// `cgi-bin/menu/`; `None` for all. A prefix matches whole path segments: `cgi-bin/menu`
+    /// and `cgi-bin/menu/` both match `cgi-bin/menu/get`, neither matches `cgi-bin/menus`.
+    pub paths: Option<Vec<String>>,
+}
+
+impl ApiKey {
+    /// A key with full access.
+    #[must_use]
+    pub fn new(key: impl Into<Secret>) -> Self {
+        Self {
+            key: key.into(),
+            accounts: None,
+            paths: None,
+        }
+    }
+
+    /// Limits the key to these accounts.
+    #[must_use]
+    pub fn accounts<S: Into<String>>(mut self, accounts: impl IntoIterator<Item = S>) -> Self {
+        self.accounts = Some(accounts.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Limits the key to WeChat API paths starting with one of these prefixes.
+    #[must_use]
+    pub fn paths<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
+        self.paths = Some(paths.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether the key may use `account`.
+    #[must_use]
+    pub fn allows_account(&self, account: &str) -> bool {
+        self.accounts
+            .as_ref()
+            .is_none_or(|accounts| accounts.iter().any(|a| a == account))
+    }
+
+    /// Whether the key may call the WeChat API `path` (e.g. `cgi-bin/menu/get`) through the
+    /// proxy.
+    #[must_use]
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths.as_ref().is_none_or(|prefixes| {
+            prefixes.iter().any(|prefix| {
+                let prefix = prefix.trim_end_matches('/');
+                path.strip_prefix(prefix)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+        })
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        Self::new(key)
+    }
+}
+
+/// The table form.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scoped {
+    key: Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    accounts: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    paths: Option<Vec<String>>,
+}
+
+impl Serialize for ApiKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.accounts.is_none() && self.paths.is_none() {
+            return self.key.serialize(serializer);
+        }
+        Scoped {
+            key: self.key.clone(),
+            accounts: self.accounts.clone(),
+            paths: self.paths.clone(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+
+        impl<'de> Visitor<'de> for Either {
+            type Value = ApiKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key string or a table with key, accounts and paths")
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<ApiKey, E> {
+                Ok(ApiKey::new(key))
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<ApiKey, M::Error> {
+                let scoped = Scoped::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ApiKey {
+                    key: scoped.key,
+                    accounts: scoped.accounts,
+                    paths: scoped.paths,
+                })
+            }
+        }
+
+        deserializer.deserialize_any(Either)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_limit_accounts_and_whole_path_segments() {
+        let full = ApiKey::new("full-access-key");
+        assert!(full.allows_account("any") && full.allows_path("sns/userinfo"));
+        let scoped = ApiKey::new("scoped-key-1")
+            .accounts(["main"])
+            .paths(["cgi-bin/menu/", "cgi-bin/user"]);
+        assert!(scoped.allows_account("main"));
+        assert!(!scoped.allows_account("other"));
+        // `cgi-bin/menu/` covers the paths below the menu segment and that segment itself.
+        for allowed in [
+            "cgi-bin/menu/get",
+            "cgi-bin/menu",
+            "cgi-bin/user",
+            "cgi-bin/user/info",
+        ] {
+            assert!(scoped.allows_path(allowed), "{allowed}");
+        }
+        for refused in ["cgi-bin/menus", "cgi-bin/userx", "cgi-bin", "sns/userinfo"] {
+            assert!(!scoped.allows_path(refused), "{refused}");
+        }
+        let nothing = ApiKey::new("no-paths-key").paths(Vec::<String>::new());
+        assert!(!nothing.allows_path("cgi-bin/menu/get"));
+    }
+
+    #[test]
+    fn both_forms_read_and_write_back() {
+        #[derive(Deserialize, Serialize)]
+        struct Keys {
+            api_keys: Vec<ApiKey>,
+        }
+        let text =
+            r#"api_keys = ["plain-key-123", { key = "scoped-key-1", paths = ["cgi-bin/menu/"] }]"#;
+        let keys: Keys = toml::from_str(text).unwrap();
+        assert_eq!(
+            keys.api_keys,
+            [
+                ApiKey::new("plain-key-123"),
+                ApiKey::new("scoped-key-1").paths(["cgi-bin/menu/"])
+            ]
+        );
+        let again: Keys = toml::from_str(&toml::to_string(&keys).unwrap()).unwrap();
+        assert_eq!(again.api_keys, keys.api_keys);
+        let unknown = toml::from_str::<Keys>(r#"api_keys = [{ key = "k-12345678", colour = 1 }]"#);
+        assert!(unknown.is_err());
+        assert!(format!("{:?}", keys.api_keys).contains("[redacted]"));
+        assert!(!format!("{:?}", keys.api_keys).contains("plain-key-123"));
+    }
+}
