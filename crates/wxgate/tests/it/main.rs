@@ -8,5 +8,6 @@ mod demo_data;
 mod faults;
 mod operator;
 mod process;
+mod proxy;
 mod readme;
 mod store_down;
