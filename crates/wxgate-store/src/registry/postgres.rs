@@ -305,54 +305,59 @@ impl Registry for PostgresRegistry {
         profile: Option<&FollowerProfile>,
     ) -> Result<SubscribeOutcome, RegistryError> {
         let fields = SubscribeFields::new(push, scene, profile);
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_error)?;
-        if !insert_event(
-            &tx,
-            account,
-            push,
-            EventKind::Subscribe,
-            fields.scene.as_deref(),
-        )
-        .await?
-        {
-            let follower = select_follower(&tx, account, &push.openid)
-                .await?
-                .ok_or_else(|| {
-                    RegistryError::Corrupt("a recorded subscribe has no follower".to_owned())
-                })?;
-            return Ok(SubscribeOutcome {
-                recorded: false,
-                follower,
-            });
-        }
-        let statement = tx
+        let client = self.client().await?;
+        // One statement (one round trip, atomic): the event, and only if it is new, the
+        // follower and the scene's figure. A concurrent statement recording the same push
+        // waits for this one, then sees the conflict.
+        let statement = client
             .prepare_cached(concat!(
-                "INSERT INTO registry_followers (account, openid, unionid, subscribed,
-                     subscribe_time, subscribe_scene, qr_scene, tags, remark, first_seen_ms,
-                     updated_at_ms, unsubscribed_at_ms)
-                 VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $8, ",
+                "WITH new_event AS (
+                     INSERT INTO registry_events (account, openid, kind, push_key, scene,
+                         create_time, recorded_at_ms)
+                     VALUES ($1::text, $2::text, 'subscribe', $10::text, $6::text, $11::bigint, ",
+                now_ms!(),
+                ")
+                     ON CONFLICT (account, openid, kind, push_key) DO NOTHING
+                     RETURNING 1
+                 ), new_follower AS (
+                     INSERT INTO registry_followers (account, openid, unionid, subscribed,
+                         subscribe_time, subscribe_scene, qr_scene, tags, remark, first_seen_ms,
+                         updated_at_ms, unsubscribed_at_ms)
+                     SELECT $1::text, $2::text, $3::text, TRUE, $4::bigint, $5::text, $6::text,
+                         $7::text, $8::text, ",
                 now_ms!(),
                 ", ",
                 now_ms!(),
-                ", NULL)
-                 ON CONFLICT (account, openid) DO UPDATE SET
-                     unionid = COALESCE(excluded.unionid, registry_followers.unionid),
-                     subscribed = TRUE,
-                     subscribe_time = excluded.subscribe_time,
-                     subscribe_scene = excluded.subscribe_scene,
-                     qr_scene = excluded.qr_scene,
-                     tags = CASE WHEN $9 THEN excluded.tags ELSE registry_followers.tags END,
-                     remark = CASE WHEN $9 THEN excluded.remark ELSE registry_followers.remark END,
-                     updated_at_ms = excluded.updated_at_ms,
-                     unsubscribed_at_ms = NULL
-                 RETURNING ",
-                columns!()
+                ", NULL
+                     WHERE EXISTS (SELECT 1 FROM new_event)
+                     ON CONFLICT (account, openid) DO UPDATE SET
+                         unionid = COALESCE(excluded.unionid, registry_followers.unionid),
+                         subscribed = TRUE,
+                         subscribe_time = excluded.subscribe_time,
+                         subscribe_scene = excluded.subscribe_scene,
+                         qr_scene = excluded.qr_scene,
+                         tags = CASE WHEN $9::boolean THEN excluded.tags
+                             ELSE registry_followers.tags END,
+                         remark = CASE WHEN $9::boolean THEN excluded.remark
+                             ELSE registry_followers.remark END,
+                         updated_at_ms = excluded.updated_at_ms,
+                         unsubscribed_at_ms = NULL
+                     RETURNING ",
+                columns!(),
+                "
+                 ), new_count AS (
+                     INSERT INTO registry_scenes (account, scene, subscribes)
+                     SELECT $1::text, $6::text, 1
+                     WHERE $6::text IS NOT NULL AND EXISTS (SELECT 1 FROM new_event)
+                     ON CONFLICT (account, scene)
+                     DO UPDATE SET subscribes = registry_scenes.subscribes + 1
+                 )
+                 SELECT * FROM new_follower"
             ))
             .await
             .map_err(pg_error)?;
-        let row = tx
-            .query_one(
+        let row = client
+            .query_opt(
                 &statement,
                 &[
                     &account,
@@ -364,17 +369,25 @@ impl Registry for PostgresRegistry {
                     &fields.tags,
                     &fields.remark,
                     &fields.has_profile,
+                    &push.key(),
+                    &push.create_time,
                 ],
             )
             .await
             .map_err(pg_error)?;
-        let (_, follower) = follower_row(&row)?;
-        if let Some(scene) = &fields.scene {
-            bump_scene(&tx, account, scene, Figure::Subscribes).await?;
+        if let Some(row) = row {
+            return Ok(SubscribeOutcome {
+                recorded: true,
+                follower: follower_row(&row)?.1,
+            });
         }
-        tx.commit().await.map_err(pg_error)?;
+        let follower = select_follower(&client, account, &push.openid)
+            .await?
+            .ok_or_else(|| {
+                RegistryError::Corrupt("a recorded subscribe has no follower".to_owned())
+            })?;
         Ok(SubscribeOutcome {
-            recorded: true,
+            recorded: false,
             follower,
         })
     }
@@ -405,7 +418,7 @@ impl Registry for PostgresRegistry {
             .map_err(pg_error)?;
         match left {
             Some(Some(scene)) => {
-                bump_scene(&tx, account, &scene, Figure::Unsubscribes).await?;
+                count_unsubscribe(&tx, account, &scene).await?;
                 tx.execute(
                     "UPDATE registry_events SET scene = $4
                      WHERE account = $1 AND openid = $2 AND kind = 'unsubscribe'
@@ -445,14 +458,39 @@ impl Registry for PostgresRegistry {
         push: &Push,
         scene: &str,
     ) -> Result<bool, RegistryError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_error)?;
-        if !insert_event(&tx, account, push, EventKind::Scan, Some(scene)).await? {
-            return Ok(false);
-        }
-        bump_scene(&tx, account, scene, Figure::Scans).await?;
-        tx.commit().await.map_err(pg_error)?;
-        Ok(true)
+        let client = self.client().await?;
+        // One statement: the event, and only if it is new, the figure.
+        let statement = client
+            .prepare_cached(concat!(
+                "WITH new_event AS (
+                     INSERT INTO registry_events (account, openid, kind, push_key, scene,
+                         create_time, recorded_at_ms)
+                     VALUES ($1::text, $2::text, 'scan', $3::text, $4::text, $5::bigint, ",
+                now_ms!(),
+                ")
+                     ON CONFLICT (account, openid, kind, push_key) DO NOTHING
+                     RETURNING 1
+                 )
+                 INSERT INTO registry_scenes (account, scene, scans)
+                 SELECT $1::text, $4::text, 1 WHERE EXISTS (SELECT 1 FROM new_event)
+                 ON CONFLICT (account, scene) DO UPDATE SET scans = registry_scenes.scans + 1"
+            ))
+            .await
+            .map_err(pg_error)?;
+        let counted = client
+            .execute(
+                &statement,
+                &[
+                    &account,
+                    &push.openid,
+                    &push.key(),
+                    &scene,
+                    &push.create_time,
+                ],
+            )
+            .await
+            .map_err(pg_error)?;
+        Ok(counted == 1)
     }
 
     async fn follower(
@@ -735,14 +773,6 @@ impl Registry for PostgresRegistry {
     }
 }
 
-/// The funnel figures, each a column of `registry_scenes`.
-#[derive(Clone, Copy)]
-enum Figure {
-    Scans,
-    Subscribes,
-    Unsubscribes,
-}
-
 /// Records a push; `false` if it was recorded before. A concurrent transaction recording the
 /// same push makes this one wait for it, then see the conflict.
 async fn insert_event(
@@ -775,32 +805,20 @@ async fn insert_event(
     Ok(inserted == 1)
 }
 
-/// Adds one to a funnel figure, in one statement (exact under concurrency).
-async fn bump_scene(
+/// Adds one to a scene's `unsubscribes`, in one statement (exact under concurrency).
+async fn count_unsubscribe(
     tx: &Transaction<'_>,
     account: &str,
     scene: &str,
-    figure: Figure,
 ) -> Result<(), RegistryError> {
-    let sql = match figure {
-        Figure::Scans => {
-            "INSERT INTO registry_scenes (account, scene, scans) VALUES ($1, $2, 1)
-             ON CONFLICT (account, scene) DO UPDATE SET scans = registry_scenes.scans + 1"
-        }
-        Figure::Subscribes => {
-            "INSERT INTO registry_scenes (account, scene, subscribes) VALUES ($1, $2, 1)
-             ON CONFLICT (account, scene)
-             DO UPDATE SET subscribes = registry_scenes.subscribes + 1"
-        }
-        Figure::Unsubscribes => {
-            "INSERT INTO registry_scenes (account, scene, unsubscribes) VALUES ($1, $2, 1)
-             ON CONFLICT (account, scene)
-             DO UPDATE SET unsubscribes = registry_scenes.unsubscribes + 1"
-        }
-    };
-    tx.execute(sql, &[&account, &scene])
-        .await
-        .map_err(pg_error)?;
+    tx.execute(
+        "INSERT INTO registry_scenes (account, scene, unsubscribes) VALUES ($1, $2, 1)
+         ON CONFLICT (account, scene)
+         DO UPDATE SET unsubscribes = registry_scenes.unsubscribes + 1",
+        &[&account, &scene],
+    )
+    .await
+    .map_err(pg_error)?;
     Ok(())
 }
 
