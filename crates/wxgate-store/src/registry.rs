@@ -27,6 +27,9 @@
 //! # }
 //! ```
 
+// Without a backend feature, the helpers the backends share have no user.
+#![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

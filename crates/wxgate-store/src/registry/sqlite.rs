@@ -170,8 +170,7 @@ impl Registry for SqliteRegistry {
                  RETURNING {COLUMNS}"
             );
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (_, follower) = tx.query_row(
-                &sql,
+            let (_, follower) = tx.prepare_cached(&sql)?.query_row(
                 params![
                     account,
                     profile.openid,
@@ -237,8 +236,7 @@ impl Registry for SqliteRegistry {
                      unsubscribed_at_ms = NULL
                  RETURNING {COLUMNS}"
             );
-            let (_, follower) = tx.query_row(
-                &sql,
+            let (_, follower) = tx.prepare_cached(&sql)?.query_row(
                 params![
                     account,
                     push.openid,

@@ -6,6 +6,7 @@ mod conformance;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod registry;
 #[cfg(feature = "sqlite")]
 mod sqlite;
