@@ -11,6 +11,7 @@ use async_trait::async_trait;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
+pub mod registry;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod trace;

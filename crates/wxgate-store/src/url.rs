@@ -49,7 +49,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 /// What a URL names, before anything is opened.
 #[derive(Debug, PartialEq, Eq)]
-enum Target {
+pub(crate) enum Target {
     Memory,
     SqliteMemory,
     SqliteFile(PathBuf),
@@ -91,8 +91,8 @@ fn parse(url: &str) -> Result<Target, StoreError> {
     }
 }
 
-/// `rest` is what follows `sqlite:`.
-fn parse_sqlite(rest: &str) -> Result<Target, StoreError> {
+/// `rest` is what follows `sqlite:` (also for registry urls).
+pub(crate) fn parse_sqlite(rest: &str) -> Result<Target, StoreError> {
     let path = rest.strip_prefix("//").unwrap_or(rest);
     if path == ":memory:" {
         return Ok(Target::SqliteMemory);
