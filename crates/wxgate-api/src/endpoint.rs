@@ -19,7 +19,9 @@ use serde::de::DeserializeOwned;
 use crate::error::Error;
 
 pub mod clear_quota;
+pub mod get_current_selfmenu_info;
 pub mod getcallbackip;
+pub mod menu;
 pub mod message;
 pub mod openapi;
 pub mod stable_token;
