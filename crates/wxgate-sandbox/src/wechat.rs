@@ -114,6 +114,15 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, WxError> {
     }
 }
 
+/// A body parsed into a handler's typed request: 44002 when empty, 47001 when it is not JSON or
+/// a field has the wrong type.
+pub(crate) fn typed_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WxError::new(44002, "empty post data"));
+    }
+    serde_json::from_slice(body).map_err(|_| WxError::data_format())
+}
+
 /// Turn a handler result into a response.
 pub(crate) fn reply(result: Result<Value, WxError>) -> Response {
     match result {

@@ -5,6 +5,7 @@ mod common;
 mod coverage;
 mod credential;
 mod errcode;
+mod menu;
 mod redaction;
 mod redis;
 mod stale;
