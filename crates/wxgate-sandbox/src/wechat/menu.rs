@@ -339,7 +339,10 @@ mod tests {
             40027
         );
         assert_eq!(code(json!({"button": "x"})), 47001);
-        assert_eq!(code(json!({"button": [{"type": "click", "name": 3}]})), 47001);
+        assert_eq!(
+            code(json!({"button": [{"type": "click", "name": 3}]})),
+            47001
+        );
         assert_eq!(code(json!({"button": [click]})), 0);
     }
 }
