@@ -3,6 +3,7 @@
 mod account;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod menu;
 
 /// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
 /// under load (perf, bench/callback.sh).
@@ -46,6 +47,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Push, pull, compare or delete an account's custom menus.
+    Menu {
+        #[command(subcommand)]
+        command: menu::MenuCommand,
     },
     /// Run the WeChat sandbox alone.
     #[cfg(feature = "sandbox")]
@@ -179,6 +185,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Menu { command } => menu::run(command).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,
