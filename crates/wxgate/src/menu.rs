@@ -91,10 +91,7 @@ pub(crate) async fn run(command: MenuCommand) -> anyhow::Result<ExitCode> {
                 .context("menu/get")?;
             match format {
                 Format::Toml => print!("{}", to_toml(&current)?),
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&current.to_wechat_json())?
-                ),
+                Format::Json => println!("{}", current.to_wechat_json()),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -829,18 +829,40 @@ impl MenuSet {
         Ok(Self::new(button, shape.conditionalmenu))
     }
 
-    /// WeChat's `menu/get` JSON form of this set (what [`MenuSet::from_wechat_json`] reads).
-    pub fn to_wechat_json(&self) -> serde_json::Value {
-        let conditional: Vec<serde_json::Value> = self
+    /// WeChat's `menu/get` JSON form of this set, pretty-printed in WeChat's field order (what
+    /// [`MenuSet::from_wechat_json`] reads back).
+    pub fn to_wechat_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            menu: &'a MenuSetDefault<'a>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            conditionalmenu: &'a [ConditionalShape<'a>],
+        }
+        #[derive(Serialize)]
+        struct MenuSetDefault<'a> {
+            button: &'a [Button],
+        }
+        #[derive(Serialize)]
+        struct ConditionalShape<'a> {
+            button: &'a [Button],
+            matchrule: &'a MatchRule,
+        }
+        let conditional: Vec<ConditionalShape<'_>> = self
             .conditional
             .iter()
-            .map(|m| serde_json::json!({"button": m.button, "matchrule": m.matchrule}))
+            .map(|m| ConditionalShape {
+                button: &m.button,
+                matchrule: &m.matchrule,
+            })
             .collect();
-        let mut value = serde_json::json!({"menu": {"button": self.button}});
-        if !conditional.is_empty() {
-            value["conditionalmenu"] = conditional.into();
-        }
-        value
+        let shape = Shape {
+            menu: &MenuSetDefault {
+                button: &self.button,
+            },
+            conditionalmenu: &conditional,
+        };
+        // Plain data with string keys: serializing it cannot fail.
+        serde_json::to_string_pretty(&shape).unwrap_or_default()
     }
 }
 
@@ -1185,7 +1207,7 @@ mod tests {
         let from_get = MenuSet::from_wechat_json(&get.to_string()).unwrap();
         assert_eq!(from_get.button, from_create.button);
         assert_eq!(from_get.conditional[0].matchrule, MatchRule::tag(2));
-        let again = MenuSet::from_wechat_json(&from_get.to_wechat_json().to_string()).unwrap();
+        let again = MenuSet::from_wechat_json(&from_get.to_wechat_json()).unwrap();
         assert_eq!(again, from_get);
         assert!(MenuSet::from_wechat_json(r#"{"button": [{"name": 3}]}"#).is_err());
         let orphan = MenuSet::new(vec![], from_get.conditional.clone());

@@ -2,7 +2,9 @@
 //! `menu/delconditional`, `menu/trymatch`, `get_current_selfmenu_info` (the API-created default
 //! menu in that API's shape, sub-buttons under `sub_button.list`; `is_menu_open` 0 without one).
 //!
-//! Validation: 1–3 top-level buttons (40016); a button with `sub_button` has 1–5 of them (40023)
+//! Bodies parse into typed structs (44002 when empty, 47001 when not JSON or a field has the
+//! wrong JSON type); every button field is optional there so that each missing or oversized one
+//! gets WeChat's own code. Validation: 1–3 top-level buttons (40016); a button with `sub_button` has 1–5 of them (40023)
 //! and no type; names ≤ 16 bytes on top, ≤ 60 bytes below (40018/40025); `key` ≤ 128 bytes and
 //! required for click/scan/pic/location types (40019/40026); `url` ≤ 1024 bytes and required for
 //! view/miniprogram (40020/40027); unknown types 40017/40024; miniprogram needs `appid` and

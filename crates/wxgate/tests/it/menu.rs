@@ -261,3 +261,23 @@ async fn invalid_menus_are_refused_before_sending() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn check_config_names_menu_fields_and_lines() {
+    let setup = Setup::start(
+        "[[accounts.menu.button]]\ntype = \"click\"\nname = \"这是一个很长的名字\"\nkey = \"K\"\n",
+    )
+    .await;
+    let text = std::fs::read_to_string(&setup.config).unwrap();
+    let line = text.lines().position(|l| l.starts_with("name = ")).unwrap() + 1;
+    let out = run(&["check-config", &setup.config]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "wxgate.toml:{line}: accounts[0].menu.button[0].name: a name has 1 to 16 bytes"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("40018"), "{stdout}");
+}
