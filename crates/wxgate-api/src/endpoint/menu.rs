@@ -241,18 +241,19 @@ impl TryFrom<RawButton> for Button {
 
     fn try_from(raw: RawButton) -> Result<Self, String> {
         let name = raw.name;
-        let Some(kind) = raw.kind.filter(|k| !k.is_empty()) else {
-            if raw.sub_button.is_empty() {
-                return Err(format!(
-                    "button `{name}` has neither a `type` nor a `sub_button`"
-                ));
-            }
+        // A button with sub-buttons is a sub-menu whatever its `type` says (WeChat ignores it).
+        if !raw.sub_button.is_empty() {
             let subs = raw
                 .sub_button
                 .into_iter()
                 .map(Button::try_from)
                 .collect::<Result<_, _>>()?;
             return Ok(Self::new(name, ButtonKind::SubMenu(subs)));
+        }
+        let Some(kind) = raw.kind.filter(|k| !k.is_empty()) else {
+            return Err(format!(
+                "button `{name}` has neither a `type` nor a `sub_button`"
+            ));
         };
         let need = |field: Option<String>, field_name: &str| {
             field.ok_or_else(|| format!("`{kind}` button `{name}` needs `{field_name}`"))
@@ -1064,6 +1065,15 @@ mod tests {
             assert_eq!(button.kind.type_name(), value["type"].as_str(), "{value}");
             assert_eq!(serde_json::to_value(&button).unwrap(), value);
         }
+    }
+
+    #[test]
+    fn sub_buttons_win_over_a_type() {
+        let button: Button = serde_json::from_value(
+            json!({"type":"click","name":"a","key":"k","sub_button":[{"type":"click","name":"b","key":"k"}]}),
+        )
+        .unwrap();
+        assert_eq!(button, Button::sub_menu("a", vec![Button::click("b", "k")]));
     }
 
     #[test]
