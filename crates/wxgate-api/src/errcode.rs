@@ -62,6 +62,26 @@ errcodes! {
     InvalidAppId = 40013,
     /// `40014` invalid access_token (malformed).
     InvalidAccessToken = 40014,
+    /// `40016` invalid menu button count (1–3 top-level buttons).
+    InvalidButtonSize = 40016,
+    /// `40017` invalid menu button type.
+    InvalidButtonType = 40017,
+    /// `40018` invalid menu button name size.
+    InvalidButtonNameSize = 40018,
+    /// `40019` invalid menu button key size.
+    InvalidButtonKeySize = 40019,
+    /// `40020` invalid menu button url size.
+    InvalidButtonUrlSize = 40020,
+    /// `40023` invalid sub-button count (1–5).
+    InvalidSubButtonSize = 40023,
+    /// `40024` invalid sub-button type.
+    InvalidSubButtonType = 40024,
+    /// `40025` invalid sub-button name size.
+    InvalidSubButtonNameSize = 40025,
+    /// `40026` invalid sub-button key size.
+    InvalidSubButtonKeySize = 40026,
+    /// `40027` invalid sub-button url size.
+    InvalidSubButtonUrlSize = 40027,
     /// `40029` invalid OAuth code.
     InvalidCode = 40029,
     /// `40030` invalid refresh_token.
@@ -156,6 +176,8 @@ errcodes! {
     TagNameTooLong = 45158,
     /// `45159` invalid tag id.
     InvalidTagId = 45159,
+    /// `46002` the menu version does not exist.
+    MenuVersionNotExist = 46002,
     /// `46003` the menu does not exist.
     MenuNotExist = 46003,
     /// `46004` the user does not exist.
@@ -204,6 +226,22 @@ errcodes! {
     InvalidAuthorizerRefreshToken = 61023,
     /// `61024` a component-managed account must use the component's token API.
     MustUseComponentToken = 61024,
+    /// `65301` no conditional menu with this menuid.
+    MenuIdNotExist = 65301,
+    /// `65302` no such user (menu `trymatch`).
+    MenuUserNotExist = 65302,
+    /// `65303` conditional menus need a default menu first.
+    NoDefaultMenu = 65303,
+    /// `65304` the conditional menu's match rule is empty.
+    MatchRuleEmpty = 65304,
+    /// `65305` too many conditional menus.
+    ConditionalMenuLimit = 65305,
+    /// `65316` conditional menus link to too many domains (at most 3).
+    MenuDomainLimit = 65316,
+    /// `65317` invalid URL in a menu.
+    MenuUrlInvalid = 65317,
+    /// `65320` privacy-based match rules (sex, country, …) are no longer supported.
+    MatchRulePrivacy = 65320,
     /// `76003` the quota query's cgi_path is malformed.
     CgiPathInvalid = 76003,
     /// `76021` the quota query's cgi_path is unknown.

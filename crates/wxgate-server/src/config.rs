@@ -153,6 +153,9 @@ impl Default for StorageConfig {
     }
 }
 
+/// An account's menus: the client's own menu model.
+pub use wxgate_api::endpoint::menu::MenuSet;
+
 /// How an account obtains its access_token: the credential manager's own type.
 pub use wxgate_api::TokenPolicy;
 
@@ -191,6 +194,12 @@ pub struct AccountConfig {
     /// The greeting sent to new followers.
     #[serde(default)]
     pub subscribe_reply: Option<ReplyContent>,
+    /// `[accounts.menu]`: the account's custom menu (`[[accounts.menu.button]]`, with
+    /// `[[accounts.menu.button.sub_button]]`) and conditional menus
+    /// (`[[accounts.menu.conditional]]`, each with `matchrule` and its `button`s). Never pushed
+    /// at start: `wxgate menu push ACCOUNT` sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub menu: Option<MenuSet>,
 }
 
 impl AccountConfig {
@@ -210,6 +219,7 @@ impl AccountConfig {
             token_policy: TokenPolicy::default(),
             replies: Vec::new(),
             subscribe_reply: None,
+            menu: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 mod account;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod menu;
 mod qr;
 mod tags;
 mod users;
@@ -64,6 +65,11 @@ enum Command {
     Tags {
         #[command(subcommand)]
         command: tags::TagsCommand,
+    },
+    /// Push, pull, compare or delete an account's custom menus.
+    Menu {
+        #[command(subcommand)]
+        command: menu::MenuCommand,
     },
     /// Run the WeChat sandbox alone.
     #[cfg(feature = "sandbox")]
@@ -200,6 +206,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Qr { command } => qr::run(command).await,
         Command::Users { command } => users::run(command).await,
         Command::Tags { command } => tags::run(command).await,
+        Command::Menu { command } => menu::run(command).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,

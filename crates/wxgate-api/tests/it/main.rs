@@ -9,6 +9,7 @@ mod errcode;
 mod freepublish;
 mod material;
 mod media;
+mod menu;
 mod oauth;
 mod qrcode;
 mod redaction;

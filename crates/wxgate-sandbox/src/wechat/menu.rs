@@ -2,7 +2,9 @@
 //! `menu/delconditional`, `menu/trymatch`, `get_current_selfmenu_info` (the API-created default
 //! menu in that API's shape, sub-buttons under `sub_button.list`; `is_menu_open` 0 without one).
 //!
-//! Validation: 1–3 top-level buttons (40016); a button with `sub_button` has 1–5 of them (40023)
+//! Bodies parse into typed structs (44002 when empty, 47001 when not JSON or a field has the
+//! wrong JSON type); every button field is optional there so that each missing or oversized one
+//! gets WeChat's own code. Validation: 1–3 top-level buttons (40016); a button with `sub_button` has 1–5 of them (40023)
 //! and no type; names ≤ 16 bytes on top, ≤ 60 bytes below (40018/40025); `key` ≤ 128 bytes and
 //! required for click/scan/pic/location types (40019/40026); `url` ≤ 1024 bytes and required for
 //! view/miniprogram (40020/40027); unknown types 40017/40024; miniprogram needs `appid` and
@@ -26,10 +28,11 @@ pub(super) mod trymatch;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, ok, params, reply, str_field};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::{App, Menu, User};
@@ -74,6 +77,52 @@ const KEYED: &[&str] = &[
     "location_select",
 ];
 
+/// The body of `menu/create` (and the buttons of `menu/addconditional`).
+#[derive(Deserialize)]
+pub(crate) struct MenuBody {
+    #[serde(default)]
+    button: Option<Vec<ButtonBody>>,
+}
+
+/// One button as WeChat's JSON has it: every field optional, checked by `validate_buttons` so
+/// each problem gets WeChat's own code (a wrong JSON type is 47001 at parse time).
+#[derive(Clone, Deserialize, Serialize)]
+struct ButtonBody {
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    appid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pagepath: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    media_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    article_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sub_button: Option<Vec<ButtonBody>>,
+}
+
+impl ButtonBody {
+    fn text(&self, field: &str) -> &str {
+        let value = match field {
+            "key" => &self.key,
+            "url" => &self.url,
+            "appid" => &self.appid,
+            "pagepath" => &self.pagepath,
+            "media_id" => &self.media_id,
+            "article_id" => &self.article_id,
+            _ => &None,
+        };
+        value.as_deref().unwrap_or_default()
+    }
+}
+
 /// Error codes of one level: (type, name, key, url).
 struct Codes {
     kind: (i64, &'static str),
@@ -99,72 +148,54 @@ const SUB: Codes = Codes {
 };
 
 /// Validate the `button` array and return it normalised the way `menu/get` shows it.
-pub(crate) fn validate_buttons(body: &Value) -> Result<Value, WxError> {
+pub(crate) fn validate_buttons(body: &MenuBody) -> Result<Value, WxError> {
     let buttons = body
-        .get("button")
-        .and_then(Value::as_array)
+        .button
+        .as_ref()
         .ok_or_else(|| WxError::new(40016, "invalid button size"))?;
     if buttons.is_empty() || buttons.len() > 3 {
         return Err(WxError::new(40016, "invalid button size"));
     }
     let mut out = Vec::new();
     for button in buttons {
-        let object = button
-            .as_object()
-            .ok_or_else(|| WxError::new(TOP.kind.0, TOP.kind.1))?;
-        check_name(object, &TOP)?;
-        match object.get("sub_button").and_then(Value::as_array) {
-            Some(subs) if !subs.is_empty() || !object.contains_key("type") => {
+        check_name(button, &TOP)?;
+        match &button.sub_button {
+            Some(subs) if !subs.is_empty() || button.kind.is_none() => {
                 if subs.is_empty() || subs.len() > 5 {
                     return Err(WxError::new(40023, "invalid sub button size"));
                 }
                 let mut normalised = Vec::new();
                 for sub in subs {
-                    let sub = sub
-                        .as_object()
-                        .ok_or_else(|| WxError::new(SUB.kind.0, SUB.kind.1))?;
                     check_name(sub, &SUB)?;
                     normalised.push(leaf(sub, &SUB)?);
                 }
-                out.push(json!({"name": object.get("name"), "sub_button": normalised}));
+                out.push(json!({"name": button.name, "sub_button": normalised}));
             }
-            _ => out.push(leaf(object, &TOP)?),
+            _ => out.push(leaf(button, &TOP)?),
         }
     }
     Ok(Value::Array(out))
 }
 
-fn check_name(button: &Map<String, Value>, codes: &Codes) -> Result<(), WxError> {
-    let name = button
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+fn check_name(button: &ButtonBody, codes: &Codes) -> Result<(), WxError> {
+    let name = button.name.as_deref().unwrap_or_default();
     if name.is_empty() || name.len() > codes.name_max {
         return Err(WxError::new(codes.name.0, codes.name.1));
     }
     Ok(())
 }
 
-fn leaf(button: &Map<String, Value>, codes: &Codes) -> Result<Value, WxError> {
-    let kind = button
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+fn leaf(button: &ButtonBody, codes: &Codes) -> Result<Value, WxError> {
+    let kind = button.kind.as_deref().unwrap_or_default();
     if !TYPES.contains(&kind) {
         return Err(WxError::new(codes.kind.0, codes.kind.1));
     }
-    let text = |field: &str| {
-        button
-            .get(field)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    if KEYED.contains(&kind) && (text("key").is_empty() || text("key").len() > 128) {
+    let key = button.text("key");
+    if KEYED.contains(&kind) && (key.is_empty() || key.len() > 128) {
         return Err(WxError::new(codes.key.0, codes.key.1));
     }
-    if matches!(kind, "view" | "miniprogram")
-        && (text("url").is_empty() || text("url").len() > 1024)
-    {
+    let url = button.text("url");
+    if matches!(kind, "view" | "miniprogram") && (url.is_empty() || url.len() > 1024) {
         return Err(WxError::new(codes.url.0, codes.url.1));
     }
     let required: &[&str] = match kind {
@@ -173,13 +204,12 @@ fn leaf(button: &Map<String, Value>, codes: &Codes) -> Result<Value, WxError> {
         "article_id" | "article_view_limited" => &["article_id"],
         _ => &[],
     };
-    if let Some(missing) = required.iter().find(|f| text(f).is_empty()) {
+    if let Some(missing) = required.iter().find(|f| button.text(f).is_empty()) {
         return Err(WxError::argument_invalid(missing));
     }
     let mut normalised = button.clone();
-    normalised.remove("sub_button");
-    normalised.insert("sub_button".to_owned(), json!([]));
-    Ok(Value::Object(normalised))
+    normalised.sub_button = Some(Vec::new());
+    serde_json::to_value(normalised).map_err(|_| WxError::data_format())
 }
 
 /// The `menu/get` body, `None` without a default menu.
@@ -251,6 +281,9 @@ mod tests {
     use super::*;
 
     fn code(body: Value) -> i64 {
+        let Ok(body) = serde_json::from_value::<MenuBody>(body) else {
+            return 47001;
+        };
         validate_buttons(&body)
             .map(|_| 0)
             .unwrap_or_else(|e| e.code)
@@ -306,6 +339,11 @@ mod tests {
         assert_eq!(
             code(json!({"button": [{"name": "a", "sub_button": [{"type": "view", "name": "b"}]}]})),
             40027
+        );
+        assert_eq!(code(json!({"button": "x"})), 47001);
+        assert_eq!(
+            code(json!({"button": [{"type": "click", "name": 3}]})),
+            47001
         );
         assert_eq!(code(json!({"button": [click]})), 0);
     }

@@ -527,3 +527,93 @@ fn scoped_keys_are_checked_against_accounts_and_wechat_paths() {
     assert!(err.contains("unknown field `colour`"), "{err}");
     assert!(!err.contains("unknown-field-key"), "{err}");
 }
+
+const MENU: &str = r#"
+[storage]
+url = "memory://"
+
+[[accounts]]
+id = "main"
+app_id = "wx0123456789abcdef"
+token = "AAAAA"
+
+[[accounts.menu.button]]
+type = "click"
+name = "今日歌曲"
+key = "V1001_TODAY_MUSIC"
+
+[[accounts.menu.button]]
+name = "菜单"
+
+[[accounts.menu.button.sub_button]]
+type = "view"
+name = "搜索"
+url = "http://www.soso.com/"
+
+[[accounts.menu.button.sub_button]]
+type = "miniprogram"
+name = "wxa"
+url = "http://mp.weixin.qq.com"
+appid = "wx286b93c14bbf93aa"
+pagepath = "pages/lunar/index"
+
+[[accounts.menu.conditional]]
+matchrule = { tag_id = 2, client_platform_type = "ios" }
+
+[[accounts.menu.conditional.button]]
+type = "click"
+name = "VIP"
+key = "VIP"
+"#;
+
+#[test]
+fn menus_parse_into_the_client_model() {
+    use wxgate_api::endpoint::menu::{Button, MatchRule, Platform};
+    let config = Config::from_toml(MENU, no_env()).unwrap();
+    let menu = config.accounts[0].menu.as_ref().unwrap();
+    assert_eq!(
+        menu.button[0],
+        Button::click("今日歌曲", "V1001_TODAY_MUSIC")
+    );
+    assert_eq!(menu.button[1].sub_buttons().len(), 2);
+    assert_eq!(
+        menu.conditional[0].matchrule,
+        MatchRule::tag(2).and_platform(Platform::Ios)
+    );
+    assert_eq!(
+        menu.conditional[0].button,
+        vec![Button::click("VIP", "VIP")]
+    );
+}
+
+#[test]
+fn menu_problems_name_field_and_line() {
+    let bad = MENU
+        .replace("name = \"搜索\"", "name = \"\"")
+        .replace("key = \"VIP\"", "key = \"\"");
+    let error = Config::from_toml(&bad, no_env()).unwrap_err();
+    let rendered = error.to_string();
+    assert_eq!(error.0.len(), 2, "{rendered}");
+    assert_eq!(
+        error.0[0].path,
+        "accounts[0].menu.button[1].sub_button[0].name"
+    );
+    assert_eq!(
+        error.0[0].line,
+        Some(MENU.lines().position(|l| l == "name = \"搜索\"").unwrap() + 1)
+    );
+    assert!(error.0[0].message.contains("40025"), "{rendered}");
+    assert_eq!(
+        error.0[1].path,
+        "accounts[0].menu.conditional[0].button[0].key"
+    );
+    assert!(error.0[1].line.is_some(), "{rendered}");
+
+    let unknown = MENU.replace("type = \"view\"", "type = \"bogus\"");
+    let error = Config::from_toml(&unknown, no_env()).unwrap_err();
+    assert!(
+        error.to_string().contains("unknown type `bogus`"),
+        "{error}"
+    );
+    assert!(error.0[0].line.is_some(), "{error}");
+}

@@ -192,6 +192,14 @@ fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
     if let Some(message) = account.subscribe_reply.as_ref().and_then(content_problem) {
         problem("subscribe_reply", message);
     }
+    for invalid in account.menu.iter().flat_map(|menu| menu.problems()) {
+        let message = format!(
+            "{} (WeChat would answer errcode {})",
+            invalid.message(),
+            invalid.errcode()
+        );
+        problem(&format!("menu.{}", invalid.path()), &message);
+    }
     out
 }
 

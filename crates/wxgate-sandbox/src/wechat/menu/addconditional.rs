@@ -12,9 +12,9 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let button = validate_buttons(&body)?;
-            let rule = match_rule(&body)?;
+            let body: Body = typed_body(&body)?;
+            let button = validate_buttons(&body.menu)?;
+            let rule = match_rule(body.matchrule.as_ref())?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 if app.menu.is_none() {
@@ -37,37 +37,85 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     )
 }
 
-fn match_rule(body: &Value) -> Result<Value, WxError> {
-    let rule = body
-        .get("matchrule")
-        .and_then(Value::as_object)
-        .ok_or_else(|| WxError::new(65304, "match rule empty"))?;
-    const LEGACY: &[&str] = &["sex", "country", "province", "city", "language", "group_id"];
-    if LEGACY
+/// `{"button": [...], "matchrule": {...}}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(flatten)]
+    menu: MenuBody,
+    #[serde(default)]
+    matchrule: Option<MatchRule>,
+}
+
+/// A `matchrule`: the current fields and the former privacy-based ones (refused with 65320).
+#[derive(Deserialize)]
+struct MatchRule {
+    #[serde(default)]
+    tag_id: Option<Text>,
+    #[serde(default)]
+    client_platform_type: Option<Text>,
+    #[serde(default)]
+    sex: Option<Text>,
+    #[serde(default)]
+    country: Option<Text>,
+    #[serde(default)]
+    province: Option<Text>,
+    #[serde(default)]
+    city: Option<Text>,
+    #[serde(default)]
+    language: Option<Text>,
+    #[serde(default)]
+    group_id: Option<Text>,
+}
+
+/// A rule value: WeChat takes strings and numbers alike.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Text {
+    Str(String),
+    Num(serde_json::Number),
+}
+
+impl Text {
+    /// The value as text, `None` when blank.
+    fn value(&self) -> Option<String> {
+        match self {
+            Self::Str(s) if s.is_empty() => None,
+            Self::Str(s) => Some(s.clone()),
+            Self::Num(n) => Some(n.to_string()),
+        }
+    }
+}
+
+fn match_rule(rule: Option<&MatchRule>) -> Result<Value, WxError> {
+    let rule = rule.ok_or_else(|| WxError::new(65304, "match rule empty"))?;
+    let legacy = [
+        &rule.sex,
+        &rule.country,
+        &rule.province,
+        &rule.city,
+        &rule.language,
+        &rule.group_id,
+    ];
+    if legacy
         .iter()
-        .any(|f| rule.get(*f).is_some_and(|v| !is_empty(v)))
+        .any(|f| f.as_ref().and_then(Text::value).is_some())
     {
         return Err(WxError::new(
             65320,
             "matchrule with privacy info is not supported",
         ));
     }
-    let mut out = Map::new();
-    for field in ["tag_id", "client_platform_type"] {
-        if let Some(value) = rule.get(field).filter(|v| !is_empty(v)) {
-            out.insert(field.to_owned(), value.clone());
+    let mut out = serde_json::Map::new();
+    for (field, value) in [
+        ("tag_id", &rule.tag_id),
+        ("client_platform_type", &rule.client_platform_type),
+    ] {
+        if let Some(text) = value.as_ref().and_then(Text::value) {
+            out.insert(field.to_owned(), Value::String(text));
         }
     }
     if out.is_empty() {
         return Err(WxError::new(65304, "match rule empty"));
     }
     Ok(Value::Object(out))
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        _ => false,
-    }
 }

@@ -12,7 +12,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let button = validate_buttons(&json_body(&body)?)?;
+            let button = validate_buttons(&typed_body::<MenuBody>(&body)?)?;
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
                 app.menu_serial += 1;

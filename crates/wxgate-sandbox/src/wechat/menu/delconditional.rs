@@ -12,11 +12,11 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let menuid = match body.get("menuid") {
-                Some(Value::String(s)) => s.parse::<u64>().ok(),
-                Some(Value::Number(n)) => n.as_u64(),
-                _ => None,
+            let body: Body = typed_body(&body)?;
+            let menuid = match body.menuid {
+                Some(MenuId::Str(s)) => s.parse::<u64>().ok(),
+                Some(MenuId::Num(n)) => Some(n),
+                None => None,
             };
             sb.with_state(|s| {
                 let app = s.app_mut(&app_id)?;
@@ -30,4 +30,18 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
         }
         .await,
     )
+}
+
+/// `{"menuid": "208379533"}` (a number works too).
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    menuid: Option<MenuId>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MenuId {
+    Str(String),
+    Num(u64),
 }

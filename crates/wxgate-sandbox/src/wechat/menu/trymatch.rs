@@ -12,8 +12,8 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let user_id = str_field(&body, "user_id").unwrap_or_default();
+            let body: Body = typed_body(&body)?;
+            let user_id = body.user_id.as_deref().unwrap_or_default();
             sb.with_state_ro(|s| {
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
                 let user = app
@@ -26,4 +26,11 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
         }
         .await,
     )
+}
+
+/// `{"user_id": "OPENID or WeChat ID"}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    user_id: Option<String>,
 }
