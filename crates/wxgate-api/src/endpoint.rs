@@ -18,11 +18,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 
+pub mod callback;
 pub mod clear_quota;
+pub mod get_api_domain_ip;
 pub mod getcallbackip;
 pub mod message;
 pub mod openapi;
+pub mod shorten;
 pub mod stable_token;
+pub mod template;
 pub mod ticket;
 pub mod token;
 

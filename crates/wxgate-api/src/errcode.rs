@@ -68,6 +68,10 @@ errcodes! {
     InvalidCharset = 40033,
     /// `40037` invalid template_id.
     InvalidTemplateId = 40037,
+    /// `40130` a mass send's OpenID list has fewer than 2 or more than 10 000 entries.
+    InvalidOpenIdList = 40130,
+    /// `40246` a category template's keyword names are empty or not in the library.
+    InvalidKeywordName = 40246,
     /// `40097` invalid args (e.g. the ticket `type`).
     InvalidArgs = 40097,
     /// `40125` invalid appsecret.
@@ -118,12 +122,22 @@ errcodes! {
     ResponseOutOfTimeLimit = 45015,
     /// `45047` the customer-service message quota of the window is used up.
     OutOfResponseCountLimit = 45047,
+    /// `45026` the account already has the most templates it may have.
+    TemplateNumExceedsLimit = 45026,
+    /// `45065` a mass send with this `clientmsgid` was already made (the answer carries its `msg_id`).
+    ClientMsgIdExists = 45065,
+    /// `45066` mass sends with the same `clientmsgid` retried too fast.
+    ClientMsgIdRetryTooFast = 45066,
+    /// `45067` the `clientmsgid` is longer than 64 bytes.
+    ClientMsgIdTooLong = 45067,
     /// `45072` invalid typing command.
     InvalidTypingCommand = 45072,
     /// `45080` typing needs an interaction within the last 30 s.
     TypingNotAllowed = 45080,
     /// `45081` typing is already active.
     AlreadyTyping = 45081,
+    /// `45159` invalid tag id.
+    InvalidTagId = 45159,
     /// `46003` the menu does not exist.
     MenuNotExist = 46003,
     /// `46004` the user does not exist.
@@ -170,7 +184,12 @@ errcodes! {
     InvalidAuthorizerRefreshToken = 61023,
     /// `61024` a component-managed account must use the component's token API.
     MustUseComponentToken = 61024,
-    /// `76003` the quota query's cgi_path is malformed.
+    /// `76001` the rid is unknown or older than 7 days.
+    RidNotFound = 76001,
+    /// `76002` the rid is empty or malformed.
+    RidInvalid = 76002,
+    /// `76003` the quota query's cgi_path is malformed; for a rid query: the rid belongs to
+    /// another account.
     CgiPathInvalid = 76003,
     /// `76021` the quota query's cgi_path is unknown.
     CgiPathNotFound = 76021,

@@ -21,9 +21,11 @@ mod message;
 mod oauth;
 pub(crate) mod qrcode;
 mod quota;
+mod rids;
 mod shorten;
 mod stable_token;
 mod tags;
+mod template;
 mod ticket;
 mod token;
 mod user;
@@ -36,6 +38,7 @@ use axum::Router;
 use axum::extract::RawQuery;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Sandbox;
@@ -45,11 +48,12 @@ use api::{Api, Routes};
 
 pub(crate) type Params = BTreeMap<String, String>;
 
-pub(crate) fn routes() -> Router<Sandbox> {
+pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
     let (router, _) = build();
     router
         .route("/cgi-bin/{*rest}", any(unknown_api))
         .route("/sns/{*rest}", any(unknown_api))
+        .layer(axum::middleware::from_fn_with_state(sb.clone(), rids::record))
 }
 
 /// Every group adds its own APIs.
@@ -66,6 +70,7 @@ fn build() -> (Router<Sandbox>, Vec<Api>) {
     let routes = tags::routes(routes);
     let routes = menu::routes(routes);
     let routes = message::routes(routes);
+    let routes = template::routes(routes);
     let routes = media::routes(routes);
     let routes = material::routes(routes);
     let routes = oauth::routes(routes);
@@ -112,6 +117,15 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, WxError> {
         Ok(value) if value.is_object() => Ok(value),
         _ => Err(WxError::data_format()),
     }
+}
+
+/// A JSON body parsed into the endpoint's request type: 44002 when empty, 47001 when it is
+/// not JSON or a field is missing or has the wrong type.
+pub(crate) fn typed_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(WxError::new(44002, "empty post data"));
+    }
+    serde_json::from_slice(body).map_err(|_| WxError::data_format())
 }
 
 /// Turn a handler result into a response.

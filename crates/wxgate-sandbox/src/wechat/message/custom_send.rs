@@ -7,13 +7,32 @@ use super::*;
 /// `POST /cgi-bin/message/custom/send`
 pub(super) const API: Api = Api::post("cgi-bin/message/custom/send").daily(500_000);
 
+/// `{"touser":"OPENID","msgtype":"text","text":{...},"customservice":{"kf_account":"..."}?}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    touser: String,
+    #[serde(default)]
+    msgtype: String,
+    #[serde(default)]
+    customservice: Option<CustomService>,
+    /// The payload under the `msgtype`'s name (and any other field).
+    #[serde(flatten)]
+    payloads: Map<String, Value>,
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct CustomService {
+    kf_account: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let openid = str_field(&body, "touser").unwrap_or_default().to_owned();
+            let body: Body = typed_body(&body)?;
+            let openid = body.touser.clone();
             sb.with_state(|s| {
                 let now = s.now();
                 let app = s.app_mut(&app_id)?;
@@ -36,8 +55,8 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
 }
 
 /// Check a customer-service body and return the message as the inbox records it.
-fn validate_custom(app: &App, body: &Value, now: u64) -> Result<Value, WxError> {
-    let msgtype = str_field(body, "msgtype").unwrap_or_default();
+fn validate_custom(app: &App, body: &Body, now: u64) -> Result<Value, WxError> {
+    let msgtype = body.msgtype.as_str();
     let required: &[&str] = match msgtype {
         "text" => &["content"],
         "image" | "voice" | "mpnews" => &["media_id"],
@@ -51,6 +70,7 @@ fn validate_custom(app: &App, body: &Value, now: u64) -> Result<Value, WxError> 
         _ => return Err(WxError::new(40008, "invalid message type")),
     };
     let inner = body
+        .payloads
         .get(msgtype)
         .filter(|v| v.is_object())
         .ok_or_else(|| WxError::argument_invalid(msgtype))?;
@@ -94,8 +114,8 @@ fn validate_custom(app: &App, body: &Value, now: u64) -> Result<Value, WxError> 
     }
     let mut message = json!({"msgtype": msgtype});
     message[msgtype] = inner.clone();
-    if let Some(cs) = body.get("customservice") {
-        message["customservice"] = cs.clone();
+    if let Some(cs) = &body.customservice {
+        message["customservice"] = json!({"kf_account": cs.kf_account});
     }
     Ok(message)
 }
