@@ -136,6 +136,10 @@ errcodes! {
     TypingNotAllowed = 45080,
     /// `45081` typing is already active.
     AlreadyTyping = 45081,
+    /// `45083` the mass-send speed is not 0–4.
+    MassSpeedOutOfRange = 45083,
+    /// `45084` the mass-send speed is missing.
+    MassSpeedMissing = 45084,
     /// `45159` invalid tag id.
     InvalidTagId = 45159,
     /// `46003` the menu does not exist.

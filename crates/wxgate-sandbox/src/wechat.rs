@@ -53,7 +53,10 @@ pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
     router
         .route("/cgi-bin/{*rest}", any(unknown_api))
         .route("/sns/{*rest}", any(unknown_api))
-        .layer(axum::middleware::from_fn_with_state(sb.clone(), rids::record))
+        .layer(axum::middleware::from_fn_with_state(
+            sb.clone(),
+            rids::record,
+        ))
 }
 
 /// Every group adds its own APIs.

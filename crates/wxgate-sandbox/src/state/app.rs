@@ -189,7 +189,8 @@ impl App {
     /// Remembers an error answer for `openapi/rid/get`: 7 days, at most `RID_KEEP`.
     pub(crate) fn record_rid(&mut self, rid: String, record: RidRecord) {
         let now = record.invoke_time;
-        self.rids.retain(|_, r| r.invoke_time + super::RID_TTL > now);
+        self.rids
+            .retain(|_, r| r.invoke_time + super::RID_TTL > now);
         while self.rids.len() >= super::RID_KEEP {
             let oldest = self
                 .rids

@@ -43,10 +43,7 @@ pub(crate) fn preset_templates() -> BTreeMap<String, Template> {
                 "商品名称：{{keyword1.DATA}}\n商品价格：{{keyword2.DATA}}",
             ),
         ),
-        (
-            "tpl1".to_owned(),
-            preset("通知", "{{k.DATA}}"),
-        ),
+        ("tpl1".to_owned(), preset("通知", "{{k.DATA}}")),
     ])
 }
 

@@ -36,7 +36,10 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .api(api_set_industry::API, api_set_industry::handler)
         .api(get_industry::API, get_industry::handler)
         .api(api_add_template::API, api_add_template::handler)
-        .api(get_all_private_template::API, get_all_private_template::handler)
+        .api(
+            get_all_private_template::API,
+            get_all_private_template::handler,
+        )
         .api(del_private_template::API, del_private_template::handler)
 }
 

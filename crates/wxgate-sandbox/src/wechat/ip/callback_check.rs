@@ -62,7 +62,9 @@ fn host_port(url: &str) -> Option<(String, u16)> {
     let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
     if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6.split_once(']')?;
-        let port = after.strip_prefix(':').map_or(Some(default_port), |p| p.parse().ok())?;
+        let port = after
+            .strip_prefix(':')
+            .map_or(Some(default_port), |p| p.parse().ok())?;
         return Some((host.to_owned(), port));
     }
     match authority.split_once(':') {

@@ -20,9 +20,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
         async {
             let app_id = sb.enter(&API, &q).await?;
             let body: Body = typed_body(&body)?;
-            let speed = body
-                .speed
-                .ok_or_else(|| WxError::new(45084, "no speed"))?;
+            let speed = body.speed.ok_or_else(|| WxError::new(45084, "no speed"))?;
             let speed = u8::try_from(speed)
                 .ok()
                 .filter(|s| *s <= 4)

@@ -29,11 +29,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
             sb.with_state_ro(|s| {
                 let now = s.now();
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;
-                if let Some(record) = app
-                    .rids
-                    .get(rid)
-                    .filter(|r| r.invoke_time + RID_TTL > now)
-                {
+                if let Some(record) = app.rids.get(rid).filter(|r| r.invoke_time + RID_TTL > now) {
                     return Ok(json!({
                         "errcode": 0,
                         "errmsg": "ok",
@@ -52,7 +48,10 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                     .iter()
                     .any(|(id, other)| *id != app_id && other.rids.contains_key(rid));
                 if elsewhere {
-                    Err(WxError::new(76003, "could not query this rid,no permission"))
+                    Err(WxError::new(
+                        76003,
+                        "could not query this rid,no permission",
+                    ))
                 } else {
                     Err(WxError::new(76001, "rid not found"))
                 }
