@@ -1,8 +1,10 @@
 //! `wxgate`: the gateway, the sandbox and the demo, from one binary.
 
 mod account;
+mod call;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod quota;
 
 /// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
 /// under load (perf, bench/callback.sh).
@@ -47,6 +49,14 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// An account's daily API quotas: show them, or reset them.
+    Quota {
+        #[command(subcommand)]
+        command: quota::QuotaCommand,
+    },
+    /// Call any WeChat API with the account's access token, like curl (GET, or POST with
+    /// --data); a rejected token is refreshed once.
+    Call(call::CallArgs),
     /// Run the WeChat sandbox alone.
     #[cfg(feature = "sandbox")]
     Sandbox {
@@ -179,6 +189,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Quota { command } => quota::run(command).await,
+        Command::Call(args) => call::run(args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,

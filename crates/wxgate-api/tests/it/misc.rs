@@ -260,3 +260,59 @@ async fn quota_reports_and_clears_match_the_sandbox() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn every_daily_limited_path_is_known_to_the_quota_api() {
+    let f = Fixture::start().await;
+    for path in quota::DAILY_LIMITED_PATHS {
+        let report = f
+            .credentials
+            .call(&quota::get::Request::new(*path))
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(report.quota.daily_limit > 0, "{path}: {report:?}");
+    }
+}
+
+#[tokio::test]
+async fn raw_calls_answer_json_or_files_and_check_errcodes() {
+    let f = Fixture::start().await;
+    let query = [("access_token", f.token.as_str())];
+    let key = f
+        .client
+        .call_raw(
+            "/cgi-bin/shorten/gen",
+            &query,
+            Some(br#"{"long_data":"raw"}"#.to_vec()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        key.content_type
+            .as_deref()
+            .unwrap_or_default()
+            .contains("json")
+    );
+    let key: serde_json::Value = serde_json::from_slice(&key.bytes).unwrap();
+    let body = serde_json::to_vec(&json!({"short_key": key["short_key"]})).unwrap();
+    let got = f
+        .client
+        .call_raw("/cgi-bin/shorten/fetch", &query, Some(body))
+        .await
+        .unwrap();
+    let got: serde_json::Value = serde_json::from_slice(&got.bytes).unwrap();
+    assert_eq!(got["long_data"], "raw");
+    let ips = f
+        .client
+        .call_raw("/cgi-bin/get_api_domain_ip", &query, None)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ips.bytes).contains("127.0.0.1"));
+    let error = f
+        .client
+        .call_raw("/cgi-bin/shorten/fetch", &query, Some(b"{".to_vec()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.errcode(), Some(ErrCode::DataFormatError), "{error}");
+    assert_eq!(error.path(), Some("/cgi-bin/shorten/fetch"));
+}

@@ -6,6 +6,7 @@ mod deferred_kill;
 mod demo_clock;
 mod demo_data;
 mod faults;
+mod operator;
 mod process;
 mod readme;
 mod store_down;
