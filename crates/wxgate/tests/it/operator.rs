@@ -220,7 +220,7 @@ async fn call_gets_and_posts_like_curl() {
         let refused = s.wxgate(&["call", "q", bad]);
         assert_eq!(refused.status.code(), Some(1), "{bad}");
         assert!(
-            stderr(&refused).contains("path"),
+            stderr(&refused).contains(bad),
             "{bad}: {}",
             stderr(&refused)
         );
