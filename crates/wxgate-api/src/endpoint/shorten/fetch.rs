@@ -12,7 +12,7 @@ use crate::endpoint::{AuthKind, Endpoint, Method};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Request {
-    /// The key from [`super::r#gen`].
+    /// The key `shorten/gen` answered.
     pub short_key: String,
 }
 

@@ -97,15 +97,14 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
             let operators = body.check_operator.names();
             let mut dns = Vec::new();
             let mut ping = Vec::new();
-            if matches!(body.action, Action::Dns | Action::All) {
-                if let Some((ip, _)) = target {
+            if let Some((ip, port)) = target {
+                let address = ip.to_string();
+                if matches!(body.action, Action::Dns | Action::All) {
                     for operator in operators {
-                        dns.push(json!({"ip": ip.to_string(), "real_operator": operator}));
+                        dns.push(json!({"ip": address, "real_operator": operator}));
                     }
                 }
-            }
-            if matches!(body.action, Action::Ping | Action::All) {
-                if let Some((ip, port)) = target {
+                if matches!(body.action, Action::Ping | Action::All) {
                     for operator in operators {
                         let started = Instant::now();
                         let reached = tokio::time::timeout(
@@ -116,7 +115,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                         .is_ok_and(|r| r.is_ok());
                         let ms = started.elapsed().as_secs_f64() * 1000.0;
                         ping.push(json!({
-                            "ip": ip.to_string(),
+                            "ip": address,
                             "from_operator": operator,
                             "package_loss": if reached { "0%" } else { "100%" },
                             "time": if reached { format!("{ms:.3}ms") } else { String::new() },
