@@ -55,7 +55,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api::{Api, Routes};
-use super::{ok, params, reply, str_field, typed_body};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::push;
@@ -109,14 +109,25 @@ impl NumberOrText {
     }
 }
 
+/// The payloads of mass messages, typed (absent strings read as empty: 47003 naming the
+/// field; a field of the wrong type: 47001).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MassPayload {
+    content: String,
+    media_id: String,
+    card_id: String,
+    media_ids: Vec<String>,
+}
+
 /// Check a mass-send message and return it as the inbox records it.
 fn mass_message(body: &MassMessage) -> Result<Value, WxError> {
     let msgtype = body.msgtype.as_str();
-    let required: &[&str] = match msgtype {
-        "text" => &["content"],
-        "mpnews" | "voice" | "image" | "mpvideo" => &["media_id"],
-        "wxcard" => &["card_id"],
-        "images" => &[],
+    let required = match msgtype {
+        "text" => "content",
+        "mpnews" | "voice" | "image" | "mpvideo" => "media_id",
+        "wxcard" => "card_id",
+        "images" => "media_ids",
         _ => return Err(WxError::new(40008, "invalid message type")),
     };
     let inner = body
@@ -124,21 +135,17 @@ fn mass_message(body: &MassMessage) -> Result<Value, WxError> {
         .get(msgtype)
         .filter(|v| v.is_object())
         .ok_or_else(|| WxError::argument_invalid(msgtype))?;
-    if let Some(missing) = required
-        .iter()
-        .find(|f| str_field(inner, f).is_none_or(str::is_empty))
-    {
-        return Err(WxError::argument_invalid(missing));
+    let payload = MassPayload::deserialize(inner).map_err(|_| WxError::data_format())?;
+    let missing = match required {
+        "content" => payload.content.is_empty(),
+        "media_id" => payload.media_id.is_empty(),
+        "card_id" => payload.card_id.is_empty(),
+        _ => payload.media_ids.is_empty(),
+    };
+    if missing {
+        return Err(WxError::argument_invalid(required));
     }
-    if msgtype == "images"
-        && inner
-            .get("media_ids")
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
-    {
-        return Err(WxError::argument_invalid("media_ids"));
-    }
-    if msgtype == "text" && str_field(inner, "content").unwrap_or_default().len() > TEXT_MAX {
+    if msgtype == "text" && payload.content.len() > TEXT_MAX {
         return Err(WxError::new(45002, "content size out of limit"));
     }
     let mut message = json!({"msgtype": msgtype});
