@@ -196,6 +196,41 @@ async fn rids_of_errors_can_be_looked_up() {
         .unwrap_err();
     assert_eq!(error.errcode(), Some(ErrCode::RidInvalid), "{error}");
 
+    // Another account may not look it up.
+    let other = "wx00000000000000ff";
+    let response = f
+        .env
+        .http
+        .post(format!("{}/sandbox/apps", f.env.base_url()))
+        .json(
+            &json!({"app_id": other, "app_secret": "other-secret", "token": "t",
+            "mode": "plaintext", "callback_url": "http://127.0.0.1:9/x"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let other_token = f
+        .client
+        .call(&wxgate_api::endpoint::token::Request::new(
+            wxgate_api::AppId::new(other),
+            wxgate_api::AppSecret::new("other-secret"),
+        ))
+        .await
+        .unwrap()
+        .access_token;
+    let error = f
+        .client
+        .call(&rid::get::Request::new(rid.as_str()))
+        .access_token(&other_token)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.errcode(),
+        Some(ErrCode::CgiPathInvalid),
+        "76003, another account's rid: {error}"
+    );
+
     f.env.advance(7 * 86_400 + 1).await;
     let error = f
         .credentials
