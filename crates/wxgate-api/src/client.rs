@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wxgate_proto::backoff::Backoff;
 
-use crate::endpoint::{BodyKind, Endpoint, FromResponse, Method, Part, RawResponse};
+use crate::endpoint::{BodyKind, Download, Endpoint, FromResponse, Method, Part, RawResponse};
 use crate::error::{ApiError, Error, ErrorKind};
 use crate::redact::redact;
 
@@ -365,6 +365,49 @@ impl Client {
             .send(Method::Post, path, &[], Payload::Json(body), false)
             .await?;
         T::from_response(log_path, raw).map_err(|e| e.sent_if(true))
+    }
+
+    /// Calls an untyped endpoint and returns its answer as it came, JSON or a file: a GET of
+    /// `path` plus `query` without `body`, a POST of the JSON `body` with it (`path` may carry
+    /// a query too). WeChat's `errcode` is checked first, as for [`Client::call`]. GETs are
+    /// retried like any idempotent call; POSTs are not repeated once they may have reached
+    /// WeChat (the call may not be idempotent). This is what `wxgate call` sends.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: wxgate_api::Client) -> Result<(), wxgate_api::Error> {
+    /// let answer = client
+    ///     .call_raw("/cgi-bin/menu/get", &[("access_token", "ACCESS_TOKEN")], None)
+    ///     .await?;
+    /// let menu: serde_json::Value = serde_json::from_slice(&answer.bytes).unwrap_or_default();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::call`].
+    pub async fn call_raw(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Download, Error> {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let log_path = strip_query(path);
+        let raw = match body {
+            None => {
+                self.send(Method::Get, path, &query, Payload::None, true)
+                    .await?
+            }
+            Some(body) => {
+                self.send(Method::Post, path, &query, Payload::Json(body), false)
+                    .await?
+            }
+        };
+        Download::from_response(log_path, raw)
     }
 
     /// Sends with retries; returns an answer without a non-zero `errcode`.

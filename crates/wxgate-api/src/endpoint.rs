@@ -18,9 +18,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 
+pub mod callback;
 pub mod clear_quota;
 pub mod draft;
 pub mod freepublish;
+pub mod get_api_domain_ip;
 pub mod get_current_selfmenu_info;
 pub mod getcallbackip;
 pub mod material;
@@ -29,10 +31,12 @@ pub mod menu;
 pub mod message;
 pub mod openapi;
 pub mod qrcode;
+pub mod shorten;
 pub mod showqrcode;
 pub mod sns;
 pub mod stable_token;
 pub mod tags;
+pub mod template;
 pub mod ticket;
 pub mod token;
 pub mod user;

@@ -96,22 +96,26 @@ errcodes! {
     InvalidArgs = 40097,
     /// `40125` invalid appsecret.
     InvalidAppSecret = 40125,
+    /// `40130` a mass send's OpenID list has fewer than 2 or more than 10 000 entries.
+    InvalidOpenIdList = 40130,
     /// `40163` OAuth code already used.
     CodeBeenUsed = 40163,
     /// `40164` the caller's IP is not in the whitelist.
     IpNotInWhitelist = 40164,
     /// `40243` the AppSecret is frozen.
     AppSecretFrozen = 40243,
+    /// `40246` a category template's keyword names are empty or not in the library.
+    InvalidKeywordName = 40246,
     /// `41001` access_token missing.
     AccessTokenMissing = 41001,
     /// `41002` appid missing.
     AppIdMissing = 41002,
     /// `41004` appsecret missing.
     AppSecretMissing = 41004,
-    /// `41008` OAuth code missing.
-    CodeMissing = 41008,
     /// `41005` media data missing (no `media` part in an upload).
     MediaDataMissing = 41005,
+    /// `41008` OAuth code missing.
+    CodeMissing = 41008,
     /// `42001` access_token expired.
     AccessTokenExpired = 42001,
     /// `42002` refresh_token expired.
@@ -150,6 +154,8 @@ errcodes! {
     MinuteQuotaExceeded = 45011,
     /// `45015` the customer-service window is closed or the user unfollowed.
     ResponseOutOfTimeLimit = 45015,
+    /// `45026` the account already has the most templates it may have.
+    TemplateNumExceedsLimit = 45026,
     /// `45029` the account has as many permanent QR codes as it may have.
     QrCodeCountOutOfLimit = 45029,
     /// `45047` the customer-service message quota of the window is used up.
@@ -162,12 +168,22 @@ errcodes! {
     SystemTag = 45058,
     /// `45059` a user has as many tags as they may have (20).
     UserHasTooManyTags = 45059,
+    /// `45065` a mass send with this `clientmsgid` was already made (the answer carries its `msg_id`).
+    ClientMsgIdExists = 45065,
+    /// `45066` mass sends with the same `clientmsgid` retried too fast.
+    ClientMsgIdRetryTooFast = 45066,
+    /// `45067` the `clientmsgid` is longer than 64 bytes.
+    ClientMsgIdTooLong = 45067,
     /// `45072` invalid typing command.
     InvalidTypingCommand = 45072,
     /// `45080` typing needs an interaction within the last 30 s.
     TypingNotAllowed = 45080,
     /// `45081` typing is already active.
     AlreadyTyping = 45081,
+    /// `45083` the mass-send speed is not 0–4.
+    MassSpeedOutOfRange = 45083,
+    /// `45084` the mass-send speed is missing.
+    MassSpeedMissing = 45084,
     /// `45110` author size out of limit.
     AuthorSizeOutOfLimit = 45110,
     /// `45157` invalid tag name: empty, or another tag has it.
@@ -243,6 +259,12 @@ errcodes! {
     /// `65320` privacy-based match rules (sex, country, …) are no longer supported.
     MatchRulePrivacy = 65320,
     /// `76003` the quota query's cgi_path is malformed.
+    /// `76001` the rid is unknown or older than 7 days.
+    RidNotFound = 76001,
+    /// `76002` the rid is empty or malformed.
+    RidInvalid = 76002,
+    /// `76003` the quota query's cgi_path is malformed; for a rid query: the rid belongs to
+    /// another account.
     CgiPathInvalid = 76003,
     /// `76021` the quota query's cgi_path is unknown.
     CgiPathNotFound = 76021,

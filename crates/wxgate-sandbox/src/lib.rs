@@ -107,7 +107,7 @@ impl Sandbox {
     /// ```
     pub fn router(&self) -> Router {
         Router::new()
-            .merge(wechat::routes())
+            .merge(wechat::routes(self))
             .merge(control::routes())
             .merge(console::routes())
             .with_state(self.clone())

@@ -4,6 +4,7 @@
 //! hashing.
 
 mod app;
+mod messaging;
 mod publish;
 mod random;
 mod records;
@@ -20,6 +21,9 @@ use crate::clock::VirtualClock;
 use crate::error::WxError;
 
 pub(crate) use app::{App, Fault};
+pub(crate) use messaging::{
+    RID_KEEP, RID_TTL, RidRecord, TEMPLATE_LIMIT, Template, industry, preset_templates,
+};
 pub(crate) use publish::{Article, Draft, PublishJob};
 pub(crate) use random::{ALNUM, URL_SAFE, rng_for, rng_for_load};
 pub(crate) use records::{MEDIA_TTL, MassJob, Media, Menu, OAuthCode, OAuthToken, QrCode, Tag};

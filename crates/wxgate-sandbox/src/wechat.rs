@@ -23,9 +23,11 @@ mod message;
 mod oauth;
 pub(crate) mod qrcode;
 mod quota;
+mod rids;
 mod shorten;
 mod stable_token;
 mod tags;
+mod template;
 mod ticket;
 mod token;
 mod user;
@@ -48,11 +50,15 @@ use api::{Api, Routes};
 
 pub(crate) type Params = BTreeMap<String, String>;
 
-pub(crate) fn routes() -> Router<Sandbox> {
+pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
     let (router, _) = build();
     router
         .route("/cgi-bin/{*rest}", any(unknown_api))
         .route("/sns/{*rest}", any(unknown_api))
+        .layer(axum::middleware::from_fn_with_state(
+            sb.clone(),
+            rids::record,
+        ))
 }
 
 /// Every group adds its own APIs.
@@ -69,6 +75,7 @@ fn build() -> (Router<Sandbox>, Vec<Api>) {
     let routes = tags::routes(routes);
     let routes = menu::routes(routes);
     let routes = message::routes(routes);
+    let routes = template::routes(routes);
     let routes = media::routes(routes);
     let routes = material::routes(routes);
     let routes = draft::routes(routes);

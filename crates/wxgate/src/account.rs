@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use wxgate_api::Credentials;
+use wxgate_server::api::Credentials;
 use wxgate_server::{Config, Gateway};
 
 /// `ACCOUNT [--config FILE]`.

@@ -1,10 +1,12 @@
 //! `wxgate`: the gateway, the sandbox and the demo, from one binary.
 
 mod account;
+mod call;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod menu;
 mod qr;
+mod quota;
 mod tags;
 mod users;
 
@@ -71,6 +73,14 @@ enum Command {
         #[command(subcommand)]
         command: menu::MenuCommand,
     },
+    /// An account's daily API quotas: show them, or reset them.
+    Quota {
+        #[command(subcommand)]
+        command: quota::QuotaCommand,
+    },
+    /// Call any WeChat API with the account's access token, like curl (GET, or POST with
+    /// --data); a rejected token is refreshed once.
+    Call(call::CallArgs),
     /// Run the WeChat sandbox alone.
     #[cfg(feature = "sandbox")]
     Sandbox {
@@ -207,6 +217,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Users { command } => users::run(command).await,
         Command::Tags { command } => tags::run(command).await,
         Command::Menu { command } => menu::run(command).await,
+        Command::Quota { command } => quota::run(command).await,
+        Command::Call(args) => call::run(args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {
             listen,

@@ -1,3 +1,4 @@
 //! `cgi-bin/openapi/*`: quota and request-id queries.
 
 pub mod quota;
+pub mod rid;

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Draft, MassJob, Media, Menu, PublishJob, Tag, Ticket, User};
+use super::{
+    Draft, MassJob, Media, Menu, PublishJob, RidRecord, Tag, Template, Ticket, User,
+    preset_templates,
+};
 use crate::clock;
 use crate::config::AppSpec;
 use crate::error::WxError;
@@ -77,6 +80,18 @@ pub(crate) struct App {
     /// The last `publish_id` issued.
     #[serde(default)]
     pub(crate) publish_serial: u64,
+    /// Template-message templates by `template_id` (state files without them get the presets).
+    #[serde(default = "preset_templates")]
+    pub(crate) templates: BTreeMap<String, Template>,
+    /// `api_set_industry`: (primary, secondary) industry ids.
+    #[serde(default)]
+    pub(crate) industry: Option<(u32, u32)>,
+    /// `message/mass/speed/set` level, 0–4.
+    #[serde(default)]
+    pub(crate) mass_speed: u8,
+    /// Error answers by rid, for `openapi/rid/get`.
+    #[serde(default)]
+    pub(crate) rids: BTreeMap<String, RidRecord>,
 }
 
 impl App {
@@ -117,6 +132,10 @@ impl App {
             drafts: BTreeMap::new(),
             publish_jobs: BTreeMap::new(),
             publish_serial: 0,
+            templates: preset_templates(),
+            industry: None,
+            mass_speed: 0,
+            rids: BTreeMap::new(),
         }
     }
 
@@ -180,6 +199,25 @@ impl App {
         self.users
             .get_mut(openid)
             .ok_or_else(WxError::invalid_openid)
+    }
+
+    /// Remembers an error answer for `openapi/rid/get`: 7 days, at most `RID_KEEP`.
+    pub(crate) fn record_rid(&mut self, rid: String, record: RidRecord) {
+        let now = record.invoke_time;
+        self.rids
+            .retain(|_, r| r.invoke_time + super::RID_TTL > now);
+        while self.rids.len() >= super::RID_KEEP {
+            let oldest = self
+                .rids
+                .iter()
+                .min_by_key(|(_, r)| r.invoke_time)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(key) => self.rids.remove(&key),
+                None => break,
+            };
+        }
+        self.rids.insert(rid, record);
     }
 
     pub(crate) fn record_delivery(&mut self, delivery: Value) {

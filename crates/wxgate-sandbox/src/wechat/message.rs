@@ -12,9 +12,9 @@
 //! interaction within the last 30 s (45080); `Typing` lasts 15 s and cannot be re-sent while
 //! active (45081); a customer-service message cancels it.
 //!
-//! Template messages: any `template_id` of 1–128 `[A-Za-z0-9_-]` is accepted (the sandbox keeps
-//! no template library), others answer 40037; 40003/43004 as above; 47003 when `data` is not an
-//! object. A `client_msg_id` seen in the last 10 minutes returns the first send's `msgid` without
+//! Template messages: only the app's templates are accepted (see the `template` group; every app
+//! starts with two presets), others answer 40037; 40003/43004 as above; 47003 when `data` is not
+//! an object. A `client_msg_id` seen in the last 10 minutes returns the first send's `msgid` without
 //! sending again. After the answer, a `TEMPLATESENDJOBFINISH` event (`Status` `success`) is pushed.
 //!
 //! Mass sends: `mass/sendall` (to every follower, or the followers with `tag_id`;
@@ -27,6 +27,11 @@
 //! After the answer, `MASSSENDJOBFINISH` is pushed from `mphelper` with `TotalCount`,
 //! `FilterCount`, `SentCount` and `ErrorCount`. 100 sends of each kind per day (45009); the
 //! per-account-type frequency (1 a day for subscription accounts…) is not modelled.
+//! `mass/speed/get` and `mass/speed/set` keep the app's speed level 0–4 (`realspeed` 80, 60, 45,
+//! 30, 10 × 10 000 per minute); a missing `speed` answers 45084, one outside 0–4 45083.
+//!
+//! Bodies are parsed into typed structs: malformed JSON or a field of the wrong type answers
+//! 47001, an empty body 44002.
 //!
 //! See [WeChat Docs/客服消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html),
 //! [WeChat Docs/模板消息](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html)
@@ -39,15 +44,18 @@ pub(super) mod mass_get;
 pub(super) mod mass_preview;
 pub(super) mod mass_send;
 pub(super) mod mass_sendall;
+pub(super) mod mass_speed_get;
+pub(super) mod mass_speed_set;
 pub(super) mod template_send;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, ok, params, reply, str_field};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::push;
@@ -63,6 +71,8 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .api(mass_preview::API, mass_preview::handler)
         .api(mass_get::API, mass_get::handler)
         .api(mass_delete::API, mass_delete::handler)
+        .api(mass_speed_get::API, mass_speed_get::handler)
+        .api(mass_speed_set::API, mass_speed_set::handler)
         .api(template_send::API, template_send::handler)
 }
 
@@ -72,35 +82,70 @@ fn blacklisted() -> WxError {
     WxError::new(43019, "require remove blacklist")
 }
 
+/// The message part of a mass-send body: `msgtype` and the payload under its name (the other
+/// fields of the body land in `payloads` too and are ignored).
+#[derive(Deserialize)]
+struct MassMessage {
+    #[serde(default)]
+    msgtype: String,
+    #[serde(flatten)]
+    payloads: Map<String, Value>,
+}
+
+/// A `msg_id` or `tag_id`, as a number or a string of digits.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrText {
+    Number(u64),
+    Text(String),
+}
+
+impl NumberOrText {
+    fn value(&self) -> Option<u64> {
+        match self {
+            Self::Number(n) => Some(*n),
+            Self::Text(s) => s.parse().ok(),
+        }
+    }
+}
+
+/// The payloads of mass messages, typed (absent strings read as empty: 47003 naming the
+/// field; a field of the wrong type: 47001).
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MassPayload {
+    content: String,
+    media_id: String,
+    card_id: String,
+    media_ids: Vec<String>,
+}
+
 /// Check a mass-send message and return it as the inbox records it.
-fn mass_message(body: &Value) -> Result<Value, WxError> {
-    let msgtype = str_field(body, "msgtype").unwrap_or_default();
-    let required: &[&str] = match msgtype {
-        "text" => &["content"],
-        "mpnews" | "voice" | "image" | "mpvideo" => &["media_id"],
-        "wxcard" => &["card_id"],
-        "images" => &[],
+fn mass_message(body: &MassMessage) -> Result<Value, WxError> {
+    let msgtype = body.msgtype.as_str();
+    let required = match msgtype {
+        "text" => "content",
+        "mpnews" | "voice" | "image" | "mpvideo" => "media_id",
+        "wxcard" => "card_id",
+        "images" => "media_ids",
         _ => return Err(WxError::new(40008, "invalid message type")),
     };
     let inner = body
+        .payloads
         .get(msgtype)
         .filter(|v| v.is_object())
         .ok_or_else(|| WxError::argument_invalid(msgtype))?;
-    if let Some(missing) = required
-        .iter()
-        .find(|f| str_field(inner, f).is_none_or(str::is_empty))
-    {
-        return Err(WxError::argument_invalid(missing));
+    let payload = MassPayload::deserialize(inner).map_err(|_| WxError::data_format())?;
+    let missing = match required {
+        "content" => payload.content.is_empty(),
+        "media_id" => payload.media_id.is_empty(),
+        "card_id" => payload.card_id.is_empty(),
+        _ => payload.media_ids.is_empty(),
+    };
+    if missing {
+        return Err(WxError::argument_invalid(required));
     }
-    if msgtype == "images"
-        && inner
-            .get("media_ids")
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
-    {
-        return Err(WxError::argument_invalid("media_ids"));
-    }
-    if msgtype == "text" && str_field(inner, "content").unwrap_or_default().len() > TEXT_MAX {
+    if msgtype == "text" && payload.content.len() > TEXT_MAX {
         return Err(WxError::new(45002, "content size out of limit"));
     }
     let mut message = json!({"msgtype": msgtype});
@@ -120,12 +165,12 @@ async fn submit_mass(
     sb: &Sandbox,
     api: &Api,
     q: &super::Params,
-    body: &Value,
+    body: &MassMessage,
+    client_id: Option<String>,
     audience: Audience,
 ) -> Result<Value, WxError> {
     let app_id = sb.enter(api, q).await?;
     let message = mass_message(body)?;
-    let client_id = str_field(body, "clientmsgid").map(str::to_owned);
     if client_id.as_ref().is_some_and(|c| c.len() > 64) {
         return Err(WxError::new(45067, "clientmsgid size out of limit"));
     }
@@ -205,13 +250,10 @@ async fn submit_mass(
     Ok(answer)
 }
 
-/// The job of a `msg_id` body field (47003 when unknown).
-fn mass_job_id(app: &App, body: &Value) -> Result<u64, WxError> {
-    let id = match body.get("msg_id") {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.parse().ok(),
-        _ => None,
-    };
-    id.filter(|id| app.mass_jobs.contains_key(id))
+/// The job of a `msg_id` body field (47003 when missing or unknown).
+fn mass_job_id(app: &App, msg_id: Option<&NumberOrText>) -> Result<u64, WxError> {
+    msg_id
+        .and_then(NumberOrText::value)
+        .filter(|id| app.mass_jobs.contains_key(id))
         .ok_or_else(|| WxError::argument_invalid("msg_id"))
 }

@@ -7,6 +7,10 @@
 //! 76021, paths not starting with `/` 76003, `/sns/…` paths 76022. `openapi/quota/clear` resets one
 //! path's counter (same checks; counts against the monthly clears).
 //!
+//! `POST /cgi-bin/openapi/rid/get` reports a call the app made that was answered with an error
+//! (see `rids`): 76002 for an empty or malformed rid, 76003 for another app's rid, 76001 for an
+//! unknown rid or one older than 7 days. Bodies are typed (47001 malformed, 44002 empty).
+//!
 //! See [WeChat Docs/清空api的调用quota](https://developers.weixin.qq.com/doc/offiaccount/openApi/clear_quota.html),
 //! [WeChat Docs/查询openAPI调用quota](https://developers.weixin.qq.com/doc/offiaccount/openApi/get_api_quota.html)
 //! and [WeChat Docs/接口调用频次限制说明](https://developers.weixin.qq.com/doc/offiaccount/Message_Management/API_Call_Limits.html).
@@ -15,14 +19,16 @@ pub(super) mod clear;
 pub(super) mod clear_quota;
 pub(super) mod clear_quota_v2;
 pub(super) mod get;
+pub(super) mod rid_get;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::{Api, Routes};
-use super::{json_body, ok, params, reply, str_field};
+use super::{ok, params, reply, typed_body};
 use crate::Sandbox;
 use crate::clock;
 use crate::error::WxError;
@@ -34,6 +40,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .api(clear_quota_v2::API, clear_quota_v2::handler)
         .api(get::API, get::handler)
         .api(clear::API, clear::handler)
+        .api(rid_get::API, rid_get::handler)
 }
 
 const CLEARS_PER_MONTH: usize = 10;
@@ -55,6 +62,13 @@ fn clear(sb: &Sandbox, app_id: &str) -> Result<Value, WxError> {
         app.quota_used.clear();
         Ok(ok())
     })
+}
+
+/// `{"cgi_path":"/cgi-bin/..."}`
+#[derive(Deserialize)]
+struct CgiPath {
+    #[serde(default)]
+    cgi_path: String,
 }
 
 fn checked_path(cgi_path: &str) -> Result<&str, WxError> {

@@ -3,7 +3,8 @@
 //! `long_data` is 1–4096 bytes and `expire_seconds` defaults to, and is clamped at, 2 592 000;
 //! keys are 15 characters. Empty or oversized `long_data`, and unknown or expired keys, answer
 //! 47003 (sandbox choice: the platform's codes are undocumented). The legacy `shorturl` API is
-//! discontinued and answers like any unknown API (48001).
+//! discontinued and answers like any unknown API (48001). Bodies are typed (47001 for malformed
+//! JSON or a field of the wrong type, 44002 empty).
 //!
 //! See [WeChat Docs/短key托管](https://developers.weixin.qq.com/doc/offiaccount/Account_Management/KEY_Shortener.html).
 
@@ -13,10 +14,11 @@ pub(super) mod r#gen;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 
 use super::api::{Api, Routes};
-use super::{json_body, params, reply, str_field};
+use super::{params, reply, typed_body};
 use crate::Sandbox;
 use crate::error::WxError;
 use crate::state::ALNUM;

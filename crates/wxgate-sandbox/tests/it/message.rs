@@ -174,3 +174,94 @@ async fn typing_indicator_rules() {
         "no interaction in the last 30 s"
     );
 }
+
+/// Every body of the message, template, quota, short-key and network-check APIs is parsed into
+/// a typed struct: an empty body answers 44002, malformed JSON or a field of the wrong type
+/// 47001, a missing field the API's own code.
+#[tokio::test]
+async fn typed_bodies_answer_wechat_codes() {
+    let env = start().await;
+    let token = env.token().await;
+    let user = env.follower(APP).await;
+    let path = |p: &str| format!("/cgi-bin/{p}?access_token={token}");
+    for api in [
+        "message/custom/send",
+        "message/custom/typing",
+        "message/template/send",
+        "message/mass/sendall",
+        "message/mass/send",
+        "message/mass/speed/set",
+        "template/api_add_template",
+        "shorten/gen",
+        "shorten/fetch",
+        "openapi/quota/get",
+        "openapi/rid/get",
+        "callback/check",
+        "clear_quota",
+    ] {
+        let empty: Value = env
+            .http
+            .post(env.url(&path(api)))
+            .body("")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(errcode(&empty), 44002, "{api}: {empty}");
+        let malformed: Value = env
+            .http
+            .post(env.url(&path(api)))
+            .body("{\"touser\":")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(errcode(&malformed), 47001, "{api}: {malformed}");
+    }
+    let wrong_types = [
+        (
+            "message/custom/send",
+            json!({"touser": 5, "msgtype": "text", "text": {"content": "x"}}),
+        ),
+        (
+            "message/custom/send",
+            json!({"touser": user, "msgtype": "text", "text": {"content": 5}}),
+        ),
+        (
+            "message/template/send",
+            json!({"touser": user, "template_id": "tpl1", "client_msg_id": 7, "data": {}}),
+        ),
+        (
+            "message/mass/send",
+            json!({"touser": "o1", "msgtype": "text", "text": {"content": "x"}}),
+        ),
+        (
+            "message/mass/sendall",
+            json!({"filter": {"is_to_all": "yes"}, "msgtype": "text", "text": {"content": "x"}}),
+        ),
+        (
+            "shorten/gen",
+            json!({"long_data": "x", "expire_seconds": "soon"}),
+        ),
+        ("openapi/quota/get", json!({"cgi_path": ["/cgi-bin/token"]})),
+        (
+            "callback/check",
+            json!({"action": "trace", "check_operator": "DEFAULT"}),
+        ),
+        ("callback/check", json!({"action": "all"})),
+    ];
+    for (api, body) in wrong_types {
+        let answer = env.post(&path(api), body.clone()).await;
+        assert_eq!(errcode(&answer), 47001, "{api} {body}: {answer}");
+    }
+    let missing = env.post(&path("message/mass/speed/set"), json!({})).await;
+    assert_eq!(errcode(&missing), 45084, "{missing}");
+    let out_of_range = env
+        .post(&path("message/mass/speed/set"), json!({"speed": 9}))
+        .await;
+    assert_eq!(errcode(&out_of_range), 45083, "{out_of_range}");
+}

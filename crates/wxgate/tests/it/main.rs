@@ -10,5 +10,6 @@ mod menu;
 mod operator;
 mod process;
 mod proxy;
+mod quota_call;
 mod readme;
 mod store_down;

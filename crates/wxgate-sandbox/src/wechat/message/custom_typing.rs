@@ -7,17 +7,26 @@ use super::*;
 /// `POST /cgi-bin/message/custom/typing`
 pub(super) const API: Api = Api::post("cgi-bin/message/custom/typing");
 
+/// `{"touser":"OPENID","command":"Typing"}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    touser: String,
+    #[serde(default)]
+    command: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let command = str_field(&body, "command").unwrap_or_default();
+            let body: Body = typed_body(&body)?;
+            let command = body.command.as_str();
             if command != "Typing" && command != "CancelTyping" {
                 return Err(WxError::new(45072, "command invalid"));
             }
-            let openid = str_field(&body, "touser").unwrap_or_default().to_owned();
+            let openid = body.touser.clone();
             sb.with_state(|s| {
                 let now = s.now();
                 let user = s.app_mut(&app_id)?.user_mut(&openid)?;

@@ -7,16 +7,25 @@ use super::*;
 /// `POST /cgi-bin/message/mass/preview`
 pub(super) const API: Api = Api::post("cgi-bin/message/mass/preview");
 
+/// `{"touser":"OPENID","msgtype":"text","text":{...}}` (`towxname` is not modelled).
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    touser: Option<String>,
+    #[serde(flatten)]
+    message: MassMessage,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let message = mass_message(&body)?;
-            let openid = str_field(&body, "touser")
-                .ok_or_else(|| WxError::argument_invalid("touser (towxname is not modelled)"))?
-                .to_owned();
+            let body: Body = typed_body(&body)?;
+            let message = mass_message(&body.message)?;
+            let openid = body
+                .touser
+                .ok_or_else(|| WxError::argument_invalid("touser (towxname is not modelled)"))?;
             sb.with_state(|s| {
                 let now = s.now();
                 let msg_id = s.random_u63() % 10_000_000_000;

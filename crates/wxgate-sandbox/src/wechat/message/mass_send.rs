@@ -7,28 +7,30 @@ use super::*;
 /// `POST /cgi-bin/message/mass/send`
 pub(super) const API: Api = Api::post("cgi-bin/message/mass/send").daily(100);
 
+/// `{"touser":["OPENID1","OPENID2"],"msgtype":"mpnews","mpnews":{...},"clientmsgid"?}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    touser: Vec<String>,
+    #[serde(default)]
+    clientmsgid: Option<String>,
+    #[serde(flatten)]
+    message: MassMessage,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
-            let body = json_body(&body)?;
-            let openids: Vec<String> = body
-                .get("touser")
-                .and_then(Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if openids.len() < 2 || openids.len() > 10_000 {
+            let body: Body = typed_body(&body)?;
+            if body.touser.len() < 2 || body.touser.len() > 10_000 {
                 return Err(WxError::new(
                     40130,
                     "invalid openid list size, at least two openid",
                 ));
             }
-            submit_mass(&sb, &API, &q, &body, Audience::OpenIds(openids)).await
+            let audience = Audience::OpenIds(body.touser);
+            submit_mass(&sb, &API, &q, &body.message, body.clientmsgid, audience).await
         }
         .await,
     )

@@ -7,25 +7,50 @@ use super::*;
 /// `POST /cgi-bin/message/template/send`
 pub(super) const API: Api = Api::post("cgi-bin/message/template/send").daily(100_000);
 
+/// `{"touser","template_id","url"?,"miniprogram"?,"client_msg_id"?,"data":{...}}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    touser: String,
+    #[serde(default)]
+    template_id: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    miniprogram: Option<MiniProgram>,
+    #[serde(default)]
+    client_msg_id: Option<String>,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct MiniProgram {
+    appid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pagepath: Option<String>,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     let result = async {
         let app_id = sb.enter(&API, &q).await?;
-        let body = json_body(&body)?;
-        let template_id = str_field(&body, "template_id").unwrap_or_default();
-        let valid_id = !template_id.is_empty()
-            && template_id.len() <= 128
-            && template_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !valid_id {
+        let body: Body = typed_body(&body)?;
+        let template_id = body.template_id.as_str();
+        let known = sb.with_state_ro(|s| {
+            s.app(&app_id)
+                .is_some_and(|app| app.templates.contains_key(template_id))
+        });
+        if !known {
             return Err(WxError::new(40037, "invalid template_id"));
         }
-        if !body.get("data").is_some_and(Value::is_object) {
-            return Err(WxError::argument_invalid("data"));
-        }
-        let openid = str_field(&body, "touser").unwrap_or_default().to_owned();
-        let client_msg_id = str_field(&body, "client_msg_id").map(str::to_owned);
+        let data = body
+            .data
+            .as_ref()
+            .filter(|d| d.is_object())
+            .ok_or_else(|| WxError::argument_invalid("data"))?;
+        let openid = body.touser.clone();
+        let client_msg_id = body.client_msg_id.clone();
         let (msgid, fresh) = sb.with_state(|s| {
             let now = s.now();
             let msgid = s.random_u63() % 10_000_000_000;
@@ -45,11 +70,12 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
                 }
                 app.template_msgs.insert(key, (msgid, now));
             }
-            let mut template = json!({"template_id": template_id, "data": body["data"]});
-            for field in ["url", "miniprogram"] {
-                if let Some(v) = body.get(field) {
-                    template[field] = v.clone();
-                }
+            let mut template = json!({"template_id": template_id, "data": data});
+            if let Some(url) = &body.url {
+                template["url"] = json!(url);
+            }
+            if let Some(miniprogram) = &body.miniprogram {
+                template["miniprogram"] = json!(miniprogram);
             }
             app.user_mut(&openid)?.push_inbox(
                 now,

@@ -12,8 +12,8 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: By
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let path = checked_path(str_field(&body, "cgi_path").unwrap_or_default())?.to_owned();
+            let body: CgiPath = typed_body(&body)?;
+            let path = checked_path(&body.cgi_path)?.to_owned();
             sb.with_state(|s| {
                 let now = s.now();
                 let app = s.app_mut(&app_id)?;

@@ -7,13 +7,20 @@ use super::*;
 /// `POST /cgi-bin/clear_quota`
 pub(super) const API: Api = Api::post("cgi-bin/clear_quota");
 
+/// `{"appid":"APPID"}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    appid: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let caller = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let app_id = str_field(&body, "appid").unwrap_or_default();
+            let body: Body = typed_body(&body)?;
+            let app_id = body.appid.as_str();
             if app_id.is_empty() {
                 return Err(WxError::new(41002, "appid missing"));
             }

@@ -7,13 +7,20 @@ use super::*;
 /// `POST /cgi-bin/shorten/fetch`
 pub(super) const API: Api = Api::post("cgi-bin/shorten/fetch");
 
+/// `{"short_key":"..."}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    short_key: String,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let key = str_field(&body, "short_key").unwrap_or_default().to_owned();
+            let body: Body = typed_body(&body)?;
+            let key = body.short_key;
             sb.with_state_ro(|s| {
                 let now = s.now();
                 let app = s.app(&app_id).ok_or_else(WxError::invalid_appid)?;

@@ -7,19 +7,27 @@ use super::*;
 /// `POST /cgi-bin/shorten/gen`
 pub(super) const API: Api = Api::post("cgi-bin/shorten/gen");
 
+/// `{"long_data":"...","expire_seconds":86400?}`
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    long_data: String,
+    #[serde(default)]
+    expire_seconds: Option<u64>,
+}
+
 pub(crate) async fn handler(State(sb): State<Sandbox>, query: RawQuery, body: Bytes) -> Response {
     let q = params(query);
     reply(
         async {
             let app_id = sb.enter(&API, &q).await?;
-            let body = json_body(&body)?;
-            let long_data = str_field(&body, "long_data").unwrap_or_default().to_owned();
+            let body: Body = typed_body(&body)?;
+            let long_data = body.long_data;
             if long_data.is_empty() || long_data.len() > MAX_DATA {
                 return Err(WxError::argument_invalid("long_data must be 1-4096 bytes"));
             }
             let expire = body
-                .get("expire_seconds")
-                .and_then(Value::as_u64)
+                .expire_seconds
                 .filter(|e| *e > 0)
                 .unwrap_or(MAX_EXPIRE)
                 .min(MAX_EXPIRE);

@@ -1,0 +1,3 @@
+//! `cgi-bin/callback/*`: checks of the account's callback server.
+
+pub mod check;

@@ -1,0 +1,3 @@
+//! `cgi-bin/openapi/rid/*`: what WeChat recorded about a failed call.
+
+pub mod get;
