@@ -94,3 +94,28 @@ fn client_endpoints_and_sandbox_routes_match_both_ways() {
          sandbox APIs the client has no endpoint for:\n{no_endpoint}"
     );
 }
+
+/// The README's "WeChat APIs" table lists every client endpoint, and nothing else.
+#[test]
+fn the_readme_lists_every_endpoint() {
+    let readme = include_str!("../../../../README.md");
+    let section = readme
+        .split("\n## WeChat APIs\n")
+        .nth(1)
+        .expect("a ## WeChat APIs section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let row = regex::Regex::new(r"(?m)^\| `(GET|POST) (/[^`]+)` \|").unwrap();
+    let listed: BTreeSet<(String, String)> = row
+        .captures_iter(section)
+        .map(|c| (c[1].to_owned(), c[2].to_owned()))
+        .collect();
+    let client = client_endpoints();
+    let missing: Vec<_> = client.difference(&listed).collect();
+    let extra: Vec<_> = listed.difference(&client).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "README rows missing: {missing:?}; rows without an endpoint: {extra:?}"
+    );
+}
