@@ -63,8 +63,8 @@ pub struct AppSpec {
     pub app_id: String,
     /// The AppSecret checked by `cgi-bin/token` and friends.
     pub app_secret: Secret,
-    /// The callback Token used for `signature` and `msg_signature`.
-    pub token: String,
+    /// The callback Token used for `signature` and `msg_signature` (redacted in `Debug`).
+    pub token: Secret,
     /// 43 characters; required for the compatible and safe modes.
     #[serde(default)]
     pub encoding_aes_key: Option<Secret>,

@@ -126,7 +126,7 @@ impl Sandbox {
     /// let app = AppSpec {
     ///     app_id: "wx0123456789abcdef".to_owned(),
     ///     app_secret: "secret".into(),
-    ///     token: "token".to_owned(),
+    ///     token: "token".into(),
     ///     mode: Mode::Safe,
     ///     callback_url: "http://127.0.0.1:8080/wechat/main".to_owned(),
     ///     ..AppSpec::default()
@@ -413,7 +413,7 @@ mod tests {
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
             app_secret: "topsecret".into(),
-            token: "tok".to_owned(),
+            token: "tok".into(),
             encoding_aes_key: Some("k".repeat(43).into()),
             ..AppSpec::default()
         };
@@ -429,7 +429,7 @@ mod tests {
         let spec = AppSpec {
             app_id: "wx1".to_owned(),
             app_secret: "s".into(),
-            token: "t".to_owned(),
+            token: "t".into(),
             mode: Mode::Safe,
             ..AppSpec::default()
         };

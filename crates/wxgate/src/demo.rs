@@ -59,7 +59,7 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     sandbox.add_app(AppSpec {
         app_id: APP_ID.to_owned(),
         app_secret: secrets.app_secret.as_str().into(),
-        token: TOKEN.to_owned(),
+        token: TOKEN.into(),
         encoding_aes_key: Some(secrets.encoding_aes_key.as_str().into()),
         mode: Mode::Safe,
         callback_url: format!("{base}/wechat/{ACCOUNT}"),

@@ -21,7 +21,7 @@ async fn a_customer_asks_for_an_order_the_shop_set() {
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: "shop-secret".into(),
-            token: "shoptoken".to_owned(),
+            token: "shoptoken".into(),
             encoding_aes_key: Some(KEY.into()),
             mode: Mode::Safe,
             callback_url: format!("{base}/wechat/shop"),

@@ -100,7 +100,7 @@ pub(super) async fn verify_url(
             echostr,
         ))
     })?;
-    let signature = wxgate_proto::signature::sign(&[&token, &timestamp, &nonce]);
+    let signature = wxgate_proto::signature::sign(&[token.expose(), &timestamp, &nonce]);
     let result = sb
         .http()
         .get(&url)

@@ -9,6 +9,7 @@ use wxgate_proto::signature;
 use super::reply;
 use crate::Sandbox;
 use crate::config::Mode;
+use crate::config::Secret;
 use crate::state::App;
 
 /// At most this many characters of a refusing callback's body are kept as the reason.
@@ -39,7 +40,7 @@ impl DeliveryOutcome {
 /// Everything needed to deliver one push, gathered under the state lock.
 pub(crate) struct Prepared {
     url: String,
-    token: String,
+    token: Secret,
     mode: Mode,
     crypt: Option<MessageCrypt>,
     original_id: String,
@@ -67,7 +68,7 @@ impl Prepared {
             .encoding_aes_key
             .as_ref()
             .and_then(|k| AesKey::parse(k.expose()).ok())
-            .map(|key| MessageCrypt::new(spec.token.clone(), key, spec.app_id.clone()));
+            .map(|key| MessageCrypt::new(spec.token.expose().to_owned(), key, spec.app_id.clone()));
         let original_id = spec.original_id();
         let (body, encrypt) = match (&spec.mode, &crypt) {
             (Mode::Plaintext, _) | (_, None) => (xml.clone(), None),
@@ -143,7 +144,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
         let mut query = vec![
             (
                 "signature",
-                signature::sign(&[&prepared.token, &timestamp, &nonce]),
+                signature::sign(&[prepared.token.expose(), &timestamp, &nonce]),
             ),
             ("timestamp", timestamp.clone()),
             ("nonce", nonce.clone()),
@@ -153,7 +154,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
             query.push(("encrypt_type", "aes".to_owned()));
             query.push((
                 "msg_signature",
-                signature::sign(&[&prepared.token, &timestamp, &nonce, encrypt]),
+                signature::sign(&[prepared.token.expose(), &timestamp, &nonce, encrypt]),
             ));
         }
         let try_started = Instant::now();

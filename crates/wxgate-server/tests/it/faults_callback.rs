@@ -121,7 +121,7 @@ async fn world(
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: SECRET.into(),
-            token: GW_TOKEN.to_owned(),
+            token: GW_TOKEN.into(),
             encoding_aes_key: None,
             mode: Mode::Plaintext,
             callback_url: format!("{gateway_url}/wechat/main"),

@@ -55,7 +55,7 @@ async fn world_with(
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: SECRET.into(),
-            token: TOKEN.to_owned(),
+            token: TOKEN.into(),
             mode: Mode::Plaintext,
             callback_url: format!("{gateway_url}/wechat/main"),
             ..AppSpec::default()

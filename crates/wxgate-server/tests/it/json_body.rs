@@ -205,7 +205,7 @@ async fn world() -> World {
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: SECRET.into(),
-            token: "jsonbodytoken".to_owned(),
+            token: "jsonbodytoken".into(),
             mode: Mode::Plaintext,
             callback_url: "http://127.0.0.1:9/unused".to_owned(),
             ..AppSpec::default()

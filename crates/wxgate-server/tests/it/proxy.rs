@@ -133,7 +133,7 @@ async fn world() -> World {
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: SECRET.into(),
-            token: "proxytoken".to_owned(),
+            token: "proxytoken".into(),
             mode: Mode::Plaintext,
             callback_url: format!("{gateway}/wechat/main"),
             ..AppSpec::default()

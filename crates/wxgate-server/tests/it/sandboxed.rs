@@ -57,7 +57,7 @@ async fn world_on(
         .add_app(AppSpec {
             app_id: APP_ID.to_owned(),
             app_secret: SECRET.into(),
-            token: TOKEN.to_owned(),
+            token: TOKEN.into(),
             encoding_aes_key: Some(KEY.into()),
             mode,
             callback_url: format!("{gateway_url}/wechat/main"),
