@@ -113,7 +113,7 @@ pub(crate) fn parse_sqlite(rest: &str) -> Result<Target, StoreError> {
 }
 
 /// Whether `text` looks like a URL scheme (so it is not part of a credential and can be shown).
-fn is_scheme(text: &str) -> bool {
+pub(crate) fn is_scheme(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()

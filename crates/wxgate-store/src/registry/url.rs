@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{Registry, RegistryError};
 use crate::StoreError;
-use crate::url::{Target, parse_sqlite};
+use crate::url::{Target, is_scheme, parse_sqlite};
 
 /// Opens the registry a URL names, applying its migrations.
 ///
@@ -81,16 +81,6 @@ fn parse(url: &str) -> Result<Backend, RegistryError> {
         )),
         _ => invalid(format!("the registry url has no scheme; {EXPECTED}")),
     }
-}
-
-/// Whether `text` looks like a URL scheme (so it is not part of a credential and can be shown).
-fn is_scheme(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic())
-        && text.len() <= 32
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 #[cfg(feature = "sqlite")]
