@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use wxgate_proto::reply::Reply;
 use wxgate_proto::signature;
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
+use wxgate_server::{Incoming, MessageRouter};
 use wxgate_store::Store;
 
 use crate::common::{TOKEN, encrypted, gateway, get, now, plain_uri, post};
+use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0f17";
 const SECRET: &str = "sandbox-app-secret";
@@ -96,13 +96,6 @@ impl Drop for PrivateRedis {
     }
 }
 
-struct World {
-    sandbox: RunningSandbox,
-    gateway_url: String,
-    http: reqwest::Client,
-    _server: tokio::task::JoinHandle<()>,
-}
-
 /// A sandbox (as WeChat, plaintext mode) and a gateway on `storage_url` (or `store`) over
 /// loopback.
 async fn world(
@@ -111,94 +104,25 @@ async fn world(
     messages: MessageRouter,
     extra_server: &str,
 ) -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: GW_TOKEN.to_owned(),
-            encoding_aes_key: None,
-            mode: Mode::Plaintext,
-            callback_url: format!("{gateway_url}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let toml = format!(
-        r#"
-[server]
-{extra_server}
-[storage]
-url = "{storage_url}"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "{GW_TOKEN}"
-mode = "plaintext"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let mut builder = Gateway::builder(config).messages(messages);
+    let mut world = world::world(APP_ID, SECRET, GW_TOKEN)
+        .storage_url(storage_url)
+        .messages(messages)
+        .server(extra_server);
     if let Some(store) = store {
-        builder = builder.store(store);
+        world = world.store(store);
     }
-    let gateway = builder.build().await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox,
-        gateway_url,
-        http: reqwest::Client::new(),
-        _server: server,
-    }
+    world.start().await
 }
 
 impl World {
-    async fn sandbox(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.sandbox.base_url()));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    }
-
     /// A new follower, who then says `text`; returns the openid, WeChat's outcome and how long
     /// the push took from WeChat's side (every attempt included).
     async fn new_user_says(&self, text: &str) -> (String, Value, Duration) {
-        use reqwest::Method;
-        let user = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users"),
-                Some(json!({"nickname": "Faulty"})),
-            )
-            .await;
-        let openid = user["openid"].as_str().unwrap().to_owned();
-        let follow = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-                Some(json!({"type": "follow"})),
-            )
-            .await;
+        let (openid, follow) = self.new_follower(json!({"nickname": "Faulty"})).await;
         assert!(follow["outcome"].is_string(), "{follow}");
         let started = Instant::now();
         let outcome = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-                Some(json!({"type": "text", "content": text})),
-            )
+            .act(&openid, json!({"type": "text", "content": text}))
             .await;
         (openid, outcome, started.elapsed())
     }

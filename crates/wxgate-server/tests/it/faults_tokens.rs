@@ -7,225 +7,27 @@
 //! the "before".
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway};
-use wxgate_store::Store;
+
+use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0013";
 const SECRET: &str = "faults-app-secret";
 const TOKEN: &str = "faultstoken";
 const API_KEY: &str = "faults-api-key-0013";
 
-struct World {
-    sandbox: RunningSandbox,
-    gateway_url: String,
-    http: reqwest::Client,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
 /// A sandbox with one app, `faults` injected, and a gateway serving over loopback on
 /// `storage_url` with `server_extra` added to `[server]`.
 async fn world(storage_url: &str, server_extra: &str, faults: &[Value]) -> World {
-    world_with(storage_url, server_extra, faults, None).await
-}
-
-async fn world_with(
-    storage_url: &str,
-    server_extra: &str,
-    faults: &[Value],
-    store: Option<Arc<dyn Store>>,
-) -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
+    world::world(APP_ID, SECRET, TOKEN)
+        .api_key(API_KEY)
+        .storage_url(storage_url)
+        .server(server_extra)
+        .faults(faults)
+        .start()
         .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: TOKEN.to_owned(),
-            mode: Mode::Plaintext,
-            callback_url: format!("{gateway_url}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let http = reqwest::Client::new();
-    for fault in faults {
-        let response = http
-            .post(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                sandbox.base_url()
-            ))
-            .json(fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "fault {fault} refused");
-    }
-    let toml = format!(
-        r#"
-[server]
-api_keys = ["{API_KEY}"]
-{server_extra}
-[storage]
-url = "{storage_url}"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "{TOKEN}"
-mode = "plaintext"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let mut builder = Gateway::builder(config);
-    if let Some(store) = store {
-        builder = builder.store(store);
-    }
-    let gateway = builder.build().await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox,
-        gateway_url,
-        http,
-        server,
-    }
-}
-
-/// An answer of the gateway: status, `Retry-After` and the body (JSON, or text as a string).
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    body: Value,
-}
-
-impl World {
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer {
-            status,
-            retry_after,
-            body,
-        }
-    }
-
-    async fn access_token(&self) -> Answer {
-        let request = self
-            .http
-            .get(format!(
-                "{}/v1/accounts/main/access-token",
-                self.gateway_url
-            ))
-            .bearer_auth(API_KEY);
-        self.send(request).await
-    }
-
-    async fn refresh(&self, stale: &str) -> Answer {
-        let request = self
-            .http
-            .post(format!(
-                "{}/v1/accounts/main/access-token/refresh",
-                self.gateway_url
-            ))
-            .bearer_auth(API_KEY)
-            .json(&json!({ "stale": stale }));
-        self.send(request).await
-    }
-
-    async fn healthz(&self) -> Answer {
-        self.send(self.http.get(format!("{}/healthz", self.gateway_url)))
-            .await
-    }
-
-    async fn metrics(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    async fn calls(&self, path: &str) -> u64 {
-        let calls: Value = self
-            .http
-            .get(format!(
-                "{}/sandbox/apps/{APP_ID}/calls",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        calls[path].as_u64().unwrap_or(0)
-    }
-
-    async fn fault(&self, fault: Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                self.sandbox.base_url()
-            ))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "fault {fault} refused");
-    }
-
-    async fn clear_faults(&self) {
-        let response = self
-            .http
-            .delete(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-    }
-
-    /// A token the gateway serves (polling through transient failures for up to 20 s).
-    async fn token(&self) -> String {
-        for _ in 0..200 {
-            let answer = self.access_token().await;
-            if answer.status == 200 {
-                return answer.body["access_token"].as_str().unwrap().to_owned();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the gateway never served a token");
-    }
 }
 
 /// The value of the metric line that starts with `prefix` (0 when absent).

@@ -10,3 +10,4 @@ mod json_body;
 mod openapi;
 mod proxy;
 mod sandboxed;
+mod world;
