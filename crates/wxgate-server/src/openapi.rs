@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 use crate::token_api::ErrorBody;
 
@@ -40,9 +40,11 @@ pub(crate) fn json() -> &'static str {
         crate::proxy::forward_post,
         crate::token_api::openapi_json,
     ),
-    components(responses(
-        Error400, Error401, Error403, Error404, Error413, Error429, Error502, Error503
-    )),
+    components(
+        // Referenced only from the reusable responses, which do not register it themselves.
+        schemas(ErrorBody),
+        responses(Error400, Error401, Error403, Error404, Error413, Error429, Error502, Error503),
+    ),
     security(("bearer" = [])),
     modifiers(&BearerScheme),
 )]
@@ -149,6 +151,68 @@ pub(crate) struct Error502(ErrorBody);
 #[response(headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))]
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error503(ErrorBody);
+
+/// The refusals of every `/v1/accounts/{account}/…` route: the key and the account.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub(crate) enum AccessErrors {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Error401),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Error403),
+    #[response(status = 404)]
+    UnknownAccount(#[ref_response] Error404),
+}
+
+/// The failures of a credential from WeChat: refused, or not to be had now.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub(crate) enum CredentialErrors {
+    #[response(status = 502)]
+    Refused(#[ref_response] Error502),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Error503),
+}
+
+/// The refusals of a JSON request body.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub(crate) enum BodyErrors {
+    #[response(status = 400)]
+    BadBody(#[ref_response] Error400),
+    #[response(status = 413)]
+    TooLarge(#[ref_response] Error413),
+}
+
+/// What the proxy's description says of both methods.
+pub(crate) const PROXY_DESCRIPTION: &str = "Forwards to the account's api_base + / + path with the caller's query string (without any access_token or component_access_token of its own) plus access_token=<the account's current token>. When WeChat rejects the token (40001, 40014, 42001) it is refreshed if still the stored one and the call made once more; that second answer is returned whatever it is. Nothing else is retried.";
+
+/// The proxy's answers besides [`AccessErrors`], for both methods.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub(crate) enum ProxyAnswers {
+    /// WeChat's answer unchanged: status, Content-Type, Content-Disposition and body (JSON, or
+    /// binary such as cgi-bin/media/get's file). An answer with errcode 45009 (the API's daily
+    /// quota is used up) carries X-Wxgate-Quota-Exhausted: <path>.
+    #[response(
+        status = "default",
+        headers((
+            "X-Wxgate-Quota-Exhausted" = String,
+            description = "The WeChat API path whose daily quota is used up (errcode 45009)"
+        ))
+    )]
+    WeChat,
+    /// bad_path: not a WeChat API path
+    #[response(status = 400)]
+    BadPath(ErrorBody),
+    /// upstream_unavailable: WeChat could not be reached or did not answer in 60 s (not
+    /// retried: the call may have had its effect); or, with "error": "wechat", WeChat refused
+    /// to issue a token
+    #[response(status = 502)]
+    Unreachable(ErrorBody),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Error503),
+}
 
 #[cfg(test)]
 mod tests {

@@ -38,8 +38,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::app::Shared;
-use crate::openapi::{Error401, Error403, Error404, Error503, MediaUpload, ProxyPath};
-use crate::token_api::{ApiFailure, Authorized, ErrorBody, bounded, credentials};
+use crate::openapi::{AccessErrors, MediaUpload, PROXY_DESCRIPTION, ProxyAnswers, ProxyPath};
+use crate::token_api::{ApiFailure, Authorized, bounded, credentials};
 pub(crate) use upstream::Upstream;
 use upstream::{Answer, Outgoing};
 
@@ -77,17 +77,9 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
     tag = "WeChat API proxy",
     operation_id = "wechat_get",
     summary = "Calls a WeChat GET API with the account's current access_token",
-    description = "Forwards to the account's api_base + / + path with the caller's query string (without any access_token or component_access_token of its own) plus access_token=<the account's current token>. When WeChat rejects the token (40001, 40014, 42001) it is refreshed if still the stored one and the call made once more; that second answer is returned whatever it is. Nothing else is retried.",
+    description = PROXY_DESCRIPTION,
     params(ProxyPath),
-    responses(
-        (status = "default", description = "WeChat's answer unchanged: status, Content-Type, Content-Disposition and body (JSON, or binary such as cgi-bin/media/get's file). An answer with errcode 45009 (the API's daily quota is used up) carries X-Wxgate-Quota-Exhausted: <path>.", headers(("X-Wxgate-Quota-Exhausted" = String, description = "The WeChat API path whose daily quota is used up (errcode 45009)"))),
-        (status = 400, description = "bad_path: not a WeChat API path", body = ErrorBody),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, description = "upstream_unavailable: WeChat could not be reached or did not answer in 60 s (not retried: the call may have had its effect); or, with \"error\": \"wechat\", WeChat refused to issue a token", body = ErrorBody),
-        (status = 503, response = Error503),
-    ),
+    responses(AccessErrors, ProxyAnswers),
 )]
 pub(crate) async fn forward(
     caller: Authorized,
@@ -159,21 +151,13 @@ pub(crate) async fn forward(
     tag = "WeChat API proxy",
     operation_id = "wechat_post",
     summary = "Calls a WeChat POST API with the account's current access_token",
-    description = "Forwards to the account's api_base + / + path with the caller's query string (without any access_token or component_access_token of its own) plus access_token=<the account's current token>. When WeChat rejects the token (40001, 40014, 42001) it is refreshed if still the stored one and the call made once more; that second answer is returned whatever it is. Nothing else is retried.",
+    description = PROXY_DESCRIPTION,
     params(ProxyPath),
     request_body(
         description = "Forwarded unchanged with its Content-Type: JSON, or multipart/form-data for media uploads; at most 21 MiB (413 beyond)",
         content((Object = "application/json"), (MediaUpload = "multipart/form-data")),
     ),
-    responses(
-        (status = "default", description = "WeChat's answer unchanged: status, Content-Type, Content-Disposition and body (JSON, or binary such as cgi-bin/media/get's file). An answer with errcode 45009 (the API's daily quota is used up) carries X-Wxgate-Quota-Exhausted: <path>.", headers(("X-Wxgate-Quota-Exhausted" = String, description = "The WeChat API path whose daily quota is used up (errcode 45009)"))),
-        (status = 400, description = "bad_path: not a WeChat API path", body = ErrorBody),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, description = "upstream_unavailable: WeChat could not be reached or did not answer in 60 s (not retried: the call may have had its effect); or, with \"error\": \"wechat\", WeChat refused to issue a token", body = ErrorBody),
-        (status = 503, response = Error503),
-    ),
+    responses(AccessErrors, ProxyAnswers),
 )]
 #[allow(dead_code, reason = "documentation only: POST is served by `forward`")]
 pub(crate) fn forward_post() {}

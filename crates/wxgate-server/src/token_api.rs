@@ -41,8 +41,7 @@ use crate::config::ApiKey;
 use crate::json_body::JsonBody;
 use crate::metrics::StaleReportEnd;
 use crate::openapi::{
-    AccountPath, Error400, Error401, Error403, Error404, Error413, Error429, Error502, Error503,
-    JsSdkConfigSchema,
+    AccessErrors, AccountPath, BodyErrors, CredentialErrors, Error429, JsSdkConfigSchema,
 };
 
 /// The OpenAPI document of this API as JSON, generated from the handlers' types and
@@ -75,6 +74,9 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
 async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], openapi())
 }
+
+/// What the document says of the request bodies under `/v1`.
+const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
 
 /// The kind of error: what went wrong, for a program to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -386,11 +388,8 @@ pub(crate) struct TicketBody {
     params(AccountPath),
     responses(
         (status = 200, description = "OK", body = TokenBody),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, response = Error502),
-        (status = 503, response = Error503),
+        AccessErrors,
+        CredentialErrors,
     ),
 )]
 pub(crate) async fn access_token(
@@ -425,16 +424,12 @@ pub(crate) struct RefreshBody {
     summary = "Refresh only if the stored token is still the one that failed; returns the current token either way",
     description = "A report of the current token younger than server.min_stale_age_secs is first checked with WeChat (getcallbackip): if WeChat still accepts it, it is answered unchanged without a refresh. Refreshes from stale reports are limited per account (server.refresh_limit_per_minute): past the limit the answer is 429.",
     params(AccountPath),
-    request_body(content = inline(RefreshBody), description = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused."),
+    request_body(content = inline(RefreshBody), description = JSON_BODY),
     responses(
         (status = 200, description = "OK", body = TokenBody),
-        (status = 400, response = Error400),
-        (status = 413, response = Error413),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, response = Error502),
-        (status = 503, response = Error503),
+        BodyErrors,
+        AccessErrors,
+        CredentialErrors,
         (status = 429, response = Error429),
     ),
 )]
@@ -491,11 +486,8 @@ pub(crate) async fn refresh(
     params(AccountPath),
     responses(
         (status = 200, description = "OK", body = TicketBody),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, response = Error502),
-        (status = 503, response = Error503),
+        AccessErrors,
+        CredentialErrors,
     ),
 )]
 pub(crate) async fn jsapi_ticket(
@@ -520,11 +512,8 @@ pub(crate) async fn jsapi_ticket(
     params(AccountPath),
     responses(
         (status = 200, description = "OK", body = TicketBody),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, response = Error502),
-        (status = 503, response = Error503),
+        AccessErrors,
+        CredentialErrors,
     ),
 )]
 pub(crate) async fn wx_card_ticket(
@@ -593,16 +582,12 @@ impl ToSchema for JsSdkRequest {}
     operation_id = "jssdk_config",
     summary = "A signed wx.config for a page URL",
     params(AccountPath),
-    request_body(content = inline(JsSdkRequest), description = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused."),
+    request_body(content = inline(JsSdkRequest), description = JSON_BODY),
     responses(
         (status = 200, description = "OK", body = JsSdkConfigSchema),
-        (status = 400, response = Error400),
-        (status = 413, response = Error413),
-        (status = 401, response = Error401),
-        (status = 403, response = Error403),
-        (status = 404, response = Error404),
-        (status = 502, response = Error502),
-        (status = 503, response = Error503),
+        BodyErrors,
+        AccessErrors,
+        CredentialErrors,
     ),
 )]
 pub(crate) async fn jssdk_config(

@@ -128,16 +128,7 @@ impl World {
     }
 
     async fn metric(&self, name: &str) -> Option<f64> {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        metric(&text, name)
+        metric(&self.metrics().await, name)
     }
 
     /// Polls the gateway's metric `name` until it equals `want` (or 30 s pass); its last value.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use wxgate_sandbox::Mode;
-use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
+use wxgate_server::{Incoming, MessageRouter};
 use wxgate_store::{MemoryStore, Store};
 
 use crate::world::{self, World};
@@ -200,15 +200,7 @@ async fn tickets_and_jssdk_config_verify() {
         )
         .await;
     assert_eq!(status, 400);
-    let openapi: Value = w
-        .http
-        .get(format!("{}/v1/openapi.json", w.gateway_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let openapi = w.get_json("/v1/openapi.json").await;
     assert!(openapi["paths"]["/v1/accounts/{account}/jssdk-config"].is_object());
 }
 
@@ -332,19 +324,12 @@ async fn deferred_replies_queued_before_a_restart_are_delivered_after_it() {
     .unwrap();
     drop(store);
     // A new gateway on the same file, against the same sandbox, delivers it.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let toml = format!(
-        "[storage]\nurl = \"sqlite://{}\"\n[[accounts]]\nid = \"main\"\napp_id = \"{APP_ID}\"\napp_secret = \"{SECRET}\"\ntoken = \"{TOKEN}\"\nencoding_aes_key = \"{KEY}\"\nmode = \"safe\"\napi_base = \"{}\"\n",
-        path.display(),
-        first.sandbox.base_url()
-    );
-    let gateway = Gateway::builder(Config::from_toml(&toml, Vec::new()).unwrap())
-        .build()
-        .await
-        .unwrap();
-    let _server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
+    let _server = world::world(APP_ID, SECRET, TOKEN)
+        .mode(Mode::Safe)
+        .aes_key(KEY)
+        .storage_url(&format!("sqlite://{}", path.display()))
+        .serve_against(&first)
+        .await;
     let mut delivered = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -151,12 +151,29 @@ impl WorldBuilder {
             gateway_url,
             http: reqwest::Client::new(),
             app_id: self.app_id,
-            key: self.key.unwrap_or_default(),
+            key: self.key.clone().unwrap_or_default(),
             server: None,
         };
         for fault in &self.faults {
             world.fault(fault.clone()).await;
         }
+        world.server = Some(self.serve(listener, &world.sandbox.base_url()).await);
+        world
+    }
+
+    /// Serves another gateway so built against `world`'s sandbox (whose app stays as it is),
+    /// as a restarted instance would: it stops when the returned task is aborted or dropped
+    /// with the runtime.
+    pub(crate) async fn serve_against(self, world: &World) -> tokio::task::JoinHandle<()> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.serve(listener, &world.sandbox.base_url()).await
+    }
+
+    async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        api_base: &str,
+    ) -> tokio::task::JoinHandle<()> {
         let mode = match self.mode {
             Mode::Plaintext => "plaintext",
             Mode::Compatible => "compatible",
@@ -192,7 +209,6 @@ api_base = "{api_base}"
             app_id = self.app_id,
             secret = self.secret,
             token = self.token,
-            api_base = world.sandbox.base_url(),
             accounts = self.accounts,
         );
         let config = Config::from_toml(&toml, Vec::new()).unwrap();
@@ -201,7 +217,7 @@ api_base = "{api_base}"
             builder = builder.store(store);
         }
         let gateway = builder.build().await.unwrap();
-        world.server = Some(if self.workers {
+        if self.workers {
             tokio::spawn(async move {
                 let _ = wxgate_server::serve(&gateway, listener).await;
             })
@@ -209,8 +225,7 @@ api_base = "{api_base}"
             tokio::spawn(async move {
                 let _ = axum::serve(listener, gateway.router()).await;
             })
-        });
-        world
+        }
     }
 }
 
@@ -386,46 +401,36 @@ impl World {
         calls[path].as_u64().unwrap_or(0)
     }
 
+    fn faults_url(&self) -> String {
+        format!(
+            "{}/sandbox/apps/{}/faults",
+            self.sandbox.base_url(),
+            self.app_id
+        )
+    }
+
     /// Injects a fault into the sandbox's answers to the app.
     pub(crate) async fn fault(&self, fault: Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/sandbox/apps/{}/faults",
-                self.sandbox.base_url(),
-                self.app_id
-            ))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
+        let request = self.http.post(self.faults_url()).json(&fault);
+        let response = request.send().await.unwrap();
         assert!(response.status().is_success(), "fault {fault} refused");
     }
 
     /// Removes every fault of the app.
     pub(crate) async fn clear_faults(&self) {
-        let response = self
-            .http
-            .delete(format!(
-                "{}/sandbox/apps/{}/faults",
-                self.sandbox.base_url(),
-                self.app_id
-            ))
-            .send()
-            .await
-            .unwrap();
+        let response = self.http.delete(self.faults_url()).send().await.unwrap();
         assert!(response.status().is_success());
     }
 
     /// The gateway's `/metrics` text.
     pub(crate) async fn metrics(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        let response = self.http.get(format!("{}/metrics", self.gateway_url));
+        response.send().await.unwrap().text().await.unwrap()
+    }
+
+    /// The gateway's JSON answer to `GET path` (no key).
+    pub(crate) async fn get_json(&self, path: &str) -> Value {
+        let response = self.http.get(format!("{}{path}", self.gateway_url));
+        response.send().await.unwrap().json().await.unwrap()
     }
 }
