@@ -2,8 +2,6 @@
 //! mid-run, an SQLite file locked by another connection), oversized header fields, and
 //! signatures replayed with other bodies. Each test prints the figures it measured.
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,87 +12,12 @@ use wxgate_server::{Incoming, MessageRouter};
 use wxgate_store::Store;
 
 use crate::common::{TOKEN, encrypted, gateway, get, now, plain_uri, post};
+use crate::redis::PrivateRedis;
 use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0f17";
 const SECRET: &str = "sandbox-app-secret";
 const GW_TOKEN: &str = "faulttoken";
-
-fn redis_required() -> bool {
-    std::env::var("WXGATE_REQUIRE_REDIS").is_ok_and(|value| value == "1")
-}
-
-/// A private `redis-server` child on its own port, so killing it touches nobody else's tests.
-struct PrivateRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    /// Starts one on a free port, or `None` (test skipped) when `redis-server` is not installed
-    /// and Redis is not required.
-    fn start() -> Option<Self> {
-        let port = StdListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut redis = Self { port, child: None };
-        if let Err(e) = redis.spawn() {
-            assert!(
-                !redis_required(),
-                "WXGATE_REQUIRE_REDIS=1 but redis-server cannot start: {e}"
-            );
-            eprintln!("skipped: redis-server cannot start: {e}");
-            return None;
-        }
-        Some(redis)
-    }
-
-    fn spawn(&mut self) -> std::io::Result<()> {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        self.child = Some(child);
-        // Poll until it accepts connections.
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Err(std::io::Error::other(
-            "redis-server did not start listening",
-        ))
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// A sandbox (as WeChat, plaintext mode) and a gateway on `storage_url` (or `store`) over
 /// loopback.
@@ -189,7 +112,7 @@ fn echo_router() -> MessageRouter {
 /// the gateway uses it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_mid_run_costs_no_reply() {
-    let Some(mut redis) = PrivateRedis::start() else {
+    let Some(mut redis) = PrivateRedis::start_or_skip() else {
         return;
     };
     let w = world(&redis.url(), None, echo_router(), "dedup = \"shared\"").await;
@@ -213,7 +136,7 @@ async fn redis_killed_mid_run_costs_no_reply() {
         users.push((openid, text));
     }
     let during = w.metric("wxgate_dedup_fallback_total").await.unwrap_or(0.0);
-    redis.spawn().expect("redis-server restarts");
+    redis.restart();
     // Once Redis is back the gateway uses it again: pushes stop falling back (within a moment
     // and a reconnection).
     let mut back_in_use = false;

@@ -6,17 +6,18 @@
 //! Each test prints the figure it measures (`figure: …`), so a run against older code shows
 //! the "before".
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::redis::PrivateRedis;
 use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0013";
 const SECRET: &str = "faults-app-secret";
 const TOKEN: &str = "faultstoken";
 const API_KEY: &str = "faults-api-key-0013";
+const REDIS_PASSWORD: &str = "s3cret-redis-pw";
 
 /// A sandbox with one app, `faults` injected, and a gateway serving over loopback on
 /// `storage_url` with `server_extra` added to `[server]`.
@@ -203,74 +204,6 @@ async fn recovery_is_seen_within_a_couple_of_seconds() {
     assert!(took < Duration::from_secs(5), "recovery took {took:?}");
 }
 
-/// A `redis-server` child on a free port, killed on drop.
-struct PrivateRedis {
-    port: u16,
-    password: &'static str,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self {
-            port,
-            password: "s3cret-redis-pw",
-            child: None,
-        };
-        redis.restart();
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://:{}@127.0.0.1:{}/", self.password, self.port)
-    }
-
-    /// (Re)starts the server on the same port and waits until it answers.
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .args(["--requirepass", self.password])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not listen on {}", self.port);
-    }
-
-    /// Sends `signal` (`-STOP`, `-CONT`) to the server.
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let status = Command::new("kill").args([signal, &pid]).status().unwrap();
-        assert!(status.success(), "kill {signal} {pid}");
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 async fn poll_until<F, Fut>(what: &str, limit: Duration, mut check: F)
 where
     F: FnMut() -> Fut,
@@ -288,7 +221,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_outage_is_a_quick_503_and_healthz_follows_the_store() {
-    let mut redis = PrivateRedis::start();
+    let mut redis = PrivateRedis::spawn(Some(REDIS_PASSWORD)).expect("redis-server starts");
     // Reports refresh at once (no check with WeChat), so the refresh needs the store.
     let w = world(&redis.url(), "min_stale_age_secs = 0", &[]).await;
     let token = w.token().await;
@@ -317,7 +250,7 @@ async fn a_store_outage_is_a_quick_503_and_healthz_follows_the_store() {
     assert_eq!(health.status, 503, "{}", health.body);
     let reason = health.body.to_string();
     assert!(reason.contains("store"), "{reason}");
-    assert!(!reason.contains(redis.password), "{reason}");
+    assert!(!reason.contains(REDIS_PASSWORD), "{reason}");
 
     redis.restart();
     poll_until("healthz to recover", Duration::from_secs(20), || async {

@@ -9,5 +9,6 @@ mod faults_tokens;
 mod json_body;
 mod openapi;
 mod proxy;
+mod redis;
 mod sandboxed;
 mod world;
