@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+
+use crate::token_api::{ErrorBody, ErrorCode};
 
 /// The largest accepted `/v1` body. The biggest real one, a jssdk-config request with a long
 /// page URL and every JS-SDK API listed, is a few KiB.
@@ -41,15 +42,11 @@ impl BodyRejection {
 impl IntoResponse for BodyRejection {
     fn into_response(self) -> Response {
         let error = if self.status == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
+            ErrorCode::PayloadTooLarge
         } else {
-            "bad_request"
+            ErrorCode::BadRequest
         };
-        (
-            self.status,
-            Json(json!({"error": error, "message": self.message})),
-        )
-            .into_response()
+        (self.status, Json(ErrorBody::new(error, self.message))).into_response()
     }
 }
 

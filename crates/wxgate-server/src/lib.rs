@@ -12,6 +12,7 @@ mod handler;
 mod health;
 mod json_body;
 mod metrics;
+mod openapi;
 mod proxy;
 mod replay;
 mod router;

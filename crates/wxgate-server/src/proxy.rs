@@ -38,6 +38,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::app::Shared;
+use crate::openapi::{AccessErrors, MediaUpload, PROXY_DESCRIPTION, ProxyAnswers, ProxyPath};
 use crate::token_api::{ApiFailure, Authorized, bounded, credentials};
 pub(crate) use upstream::Upstream;
 use upstream::{Answer, Outgoing};
@@ -70,7 +71,17 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn forward(
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/wechat/{path}",
+    tag = "WeChat API proxy",
+    operation_id = "wechat_get",
+    summary = "Calls a WeChat GET API with the account's current access_token",
+    description = PROXY_DESCRIPTION,
+    params(ProxyPath),
+    responses(AccessErrors, ProxyAnswers),
+)]
+pub(crate) async fn forward(
     caller: Authorized,
     State(shared): State<Arc<Shared>>,
     method: Method,
@@ -131,6 +142,25 @@ async fn forward(
     }
     Ok(response)
 }
+
+/// The POST side of [`forward`], which serves both methods: documented on its own because its
+/// request has a body.
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/wechat/{path}",
+    tag = "WeChat API proxy",
+    operation_id = "wechat_post",
+    summary = "Calls a WeChat POST API with the account's current access_token",
+    description = PROXY_DESCRIPTION,
+    params(ProxyPath),
+    request_body(
+        description = "Forwarded unchanged with its Content-Type: JSON, or multipart/form-data for media uploads; at most 21 MiB (413 beyond)",
+        content((Object = "application/json"), (MediaUpload = "multipart/form-data")),
+    ),
+    responses(AccessErrors, ProxyAnswers),
+)]
+#[allow(dead_code, reason = "documentation only: POST is served by `forward`")]
+pub(crate) fn forward_post() {}
 
 /// One call to WeChat, counted in `wxgate_wechat_calls_total`; 502 when WeChat cannot be
 /// reached.

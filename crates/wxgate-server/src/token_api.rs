@@ -29,8 +29,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use subtle::{Choice, ConditionallySelectable as _, ConstantTimeEq as _};
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use wxgate_api::{Credentials, ErrorKind, StaleOutcome};
 use wxgate_proto::jssdk;
 
@@ -38,9 +40,16 @@ use crate::app::Shared;
 use crate::config::ApiKey;
 use crate::json_body::JsonBody;
 use crate::metrics::StaleReportEnd;
+use crate::openapi::{
+    AccessErrors, AccountPath, BodyErrors, CredentialErrors, Error429, JsSdkConfigSchema,
+};
 
-/// The OpenAPI document of this API, served at `/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The OpenAPI document of this API as JSON, generated from the handlers' types and
+/// annotations, and served at `/v1/openapi.json`.
+#[must_use]
+pub fn openapi() -> &'static str {
+    crate::openapi::json()
+}
 
 pub(crate) fn routes(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -49,18 +58,64 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
         .route("/v1/accounts/{account}/jsapi-ticket", get(jsapi_ticket))
         .route("/v1/accounts/{account}/wx-card-ticket", get(wx_card_ticket))
         .route("/v1/accounts/{account}/jssdk-config", post(jssdk_config))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
-        )
+        .route("/v1/openapi.json", get(openapi_json))
         .with_state(shared)
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "token API",
+    operation_id = "openapi",
+    summary = "This document",
+    responses((status = 200, description = "OK", content_type = "application/json")),
+    security(()),
+)]
+async fn openapi_json() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], openapi())
+}
+
+/// What the document says of the request bodies under `/v1`.
+const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
+
+/// The kind of error: what went wrong, for a program to act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ErrorCode {
+    Unauthorized,
+    Forbidden,
+    BadPath,
+    UnknownAccount,
+    BadRequest,
+    PayloadTooLarge,
+    Wechat,
+    UpstreamUnavailable,
+    StoreUnavailable,
+    RefreshRateLimited,
+    Internal,
+}
+
+/// The body of every error answer under `/v1`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody {
+    #[schema(inline)]
+    error: ErrorCode,
+    message: String,
+    /// WeChat's errcode, when WeChat refused
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, nullable = false)]
+    errcode: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    errmsg: Option<String>,
 }
 
 /// A JSON error answer.
 #[derive(Debug)]
 pub(crate) struct ApiFailure {
     status: StatusCode,
-    body: serde_json::Value,
+    body: ErrorBody,
     /// Seconds for `Retry-After`.
     retry_after: Option<u64>,
 }
@@ -68,28 +123,44 @@ pub(crate) struct ApiFailure {
 /// `Retry-After` of a 503: WeChat or the store are usually back, or the fetch done, by then.
 const RETRY_AFTER_SECS: u64 = 1;
 
+impl ErrorBody {
+    /// An error of this API's own (not WeChat's).
+    pub(crate) fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            message: message.into(),
+            errcode: None,
+            errmsg: None,
+        }
+    }
+}
+
 impl ApiFailure {
-    fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: json!({"error": error, "message": message.into()}),
+            body: ErrorBody::new(error, message),
             retry_after: None,
         }
     }
 
     /// 403 `forbidden`: a scoped key used outside its accounts or paths.
     pub(crate) fn forbidden(message: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 400 `bad_path`: not a WeChat API path.
     pub(crate) fn bad_path(message: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_path", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadPath, message)
     }
 
     /// 502 `upstream_unavailable`: the proxied call could not reach WeChat or got no answer.
     pub(crate) fn unreachable(message: String) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", message)
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            ErrorCode::UpstreamUnavailable,
+            message,
+        )
     }
 
     fn retry_after(mut self, secs: u64) -> Self {
@@ -101,7 +172,7 @@ impl ApiFailure {
     fn waited(wait: Duration) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "upstream_unavailable",
+            ErrorCode::UpstreamUnavailable,
             format!(
                 "no credential from WeChat within {} ms; it is still being fetched",
                 wait.as_millis()
@@ -133,12 +204,12 @@ impl From<wxgate_api::Error> for ApiFailure {
         match error.kind() {
             ErrorKind::Api(api) => Self {
                 status: StatusCode::BAD_GATEWAY,
-                body: json!({
-                    "error": "wechat",
-                    "message": "WeChat refused the request",
-                    "errcode": api.code().code(),
-                    "errmsg": api.errmsg(),
-                }),
+                body: ErrorBody {
+                    error: ErrorCode::Wechat,
+                    message: "WeChat refused the request".to_owned(),
+                    errcode: Some(api.code().code()),
+                    errmsg: Some(api.errmsg().to_owned()),
+                },
                 retry_after: None,
             },
             ErrorKind::Transport { .. }
@@ -147,7 +218,7 @@ impl From<wxgate_api::Error> for ApiFailure {
             | ErrorKind::Decode { .. }
             | ErrorKind::LeaseTimeout => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "upstream_unavailable",
+                ErrorCode::UpstreamUnavailable,
                 error.to_string(),
             )
             .retry_after(RETRY_AFTER_SECS),
@@ -158,20 +229,20 @@ impl From<wxgate_api::Error> for ApiFailure {
                     .unwrap_or_default();
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
+                    ErrorCode::StoreUnavailable,
                     format!("{error}{cause}"),
                 )
                 .retry_after(RETRY_AFTER_SECS)
             }
             ErrorKind::RateLimited { retry_after } => Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "refresh_rate_limited",
+                ErrorCode::RefreshRateLimited,
                 error.to_string(),
             )
             .retry_after(retry_after.as_secs_f64().ceil() as u64),
             _ => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                ErrorCode::Internal,
                 error.to_string(),
             ),
         }
@@ -212,7 +283,7 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
             .ok_or_else(|| {
                 ApiFailure::new(
                     StatusCode::UNAUTHORIZED,
-                    "unauthorized",
+                    ErrorCode::Unauthorized,
                     "missing Authorization: Bearer <key>",
                 )
             })?;
@@ -228,7 +299,7 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
         if !bool::from(found) {
             return Err(ApiFailure::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "unknown API key",
             ));
         }
@@ -236,7 +307,11 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
             index: usize::try_from(index).unwrap_or(usize::MAX),
         };
         let key = authorized.key(shared).ok_or_else(|| {
-            ApiFailure::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown API key")
+            ApiFailure::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "unknown API key",
+            )
         })?;
         if key.accounts.is_some() {
             let params = RawPathParams::from_request_parts(parts, shared)
@@ -280,25 +355,44 @@ pub(crate) fn credentials<'a>(
     shared.credentials.get(account).ok_or_else(|| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,
-            "unknown_account",
+            ErrorCode::UnknownAccount,
             format!("no account {account:?} in the configuration"),
         )
     })
 }
 
-#[derive(Debug, Serialize)]
-struct TokenBody {
+/// An access_token and when it expires.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Token)]
+pub(crate) struct TokenBody {
     access_token: String,
+    /// Unix seconds
     expires_at: i64,
 }
 
-#[derive(Debug, Serialize)]
-struct TicketBody {
+/// A ticket and when it expires.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Ticket)]
+pub(crate) struct TicketBody {
     ticket: String,
+    /// Unix seconds
     expires_at: i64,
 }
 
-async fn access_token(
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/access-token",
+    tag = "token API",
+    operation_id = "access_token",
+    summary = "The current access_token (fetched, cached, refreshed ahead of expiry)",
+    params(AccountPath),
+    responses(
+        (status = 200, description = "OK", body = TokenBody),
+        AccessErrors,
+        CredentialErrors,
+    ),
+)]
+pub(crate) async fn access_token(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
@@ -311,13 +405,35 @@ async fn access_token(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A stale report.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RefreshBody {
+pub(crate) struct RefreshBody {
+    /// The token WeChat rejected (40001/40014/42001)
+    // Optional for serde, so that a missing one gets this API's own message; required in the
+    // document.
+    #[schema(value_type = String, required = true)]
     stale: Option<String>,
 }
 
-async fn refresh(
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/access-token/refresh",
+    tag = "token API",
+    operation_id = "refresh_access_token",
+    summary = "Refresh only if the stored token is still the one that failed; returns the current token either way",
+    description = "A report of the current token younger than server.min_stale_age_secs is first checked with WeChat (getcallbackip): if WeChat still accepts it, it is answered unchanged without a refresh. Refreshes from stale reports are limited per account (server.refresh_limit_per_minute): past the limit the answer is 429.",
+    params(AccountPath),
+    request_body(content = inline(RefreshBody), description = JSON_BODY),
+    responses(
+        (status = 200, description = "OK", body = TokenBody),
+        BodyErrors,
+        AccessErrors,
+        CredentialErrors,
+        (status = 429, response = Error429),
+    ),
+)]
+pub(crate) async fn refresh(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
@@ -326,7 +442,7 @@ async fn refresh(
     let stale = body.stale.filter(|s| !s.is_empty()).ok_or_else(|| {
         ApiFailure::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             "\"stale\" must be the token that failed",
         )
     })?;
@@ -361,7 +477,20 @@ async fn refresh(
     }))
 }
 
-async fn jsapi_ticket(
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/jsapi-ticket",
+    tag = "token API",
+    operation_id = "jsapi_ticket",
+    summary = "The current jsapi_ticket",
+    params(AccountPath),
+    responses(
+        (status = 200, description = "OK", body = TicketBody),
+        AccessErrors,
+        CredentialErrors,
+    ),
+)]
+pub(crate) async fn jsapi_ticket(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
@@ -374,7 +503,20 @@ async fn jsapi_ticket(
     }))
 }
 
-async fn wx_card_ticket(
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/wx-card-ticket",
+    tag = "token API",
+    operation_id = "wx_card_ticket",
+    summary = "The current wx_card api_ticket",
+    params(AccountPath),
+    responses(
+        (status = 200, description = "OK", body = TicketBody),
+        AccessErrors,
+        CredentialErrors,
+    ),
+)]
+pub(crate) async fn wx_card_ticket(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
@@ -391,13 +533,64 @@ async fn wx_card_ticket(
 /// accepted (giving both is a duplicate field).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JsSdkRequest {
+pub(crate) struct JsSdkRequest {
     url: String,
     #[serde(default, alias = "jsApiList")]
     js_api_list: Vec<String>,
 }
 
-async fn jssdk_config(
+/// Written out rather than derived: the derive knows nothing of serde's `alias`, and both
+/// spellings of the list are accepted.
+impl utoipa::PartialSchema for JsSdkRequest {
+    fn schema() -> RefOr<Schema> {
+        let list = |description: &str| {
+            ArrayBuilder::new()
+                .items(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .property(
+                "url",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(
+                        "The page's full http(s) URL; anything after # is ignored",
+                    )),
+            )
+            .required("url")
+            .property(
+                "jsApiList",
+                list(
+                    "The JS-SDK APIs the page calls, spelled as in wx.config and echoed in the answer; default []",
+                ),
+            )
+            .property(
+                "js_api_list",
+                list("Another spelling of jsApiList; give one of the two, not both"),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .into()
+    }
+}
+
+impl ToSchema for JsSdkRequest {}
+
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/jssdk-config",
+    tag = "token API",
+    operation_id = "jssdk_config",
+    summary = "A signed wx.config for a page URL",
+    params(AccountPath),
+    request_body(content = inline(JsSdkRequest), description = JSON_BODY),
+    responses(
+        (status = 200, description = "OK", body = JsSdkConfigSchema),
+        BodyErrors,
+        AccessErrors,
+        CredentialErrors,
+    ),
+)]
+pub(crate) async fn jssdk_config(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
@@ -406,7 +599,7 @@ async fn jssdk_config(
     if !(body.url.starts_with("http://") || body.url.starts_with("https://")) {
         return Err(ApiFailure::new(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             "\"url\" must be the page's full http(s) URL",
         ));
     }

@@ -2,106 +2,22 @@
 //! mid-run, an SQLite file locked by another connection), oversized header fields, and
 //! signatures replayed with other bodies. Each test prints the figures it measured.
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use wxgate_proto::reply::Reply;
 use wxgate_proto::signature;
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
+use wxgate_server::{Incoming, MessageRouter};
 use wxgate_store::Store;
 
 use crate::common::{TOKEN, encrypted, gateway, get, now, plain_uri, post};
+use crate::redis::PrivateRedis;
+use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0f17";
 const SECRET: &str = "sandbox-app-secret";
 const GW_TOKEN: &str = "faulttoken";
-
-fn redis_required() -> bool {
-    std::env::var("WXGATE_REQUIRE_REDIS").is_ok_and(|value| value == "1")
-}
-
-/// A private `redis-server` child on its own port, so killing it touches nobody else's tests.
-struct PrivateRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    /// Starts one on a free port, or `None` (test skipped) when `redis-server` is not installed
-    /// and Redis is not required.
-    fn start() -> Option<Self> {
-        let port = StdListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut redis = Self { port, child: None };
-        if let Err(e) = redis.spawn() {
-            assert!(
-                !redis_required(),
-                "WXGATE_REQUIRE_REDIS=1 but redis-server cannot start: {e}"
-            );
-            eprintln!("skipped: redis-server cannot start: {e}");
-            return None;
-        }
-        Some(redis)
-    }
-
-    fn spawn(&mut self) -> std::io::Result<()> {
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        self.child = Some(child);
-        // Poll until it accepts connections.
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Err(std::io::Error::other(
-            "redis-server did not start listening",
-        ))
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-struct World {
-    sandbox: RunningSandbox,
-    gateway_url: String,
-    http: reqwest::Client,
-    _server: tokio::task::JoinHandle<()>,
-}
 
 /// A sandbox (as WeChat, plaintext mode) and a gateway on `storage_url` (or `store`) over
 /// loopback.
@@ -111,109 +27,31 @@ async fn world(
     messages: MessageRouter,
     extra_server: &str,
 ) -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: GW_TOKEN.into(),
-            encoding_aes_key: None,
-            mode: Mode::Plaintext,
-            callback_url: format!("{gateway_url}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let toml = format!(
-        r#"
-[server]
-{extra_server}
-[storage]
-url = "{storage_url}"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "{GW_TOKEN}"
-mode = "plaintext"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let mut builder = Gateway::builder(config).messages(messages);
+    let mut world = world::world(APP_ID, SECRET, GW_TOKEN)
+        .storage_url(storage_url)
+        .messages(messages)
+        .server(extra_server);
     if let Some(store) = store {
-        builder = builder.store(store);
+        world = world.store(store);
     }
-    let gateway = builder.build().await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox,
-        gateway_url,
-        http: reqwest::Client::new(),
-        _server: server,
-    }
+    world.start().await
 }
 
 impl World {
-    async fn sandbox(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.sandbox.base_url()));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    }
-
     /// A new follower, who then says `text`; returns the openid, WeChat's outcome and how long
     /// the push took from WeChat's side (every attempt included).
     async fn new_user_says(&self, text: &str) -> (String, Value, Duration) {
-        use reqwest::Method;
-        let user = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users"),
-                Some(json!({"nickname": "Faulty"})),
-            )
-            .await;
-        let openid = user["openid"].as_str().unwrap().to_owned();
-        let follow = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-                Some(json!({"type": "follow"})),
-            )
-            .await;
+        let (openid, follow) = self.new_follower(json!({"nickname": "Faulty"})).await;
         assert!(follow["outcome"].is_string(), "{follow}");
         let started = Instant::now();
         let outcome = self
-            .sandbox(
-                Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-                Some(json!({"type": "text", "content": text})),
-            )
+            .act(&openid, json!({"type": "text", "content": text}))
             .await;
         (openid, outcome, started.elapsed())
     }
 
     async fn metric(&self, name: &str) -> Option<f64> {
-        let text = self
-            .http
-            .get(format!("{}/metrics", self.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        metric(&text, name)
+        metric(&self.metrics().await, name)
     }
 
     /// Polls the gateway's metric `name` until it equals `want` (or 30 s pass); its last value.
@@ -274,7 +112,7 @@ fn echo_router() -> MessageRouter {
 /// the gateway uses it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_mid_run_costs_no_reply() {
-    let Some(mut redis) = PrivateRedis::start() else {
+    let Some(mut redis) = PrivateRedis::start_or_skip() else {
         return;
     };
     let w = world(&redis.url(), None, echo_router(), "dedup = \"shared\"").await;
@@ -298,7 +136,7 @@ async fn redis_killed_mid_run_costs_no_reply() {
         users.push((openid, text));
     }
     let during = w.metric("wxgate_dedup_fallback_total").await.unwrap_or(0.0);
-    redis.spawn().expect("redis-server restarts");
+    redis.restart();
     // Once Redis is back the gateway uses it again: pushes stop falling back (within a moment
     // and a reconnection).
     let mut back_in_use = false;

@@ -6,226 +6,29 @@
 //! Each test prints the figure it measures (`figure: …`), so a run against older code shows
 //! the "before".
 
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway};
-use wxgate_store::Store;
+
+use crate::redis::PrivateRedis;
+use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0013";
 const SECRET: &str = "faults-app-secret";
 const TOKEN: &str = "faultstoken";
 const API_KEY: &str = "faults-api-key-0013";
-
-struct World {
-    sandbox: RunningSandbox,
-    gateway_url: String,
-    http: reqwest::Client,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
+const REDIS_PASSWORD: &str = "s3cret-redis-pw";
 
 /// A sandbox with one app, `faults` injected, and a gateway serving over loopback on
 /// `storage_url` with `server_extra` added to `[server]`.
 async fn world(storage_url: &str, server_extra: &str, faults: &[Value]) -> World {
-    world_with(storage_url, server_extra, faults, None).await
-}
-
-async fn world_with(
-    storage_url: &str,
-    server_extra: &str,
-    faults: &[Value],
-    store: Option<Arc<dyn Store>>,
-) -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
+    world::world(APP_ID, SECRET, TOKEN)
+        .api_key(API_KEY)
+        .storage_url(storage_url)
+        .server(server_extra)
+        .faults(faults)
+        .start()
         .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: TOKEN.into(),
-            mode: Mode::Plaintext,
-            callback_url: format!("{gateway_url}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let http = reqwest::Client::new();
-    for fault in faults {
-        let response = http
-            .post(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                sandbox.base_url()
-            ))
-            .json(fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "fault {fault} refused");
-    }
-    let toml = format!(
-        r#"
-[server]
-api_keys = ["{API_KEY}"]
-{server_extra}
-[storage]
-url = "{storage_url}"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "{TOKEN}"
-mode = "plaintext"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let mut builder = Gateway::builder(config);
-    if let Some(store) = store {
-        builder = builder.store(store);
-    }
-    let gateway = builder.build().await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox,
-        gateway_url,
-        http,
-        server,
-    }
-}
-
-/// An answer of the gateway: status, `Retry-After` and the body (JSON, or text as a string).
-struct Answer {
-    status: u16,
-    retry_after: Option<String>,
-    body: Value,
-}
-
-impl World {
-    async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer {
-            status,
-            retry_after,
-            body,
-        }
-    }
-
-    async fn access_token(&self) -> Answer {
-        let request = self
-            .http
-            .get(format!(
-                "{}/v1/accounts/main/access-token",
-                self.gateway_url
-            ))
-            .bearer_auth(API_KEY);
-        self.send(request).await
-    }
-
-    async fn refresh(&self, stale: &str) -> Answer {
-        let request = self
-            .http
-            .post(format!(
-                "{}/v1/accounts/main/access-token/refresh",
-                self.gateway_url
-            ))
-            .bearer_auth(API_KEY)
-            .json(&json!({ "stale": stale }));
-        self.send(request).await
-    }
-
-    async fn healthz(&self) -> Answer {
-        self.send(self.http.get(format!("{}/healthz", self.gateway_url)))
-            .await
-    }
-
-    async fn metrics(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    async fn calls(&self, path: &str) -> u64 {
-        let calls: Value = self
-            .http
-            .get(format!(
-                "{}/sandbox/apps/{APP_ID}/calls",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        calls[path].as_u64().unwrap_or(0)
-    }
-
-    async fn fault(&self, fault: Value) {
-        let response = self
-            .http
-            .post(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                self.sandbox.base_url()
-            ))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "fault {fault} refused");
-    }
-
-    async fn clear_faults(&self) {
-        let response = self
-            .http
-            .delete(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-    }
-
-    /// A token the gateway serves (polling through transient failures for up to 20 s).
-    async fn token(&self) -> String {
-        for _ in 0..200 {
-            let answer = self.access_token().await;
-            if answer.status == 200 {
-                return answer.body["access_token"].as_str().unwrap().to_owned();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the gateway never served a token");
-    }
 }
 
 /// The value of the metric line that starts with `prefix` (0 when absent).
@@ -401,74 +204,6 @@ async fn recovery_is_seen_within_a_couple_of_seconds() {
     assert!(took < Duration::from_secs(5), "recovery took {took:?}");
 }
 
-/// A `redis-server` child on a free port, killed on drop.
-struct PrivateRedis {
-    port: u16,
-    password: &'static str,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut redis = Self {
-            port,
-            password: "s3cret-redis-pw",
-            child: None,
-        };
-        redis.restart();
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://:{}@127.0.0.1:{}/", self.password, self.port)
-    }
-
-    /// (Re)starts the server on the same port and waits until it answers.
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .args(["--requirepass", self.password])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not listen on {}", self.port);
-    }
-
-    /// Sends `signal` (`-STOP`, `-CONT`) to the server.
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let status = Command::new("kill").args([signal, &pid]).status().unwrap();
-        assert!(status.success(), "kill {signal} {pid}");
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 async fn poll_until<F, Fut>(what: &str, limit: Duration, mut check: F)
 where
     F: FnMut() -> Fut,
@@ -486,7 +221,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_outage_is_a_quick_503_and_healthz_follows_the_store() {
-    let mut redis = PrivateRedis::start();
+    let mut redis = PrivateRedis::spawn(Some(REDIS_PASSWORD)).expect("redis-server starts");
     // Reports refresh at once (no check with WeChat), so the refresh needs the store.
     let w = world(&redis.url(), "min_stale_age_secs = 0", &[]).await;
     let token = w.token().await;
@@ -515,7 +250,7 @@ async fn a_store_outage_is_a_quick_503_and_healthz_follows_the_store() {
     assert_eq!(health.status, 503, "{}", health.body);
     let reason = health.body.to_string();
     assert!(reason.contains("store"), "{reason}");
-    assert!(!reason.contains(redis.password), "{reason}");
+    assert!(!reason.contains(REDIS_PASSWORD), "{reason}");
 
     redis.restart();
     poll_until("healthz to recover", Duration::from_secs(20), || async {

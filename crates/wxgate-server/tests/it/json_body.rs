@@ -6,10 +6,10 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway, MessageRouter};
+use wxgate_server::MessageRouter;
 
 use crate::common::gateway;
+use crate::world::{self, World};
 
 const API_KEY: &str = "test-key-123456";
 /// What `curl -d` sends when no `-H "Content-Type: …"` is given.
@@ -163,7 +163,7 @@ async fn the_api_key_is_checked_before_the_body() {
 /// The documented request bodies match what the routes accept.
 #[tokio::test]
 async fn the_openapi_document_lists_the_accepted_fields() {
-    let openapi: Value = serde_json::from_str(wxgate_server::token_api::OPENAPI).unwrap();
+    let openapi: Value = serde_json::from_str(wxgate_server::token_api::openapi()).unwrap();
     let schema = |path: &str| {
         openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
             .clone()
@@ -188,67 +188,18 @@ async fn the_openapi_document_lists_the_accepted_fields() {
 const APP_ID: &str = "wx5a1db0c0ffee00b1";
 const SECRET: &str = "json-body-app-secret";
 
-struct World {
-    sandbox_base: String,
-    _sandbox: RunningSandbox,
-    base: String,
-    http: reqwest::Client,
-    _server: tokio::task::JoinHandle<()>,
-}
-
 async fn world() -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
+    world::world(APP_ID, SECRET, "jsonbodytoken")
+        .api_key(API_KEY)
+        .start()
         .await
-        .unwrap();
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: "jsonbodytoken".into(),
-            mode: Mode::Plaintext,
-            callback_url: "http://127.0.0.1:9/unused".to_owned(),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let toml = format!(
-        r#"
-[server]
-api_keys = ["{API_KEY}"]
-[storage]
-url = "memory://"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "jsonbodytoken"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let gateway = Gateway::builder(Config::from_toml(&toml, Vec::new()).unwrap())
-        .build()
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox_base: sandbox.base_url(),
-        _sandbox: sandbox,
-        base,
-        http: reqwest::Client::new(),
-        _server: server,
-    }
 }
 
 impl World {
     /// `curl -H "Authorization: Bearer $KEY" [-d BODY] URL`: the request curl makes, headers
     /// and all.
     async fn curl(&self, path: &str, data: Option<&str>) -> (u16, Value) {
-        let url = format!("{}{path}", self.base);
+        let url = format!("{}{path}", self.gateway_url);
         let request = match data {
             Some(data) => self
                 .http
@@ -277,14 +228,7 @@ async fn the_readme_refresh_command_works_as_written() {
     let stale = current["access_token"].as_str().unwrap();
     // The command is for a token WeChat has rejected: a seconds-old token WeChat still accepts
     // is kept (see faults_tokens), so make the sandbox reject it first.
-    let invalidated = w
-        .http
-        .post(format!("{}/sandbox/apps/{APP_ID}/faults", w.sandbox_base))
-        .json(&serde_json::json!({"invalidate_tokens": true}))
-        .send()
-        .await
-        .unwrap();
-    assert!(invalidated.status().is_success());
+    w.fault(json!({"invalidate_tokens": true})).await;
     // curl -H "Authorization: Bearer $KEY" -d '{"stale":"THE_TOKEN"}' https://YOUR.HOST/v1/accounts/main/access-token/refresh
     let (status, fresh) = w
         .curl(

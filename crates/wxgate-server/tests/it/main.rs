@@ -7,5 +7,8 @@ mod dedup;
 mod faults_callback;
 mod faults_tokens;
 mod json_body;
+mod openapi;
 mod proxy;
+mod redis;
 mod sandboxed;
+mod world;

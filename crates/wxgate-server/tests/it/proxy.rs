@@ -11,8 +11,8 @@ use axum::http::HeaderMap;
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway};
+
+use crate::world;
 
 const APP_ID: &str = "wx5a1db0c0ffee0007";
 const SECRET: &str = "proxy-app-secret";
@@ -25,14 +25,20 @@ const ECHO_TOKEN: &str = "ECHO-TOKEN-0123456789";
 /// What the stand-in upstream last received: (path, raw query, content type, body).
 type Seen = Arc<Mutex<Vec<(String, String, String, Vec<u8>)>>>;
 
+/// The common world, with the stand-in upstream and the logs.
 struct World {
-    sandbox: RunningSandbox,
-    gateway: String,
-    http: reqwest::Client,
+    world: world::World,
     seen: Seen,
     logs: Logs,
-    _server: tokio::task::JoinHandle<()>,
     _echo: tokio::task::JoinHandle<()>,
+}
+
+impl std::ops::Deref for World {
+    type Target = world::World;
+
+    fn deref(&self) -> &world::World {
+        &self.world
+    }
 }
 
 /// Everything logged on this test's thread (the gateway, the sandbox and the stand-in all run
@@ -123,41 +129,22 @@ async fn world() -> World {
     // Leaked on purpose: the guard must outlive the world, and each test has its own thread.
     std::mem::forget(tracing::subscriber::set_default(subscriber));
 
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway = format!("http://{}", listener.local_addr().unwrap());
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: "proxytoken".into(),
-            mode: Mode::Plaintext,
-            callback_url: format!("{gateway}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
     let seen = Seen::default();
     let (echo_url, echo) = echo_upstream(Arc::clone(&seen)).await;
-    let toml = format!(
-        r#"
-[server]
-api_keys = [
+    let world = world::world(APP_ID, SECRET, "proxytoken")
+        .api_keys(
+            &format!(
+                r#"[
   "{API_KEY}",
   {{ key = "{MENU_KEY}", accounts = ["main"], paths = ["cgi-bin/menu/"] }},
   {{ key = "{ECHO_ONLY_KEY}", accounts = ["echo"] }},
-]
-token_wait_ms = 2000
-[storage]
-url = "memory://"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "proxytoken"
-api_base = "{}"
+]"#
+            ),
+            API_KEY,
+        )
+        .server("token_wait_ms = 2000")
+        .accounts(&format!(
+            r#"
 [[accounts]]
 id = "echo"
 app_id = "wxecho"
@@ -170,21 +157,15 @@ app_id = "wxdown"
 app_secret = "down-secret"
 token = "downtoken"
 api_base = "http://127.0.0.1:1"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let built = Gateway::builder(config).build().await.unwrap();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, built.router()).await;
-    });
+"#
+        ))
+        .router_only()
+        .start()
+        .await;
     World {
-        sandbox,
-        gateway,
-        http: reqwest::Client::new(),
+        world,
         seen,
         logs,
-        _server: server,
         _echo: echo,
     }
 }
@@ -198,7 +179,7 @@ impl World {
     ) -> reqwest::RequestBuilder {
         self.http.request(
             method,
-            format!("{}/v1/accounts/{account}/wechat/{rest}", self.gateway),
+            format!("{}/v1/accounts/{account}/wechat/{rest}", self.gateway_url),
         )
     }
 
@@ -210,70 +191,10 @@ impl World {
             .unwrap()
     }
 
-    async fn sandbox_json(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        self.http
-            .request(method, format!("{}{path}", self.sandbox.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn calls(&self, path: &str) -> u64 {
-        let calls = self
-            .sandbox_json(
-                reqwest::Method::GET,
-                &format!("/sandbox/apps/{APP_ID}/calls"),
-                Value::Null,
-            )
-            .await;
-        calls[path].as_u64().unwrap_or(0)
-    }
-
-    async fn fault(&self, fault: Value) {
-        let answer = self
-            .sandbox_json(
-                reqwest::Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/faults"),
-                fault,
-            )
-            .await;
-        assert!(answer["faults"].is_array(), "fault refused: {answer}");
-    }
-
-    /// The gateway's current token for `main`, through the token API.
-    async fn token(&self) -> String {
-        let body: Value = self
-            .http
-            .get(format!("{}/v1/accounts/main/access-token", self.gateway))
-            .bearer_auth(API_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
-    }
-
-    async fn metrics(&self) -> String {
-        self.http
-            .get(format!("{}/metrics", self.gateway))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
     /// A request sent as raw bytes, so that its target reaches the gateway exactly as written
     /// (an HTTP client would resolve `..` and `%2e`): the status and the body.
     async fn raw_get(&self, target: &str) -> (u16, String) {
-        let address = self.gateway.trim_start_matches("http://");
+        let address = self.gateway_url.trim_start_matches("http://");
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         let request = format!(
             "GET {target} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {API_KEY}\r\nConnection: close\r\n\r\n"
@@ -307,21 +228,7 @@ async fn gets_posts_and_media_round_trip_through_the_sandbox() {
     let w = world().await;
     let mut openids = Vec::new();
     for _ in 0..3 {
-        let user = w
-            .sandbox_json(
-                reqwest::Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users"),
-                json!({}),
-            )
-            .await;
-        let openid = user["openid"].as_str().unwrap().to_owned();
-        let followed = w
-            .sandbox_json(
-                reqwest::Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-                json!({"type": "follow"}),
-            )
-            .await;
+        let (openid, followed) = w.new_follower(json!({})).await;
         assert!(followed["outcome"].is_string(), "{followed}");
         openids.push(openid);
     }
@@ -577,7 +484,10 @@ async fn scoped_keys_reach_only_their_accounts_and_paths() {
     ] {
         let response = w
             .http
-            .get(format!("{}/v1/accounts/{account}/access-token", w.gateway))
+            .get(format!(
+                "{}/v1/accounts/{account}/access-token",
+                w.gateway_url
+            ))
             .bearer_auth(key)
             .send()
             .await
@@ -766,27 +676,14 @@ async fn the_python_example_lists_followers_and_sets_a_menu() {
     let w = world().await;
     let mut openids = Vec::new();
     for _ in 0..2 {
-        let user = w
-            .sandbox_json(
-                reqwest::Method::POST,
-                &format!("/sandbox/apps/{APP_ID}/users"),
-                json!({}),
-            )
-            .await;
-        let openid = user["openid"].as_str().unwrap().to_owned();
-        w.sandbox_json(
-            reqwest::Method::POST,
-            &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-            json!({"type": "follow"}),
-        )
-        .await;
+        let (openid, _) = w.new_follower(json!({})).await;
         openids.push(openid);
     }
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/python/wxgate_proxy.py"
     );
-    let gateway = w.gateway.clone();
+    let gateway = w.gateway_url.clone();
     // The script blocks; the gateway goes on serving on this test's runtime meanwhile.
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("python3")
@@ -814,7 +711,7 @@ async fn the_python_example_lists_followers_and_sets_a_menu() {
     assert!(stderr.contains("wxgate answered 403"), "{stderr}");
 
     let output = tokio::task::spawn_blocking({
-        let gateway = w.gateway.clone();
+        let gateway = w.gateway_url.clone();
         move || {
             std::process::Command::new("python3")
                 .arg(script)

@@ -5,22 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
+use wxgate_sandbox::Mode;
+use wxgate_server::{Incoming, MessageRouter};
 use wxgate_store::{MemoryStore, Store};
+
+use crate::world::{self, World};
 
 const APP_ID: &str = "wx5a1db0c0ffee0001";
 const SECRET: &str = "sandbox-app-secret";
 const TOKEN: &str = "gatewaytoken";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 const API_KEY: &str = "integration-api-key";
-
-struct World {
-    sandbox: RunningSandbox,
-    gateway_url: String,
-    http: reqwest::Client,
-    _server: tokio::task::JoinHandle<()>,
-}
 
 async fn world(mode: Mode, messages: MessageRouter, deadline_ms: u64) -> World {
     world_on(
@@ -42,119 +37,16 @@ async fn world_on(
     deadline_ms: u64,
     faults: &[Value],
 ) -> World {
-    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
-    let mode_name = match mode {
-        Mode::Plaintext => "plaintext",
-        Mode::Compatible => "compatible",
-        Mode::Safe => "safe",
-    };
-    sandbox
-        .sandbox
-        .add_app(AppSpec {
-            app_id: APP_ID.to_owned(),
-            app_secret: SECRET.into(),
-            token: TOKEN.into(),
-            encoding_aes_key: Some(KEY.into()),
-            mode,
-            callback_url: format!("{gateway_url}/wechat/main"),
-            ..AppSpec::default()
-        })
-        .unwrap();
-    let http = reqwest::Client::new();
-    for fault in faults {
-        let response = http
-            .post(format!(
-                "{}/sandbox/apps/{APP_ID}/faults",
-                sandbox.base_url()
-            ))
-            .json(fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "fault {fault} refused");
-    }
-    let toml = format!(
-        r#"
-[server]
-api_keys = ["{API_KEY}"]
-callback_deadline_ms = {deadline_ms}
-[storage]
-url = "memory://"
-[[accounts]]
-id = "main"
-app_id = "{APP_ID}"
-app_secret = "{SECRET}"
-token = "{TOKEN}"
-encoding_aes_key = "{KEY}"
-mode = "{mode_name}"
-api_base = "{}"
-"#,
-        sandbox.base_url()
-    );
-    let config = Config::from_toml(&toml, Vec::new()).unwrap();
-    let gateway = Gateway::builder(config)
-        .messages(messages)
+    world::world(APP_ID, SECRET, TOKEN)
+        .mode(mode)
+        .aes_key(KEY)
+        .api_key(API_KEY)
+        .deadline_ms(deadline_ms)
         .store(store)
-        .build()
+        .messages(messages)
+        .faults(faults)
+        .start()
         .await
-        .unwrap();
-    let server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
-    World {
-        sandbox,
-        gateway_url,
-        http,
-        _server: server,
-    }
-}
-
-impl World {
-    async fn api(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        key: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.gateway_url));
-        if let Some(key) = key {
-            request = request.bearer_auth(key);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn sandbox(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.sandbox.base_url()));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn token_calls(&self) -> u64 {
-        let calls = self
-            .sandbox(
-                reqwest::Method::GET,
-                &format!("/sandbox/apps/{APP_ID}/calls"),
-                None,
-            )
-            .await;
-        calls["cgi-bin/token"].as_u64().unwrap_or(0)
-    }
 }
 
 #[tokio::test]
@@ -210,7 +102,7 @@ async fn token_api_serves_caches_and_refreshes_only_stale_tokens() {
         )
         .await;
     assert_eq!(again["access_token"], first["access_token"]);
-    assert_eq!(w.token_calls().await, 1);
+    assert_eq!(w.calls("cgi-bin/token").await, 1);
 
     // Refresh with the current token as stale, once WeChat rejects it: a new one. (A report
     // of a seconds-old token that WeChat still accepts is refused: see faults_tokens.)
@@ -230,7 +122,7 @@ async fn token_api_serves_caches_and_refreshes_only_stale_tokens() {
         .await;
     assert_eq!(status, 200);
     assert_ne!(fresh["access_token"].as_str(), Some(token.as_str()));
-    assert_eq!(w.token_calls().await, 2);
+    assert_eq!(w.calls("cgi-bin/token").await, 2);
     // Refresh with an older token: the current one, no upstream call.
     let (_, same) = w
         .api(
@@ -241,7 +133,7 @@ async fn token_api_serves_caches_and_refreshes_only_stale_tokens() {
         )
         .await;
     assert_eq!(same["access_token"], fresh["access_token"]);
-    assert_eq!(w.token_calls().await, 2);
+    assert_eq!(w.calls("cgi-bin/token").await, 2);
 
     let (status, body) = w
         .api(
@@ -308,15 +200,7 @@ async fn tickets_and_jssdk_config_verify() {
         )
         .await;
     assert_eq!(status, 400);
-    let openapi: Value = w
-        .http
-        .get(format!("{}/v1/openapi.json", w.gateway_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let openapi = w.get_json("/v1/openapi.json").await;
     assert!(openapi["paths"]["/v1/accounts/{account}/jssdk-config"].is_object());
 }
 
@@ -349,29 +233,10 @@ async fn wechat_refusal_is_a_502_with_errcode() {
 }
 
 async fn user_says(w: &World, text: &str) -> (String, Value) {
-    use reqwest::Method;
-    let user = w
-        .sandbox(
-            Method::POST,
-            &format!("/sandbox/apps/{APP_ID}/users"),
-            Some(json!({"nickname": "Alice"})),
-        )
-        .await;
-    let openid = user["openid"].as_str().unwrap().to_owned();
-    let follow = w
-        .sandbox(
-            Method::POST,
-            &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-            Some(json!({"type": "follow"})),
-        )
-        .await;
+    let (openid, follow) = w.new_follower(json!({"nickname": "Alice"})).await;
     assert_ne!(follow["outcome"], "invalid", "{follow}");
     let outcome = w
-        .sandbox(
-            Method::POST,
-            &format!("/sandbox/apps/{APP_ID}/users/{openid}/actions"),
-            Some(json!({"type": "text", "content": text})),
-        )
+        .act(&openid, json!({"type": "text", "content": text}))
         .await;
     (openid, outcome)
 }
@@ -446,7 +311,7 @@ async fn deferred_replies_queued_before_a_restart_are_delivered_after_it() {
     .await;
     let (openid, _) = user_says(&first, "hi").await;
     // The gateway goes down with a reply still queued (as if it crashed before delivering).
-    first._server.abort();
+    first.stop_gateway();
     let store = wxgate_store::SqliteStore::open(&path).unwrap();
     wxgate_server::deferred::DeferredReply {
         account: "main".to_owned(),
@@ -459,19 +324,12 @@ async fn deferred_replies_queued_before_a_restart_are_delivered_after_it() {
     .unwrap();
     drop(store);
     // A new gateway on the same file, against the same sandbox, delivers it.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let toml = format!(
-        "[storage]\nurl = \"sqlite://{}\"\n[[accounts]]\nid = \"main\"\napp_id = \"{APP_ID}\"\napp_secret = \"{SECRET}\"\ntoken = \"{TOKEN}\"\nencoding_aes_key = \"{KEY}\"\nmode = \"safe\"\napi_base = \"{}\"\n",
-        path.display(),
-        first.sandbox.base_url()
-    );
-    let gateway = Gateway::builder(Config::from_toml(&toml, Vec::new()).unwrap())
-        .build()
-        .await
-        .unwrap();
-    let _server = tokio::spawn(async move {
-        let _ = wxgate_server::serve(&gateway, listener).await;
-    });
+    let _server = world::world(APP_ID, SECRET, TOKEN)
+        .mode(Mode::Safe)
+        .aes_key(KEY)
+        .storage_url(&format!("sqlite://{}", path.display()))
+        .serve_against(&first)
+        .await;
     let mut delivered = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
