@@ -46,6 +46,35 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     retry: RetryPolicy,
+    observer: Option<Observer>,
+}
+
+/// What became of one attempt to call WeChat, as an [`ClientBuilder::on_attempt`] observer
+/// sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Attempt {
+    /// WeChat answered: `errcode` 0 for a success (or a file), else its error code.
+    Answered {
+        /// WeChat's `errcode`.
+        errcode: i64,
+    },
+    /// No WeChat answer: the connection failed, timed out, or something else (a proxy's HTML
+    /// page) answered.
+    Failed,
+}
+
+/// What an observer is: told the path and the outcome of each attempt.
+type ObserveFn = dyn Fn(&str, Attempt) + Send + Sync;
+
+/// The function told of every attempt (for metrics).
+#[derive(Clone)]
+struct Observer(Arc<ObserveFn>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 /// Builds a [`Client`].
@@ -56,6 +85,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
+    observer: Option<Observer>,
 }
 
 /// How often and how patiently transient failures are retried.
@@ -120,6 +150,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
+            observer: None,
         }
     }
 }
@@ -146,6 +177,15 @@ impl ClientBuilder {
     /// The retry policy (default: 3 attempts).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Calls `observer` after every attempt to call WeChat, retries included, with the path
+    /// (without its leading `/` and query: `cgi-bin/user/get`) and what came of it; a gateway
+    /// counts WeChat calls by path and `errcode` with it. It runs on the calling task: keep it
+    /// quick.
+    pub fn on_attempt(mut self, observer: impl Fn(&str, Attempt) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer(Arc::new(observer)));
         self
     }
 
@@ -184,6 +224,7 @@ impl ClientBuilder {
                 http,
                 base_url,
                 retry: self.retry,
+                observer: self.observer,
             }),
         })
     }
@@ -433,6 +474,18 @@ impl Client {
         let mut attempt = 1;
         loop {
             let result = self.attempt(method, &url, log_path, query, &payload).await;
+            if let Some(Observer(observe)) = &self.inner.observer {
+                let seen = match &result {
+                    Ok(_) => Attempt::Answered { errcode: 0 },
+                    Err(error) => match error.error.kind() {
+                        ErrorKind::Api(api) => Attempt::Answered {
+                            errcode: api.code().code(),
+                        },
+                        _ => Attempt::Failed,
+                    },
+                };
+                observe(log_path.trim_start_matches('/'), seen);
+            }
             let error = match result {
                 Ok(raw) => return Ok(raw),
                 Err(error) => error,

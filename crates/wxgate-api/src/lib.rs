@@ -12,7 +12,7 @@ mod error;
 mod id;
 mod redact;
 
-pub use client::{Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
+pub use client::{Attempt, Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
 #[cfg(feature = "credentials")]
 pub use credential::{
     AccessToken, AccountCredentials, Clock, CredentialOptions, Credentials, ManualClock, Refresher,

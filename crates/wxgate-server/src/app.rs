@@ -210,10 +210,10 @@ impl GatewayBuilder {
         for account in &self.config.accounts {
             accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
         }
-        let credentials = credentials::credentials(&self.config, &store, &self.clock)?;
+        let metrics = Arc::new(GatewayMetrics::default());
+        let credentials = credentials::credentials(&self.config, &store, &self.clock, &metrics)?;
         let upstream = crate::proxy::Upstream::new(&self.config)
             .map_err(|error| GatewayError::ProxyClient(error.without_url().to_string()))?;
-        let metrics = Arc::new(GatewayMetrics::default());
         let (dedup, replay) = guards::guards(&self.config, &store, &metrics);
         let server = &self.config.server;
         Ok(Gateway {

@@ -197,8 +197,9 @@ impl TokenMetrics {
 /// `wxgate_wechat_calls_total`; callers choose the paths, so later ones count as `other`.
 pub(crate) const MAX_PATH_LABELS: usize = 256;
 
-/// `wxgate_wechat_calls_total{account,path,errcode}`: the proxy's calls to WeChat, each attempt
-/// counted (a call retried after a rejected token counts twice).
+/// `wxgate_wechat_calls_total{account,path,errcode}`: the gateway's calls to WeChat (the proxy's,
+/// and its own: tokens, tickets, deferred replies), each attempt counted (a call retried after a
+/// rejected token counts twice).
 #[derive(Debug)]
 pub(crate) struct WechatCalls {
     calls: IntCounterVec,
@@ -211,7 +212,7 @@ impl Default for WechatCalls {
         let calls = IntCounterVec::new(
             Opts::new(
                 "wxgate_wechat_calls_total",
-                "WeChat API calls made by the proxy, by account, path and errcode (0: success or a binary answer; transport: no answer).",
+                "WeChat API calls made by the gateway (the proxy's and its own), by account, path and errcode (0: success or a binary answer; transport: no answer).",
             ),
             &["account", "path", "errcode"],
         )
@@ -272,7 +273,7 @@ pub(crate) struct GatewayMetrics {
     pub(crate) deferred_held: AtomicU64,
     /// Deferred replies that were held in memory and then queued.
     pub(crate) deferred_requeued: AtomicU64,
-    /// The proxy's calls to WeChat.
+    /// The gateway's calls to WeChat (the proxy's and its own).
     pub(crate) wechat_calls: WechatCalls,
 }
 

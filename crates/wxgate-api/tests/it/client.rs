@@ -304,3 +304,42 @@ async fn quota_clearing_and_typing_endpoints_match_the_sandbox() {
         .unwrap();
     assert_eq!(env.calls("cgi-bin/message/custom/typing").await, 1);
 }
+
+#[tokio::test]
+async fn an_observer_sees_every_attempt_with_its_errcode() {
+    let env = Env::start().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    let client = Client::builder()
+        .base_url(env.base_url())
+        .retry(RetryPolicy::new(
+            3,
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(2),
+        ))
+        .on_attempt(move |path, attempt| record.lock().unwrap().push((path.to_owned(), attempt)))
+        .build()
+        .unwrap();
+    env.fault(json!({"path": "cgi-bin/token", "errcode": -1, "times": 1}))
+        .await;
+    client.call(&token_request()).await.unwrap();
+    let unreachable = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .retry(RetryPolicy::none())
+        .on_attempt({
+            let record = std::sync::Arc::clone(&seen);
+            move |path, attempt| record.lock().unwrap().push((path.to_owned(), attempt))
+        })
+        .build()
+        .unwrap();
+    unreachable.call(&token_request()).await.unwrap_err();
+    let token = |attempt| ("cgi-bin/token".to_owned(), attempt);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            token(wxgate_api::Attempt::Answered { errcode: -1 }),
+            token(wxgate_api::Attempt::Answered { errcode: 0 }),
+            token(wxgate_api::Attempt::Failed),
+        ]
+    );
+}

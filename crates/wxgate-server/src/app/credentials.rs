@@ -1,34 +1,36 @@
-//! Each account's credential manager: its access_token, tickets and API calls, through one
-//! HTTP client per WeChat API base.
+//! Each account's credential manager: its access_token, tickets and API calls, through an HTTP
+//! client of its own whose every attempt is counted in `wxgate_wechat_calls_total`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxgate_api::{AccountCredentials, Client, Clock, CredentialOptions, Credentials};
+use wxgate_api::{AccountCredentials, Attempt, Client, Clock, CredentialOptions, Credentials};
 use wxgate_store::Store;
 
 use crate::config::Config;
+use crate::metrics::GatewayMetrics;
 
 /// The credential manager of every account, by account id.
 pub(super) fn credentials(
     config: &Config,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
+    metrics: &Arc<GatewayMetrics>,
 ) -> Result<HashMap<String, Credentials>, wxgate_api::Error> {
     let mut credentials = HashMap::new();
-    let mut clients: HashMap<&str, Client> = HashMap::new();
     for account in &config.accounts {
-        let client = match clients.get(account.api_base.as_str()) {
-            Some(client) => client.clone(),
-            None => {
-                let client = Client::builder()
-                    .base_url(account.api_base.clone())
-                    .build()?;
-                clients.insert(&account.api_base, client.clone());
-                client
-            }
-        };
+        let (metrics, id) = (Arc::clone(metrics), account.id.clone());
+        let client = Client::builder()
+            .base_url(account.api_base.clone())
+            .on_attempt(move |path, attempt| {
+                let errcode = match attempt {
+                    Attempt::Answered { errcode } => Some(errcode),
+                    _ => None,
+                };
+                metrics.wechat_calls.count(&id, path, errcode);
+            })
+            .build()?;
         let owner = AccountCredentials::new(
             &account.id,
             account.app_id.as_str(),

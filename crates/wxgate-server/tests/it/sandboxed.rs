@@ -230,6 +230,14 @@ async fn wechat_refusal_is_a_502_with_errcode() {
         "{body}"
     );
     assert!(!body.to_string().contains(SECRET));
+    // The gateway's own calls to WeChat are counted by path and errcode, like the proxy's.
+    let metrics = w.metrics().await;
+    assert!(
+        metrics.lines().any(|line| line.starts_with(
+            "wxgate_wechat_calls_total{account=\"main\",errcode=\"40164\",path=\"cgi-bin/token\"}"
+        )),
+        "{metrics}"
+    );
 }
 
 async fn user_says(w: &World, text: &str) -> (String, Value) {
