@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
+mod account;
 mod cli;
 mod dedup_rss;
 mod deferred_kill;

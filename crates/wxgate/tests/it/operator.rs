@@ -3,95 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::process::{Wxgate, run, start};
+use crate::account::SandboxAccount;
 
 const APP_ID: &str = "wxe2e0000000000007";
-
-/// A sandbox process with the app, and a configuration naming it as account `op`.
-struct Setup {
-    sandbox: Wxgate,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-    config: String,
-}
-
-impl Setup {
-    async fn start() -> Self {
-        let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
-        let http = reqwest::Client::new();
-        let created = http
-            .post(format!("{}/sandbox/apps", sandbox.base))
-            .json(&json!({"app_id": APP_ID, "app_secret": "op-secret", "token": "optoken", "mode": "plaintext", "callback_url": "http://127.0.0.1:9/unused"}))
-            .send()
-            .await
-            .expect("create app");
-        assert!(created.status().is_success(), "{}", created.status());
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = dir.path().join("wxgate.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[storage]\nurl = \"sqlite://{}/state.db\"\n[[accounts]]\nid = \"op\"\napp_id = \"{APP_ID}\"\napp_secret = \"op-secret\"\ntoken = \"optoken\"\napi_base = \"{}\"\n",
-                dir.path().display(),
-                sandbox.base
-            ),
-        )
-        .expect("config");
-        Self {
-            sandbox,
-            http,
-            config: config.display().to_string(),
-            _dir: dir,
-        }
-    }
-
-    /// `wxgate ARGS... --config FILE`: stdout on success; panics with stderr otherwise.
-    fn wxgate(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "wxgate {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8")
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        let mut all = args.to_vec();
-        all.extend(["--config", &self.config]);
-        run(&all)
-    }
-
-    async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/sandbox/apps/{APP_ID}{path}", self.sandbox.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("control");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("control json")
-    }
-
-    /// A new user of the app, following when `follow`.
-    async fn user(&self, follow: bool) -> String {
-        let user = self.control("/users", json!({})).await;
-        let openid = user["openid"].as_str().expect("openid").to_owned();
-        if follow {
-            self.control(
-                &format!("/users/{openid}/actions"),
-                json!({"type": "follow"}),
-            )
-            .await;
-        }
-        openid
-    }
-}
 
 /// The text of the one QR code in a grayscale PNG file.
 fn decode_png_qr(path: &std::path::Path) -> String {
@@ -113,9 +27,9 @@ fn decode_png_qr(path: &std::path::Path) -> String {
 
 #[tokio::test]
 async fn qr_create_writes_a_png_of_the_codes_url() {
-    let setup = Setup::start().await;
-    let png = setup._dir.path().join("code.png");
-    let out = setup.wxgate(&[
+    let setup = SandboxAccount::start(APP_ID, "op").await;
+    let png = setup.dir.path().join("code.png");
+    let out = setup.ok(&[
         "qr",
         "create",
         "op",
@@ -147,7 +61,7 @@ async fn qr_create_writes_a_png_of_the_codes_url() {
     )));
     let image = setup.http.get(&image_url).send().await.expect("image");
     assert_eq!(image.status(), 200);
-    let served = setup._dir.path().join("served.png");
+    let served = setup.dir.path().join("served.png");
     std::fs::write(&served, image.bytes().await.expect("bytes")).expect("write");
     assert_eq!(decode_png_qr(&served), url);
 
@@ -161,14 +75,14 @@ async fn qr_create_writes_a_png_of_the_codes_url() {
         )
         .await;
     let profile: Value =
-        serde_json::from_str(&setup.wxgate(&["users", "get", "op", &stranger, "--json"]))
+        serde_json::from_str(&setup.ok(&["users", "get", "op", &stranger, "--json"]))
             .expect("json");
     assert_eq!(profile["subscribe"], 1);
     assert_eq!(profile["subscribe_scene"], "ADD_SCENE_QR_CODE");
     assert_eq!(profile["qr_scene"], 42);
 
     // Permanent string scenes, as JSON.
-    let permanent: Value = serde_json::from_str(&setup.wxgate(&[
+    let permanent: Value = serde_json::from_str(&setup.ok(&[
         "qr",
         "create",
         "op",
@@ -198,7 +112,7 @@ async fn qr_create_writes_a_png_of_the_codes_url() {
 
 #[tokio::test]
 async fn users_list_and_a_tags_round_trip() {
-    let setup = Setup::start().await;
+    let setup = SandboxAccount::start(APP_ID, "op").await;
     let mut followers = Vec::new();
     for _ in 0..3 {
         followers.push(setup.user(true).await);
@@ -206,16 +120,16 @@ async fn users_list_and_a_tags_round_trip() {
     let stranger = setup.user(false).await;
 
     let listed: Vec<String> = setup
-        .wxgate(&["users", "list", "op"])
+        .ok(&["users", "list", "op"])
         .lines()
         .map(str::to_owned)
         .collect();
     assert_eq!(listed, followers, "every follower, in follow order");
     let as_json: Value =
-        serde_json::from_str(&setup.wxgate(&["users", "list", "op", "--json"])).expect("json");
+        serde_json::from_str(&setup.ok(&["users", "list", "op", "--json"])).expect("json");
     assert_eq!(as_json, json!(followers));
     let infos: Value =
-        serde_json::from_str(&setup.wxgate(&["users", "list", "op", "--info", "--json"]))
+        serde_json::from_str(&setup.ok(&["users", "list", "op", "--info", "--json"]))
             .expect("json");
     assert_eq!(infos.as_array().map(Vec::len), Some(3));
     assert!(
@@ -228,14 +142,14 @@ async fn users_list_and_a_tags_round_trip() {
 
     // Tags: create, rename, tag two followers, list members, untag, delete.
     let id = setup
-        .wxgate(&["tags", "create", "op", "广东"])
+        .ok(&["tags", "create", "op", "广东"])
         .trim()
         .to_owned();
     let id_number: u32 = id.parse().expect("a tag id");
-    setup.wxgate(&["tags", "rename", "op", &id, "广东人"]);
-    setup.wxgate(&["tags", "tag", "op", &id, &followers[0], &followers[2]]);
+    setup.ok(&["tags", "rename", "op", &id, "广东人"]);
+    setup.ok(&["tags", "tag", "op", &id, &followers[0], &followers[2]]);
     let tags: Value =
-        serde_json::from_str(&setup.wxgate(&["tags", "list", "op", "--json"])).expect("json");
+        serde_json::from_str(&setup.ok(&["tags", "list", "op", "--json"])).expect("json");
     let ours = tags
         .as_array()
         .expect("array")
@@ -245,22 +159,21 @@ async fn users_list_and_a_tags_round_trip() {
         .clone();
     assert_eq!(ours, json!({"id": id_number, "name": "广东人", "count": 2}));
     let members: Vec<String> = setup
-        .wxgate(&["tags", "members", "op", &id])
+        .ok(&["tags", "members", "op", &id])
         .lines()
         .map(str::to_owned)
         .collect();
     assert_eq!(members, [followers[0].clone(), followers[2].clone()]);
-    setup.wxgate(&["tags", "untag", "op", &id, &followers[0]]);
+    setup.ok(&["tags", "untag", "op", &id, &followers[0]]);
     let members: Value =
-        serde_json::from_str(&setup.wxgate(&["tags", "members", "op", &id, "--json"]))
-            .expect("json");
+        serde_json::from_str(&setup.ok(&["tags", "members", "op", &id, "--json"])).expect("json");
     assert_eq!(members, json!([followers[2]]));
-    let profile = setup.wxgate(&["users", "get", "op", &followers[2]]);
+    let profile = setup.ok(&["users", "get", "op", &followers[2]]);
     assert!(profile.contains(&format!("tags:       {id}")), "{profile}");
-    setup.wxgate(&["tags", "delete", "op", &id]);
+    setup.ok(&["tags", "delete", "op", &id]);
     assert!(
         !setup
-            .wxgate(&["tags", "list", "op"])
+            .ok(&["tags", "list", "op"])
             .lines()
             .any(|l| l.starts_with(&format!("{id}\t"))),
         "deleted"
@@ -277,26 +190,26 @@ async fn users_list_and_a_tags_round_trip() {
     let unknown = setup.run(&["users", "get", "op", "onope"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("40003"));
-    let not_following = setup.wxgate(&["users", "get", "op", &stranger]);
+    let not_following = setup.ok(&["users", "get", "op", &stranger]);
     assert!(not_following.contains("following:  no"), "{not_following}");
 }
 
 #[tokio::test]
 async fn tagging_many_followers_sends_fifty_per_call() {
-    let setup = Setup::start().await;
+    let setup = SandboxAccount::start(APP_ID, "op").await;
     let mut followers = Vec::new();
     for _ in 0..51 {
         followers.push(setup.user(true).await);
     }
     let id = setup
-        .wxgate(&["tags", "create", "op", "many"])
+        .ok(&["tags", "create", "op", "many"])
         .trim()
         .to_owned();
     let mut args = vec!["tags", "tag", "op", id.as_str()];
     args.extend(followers.iter().map(String::as_str));
-    setup.wxgate(&args);
+    setup.ok(&args);
     let members: Vec<String> = setup
-        .wxgate(&["tags", "members", "op", &id])
+        .ok(&["tags", "members", "op", &id])
         .lines()
         .map(str::to_owned)
         .collect();

@@ -3,80 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::process::{Wxgate, run, start};
+use crate::account::SandboxAccount;
 
 const APP: &str = "wxe2e00000000000q1";
-const SECRET: &str = "quota-call-secret";
-
-struct Setup {
-    sandbox: Wxgate,
-    http: reqwest::Client,
-    config: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Setup {
-    async fn start() -> Self {
-        let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
-        let http = reqwest::Client::new();
-        let response = http
-            .post(format!("{}/sandbox/apps", sandbox.base))
-            .json(
-                &json!({"app_id": APP, "app_secret": SECRET, "token": "tok123",
-                "mode": "plaintext", "callback_url": "http://127.0.0.1:9/unused"}),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("wxgate.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[storage]\nurl = \"sqlite://{}/state.db\"\n[[accounts]]\nid = \"q\"\napp_id = \"{APP}\"\napp_secret = \"{SECRET}\"\ntoken = \"tok123\"\napi_base = \"{}\"\n",
-                dir.path().display(),
-                sandbox.base
-            ),
-        )
-        .unwrap();
-        Self {
-            sandbox,
-            http,
-            config: path.display().to_string(),
-            _dir: dir,
-        }
-    }
-
-    /// `wxgate ARGS… --config FILE`.
-    fn wxgate(&self, args: &[&str]) -> std::process::Output {
-        let mut all = args.to_vec();
-        all.extend(["--config", &self.config]);
-        run(&all)
-    }
-
-    async fn calls(&self) -> Value {
-        self.http
-            .get(format!("{}/sandbox/apps/{APP}/calls", self.sandbox.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    async fn fault(&self, fault: Value) {
-        let response = self
-            .http
-            .post(format!("{}/sandbox/apps/{APP}/faults", self.sandbox.base))
-            .json(&fault)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-    }
-}
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -100,11 +29,11 @@ fn used(output: &std::process::Output, path: &str) -> i64 {
 
 #[tokio::test]
 async fn quota_get_counts_calls_and_quota_clear_resets_them() {
-    let s = Setup::start().await;
+    let s = SandboxAccount::start(APP, "q").await;
     let path = "/cgi-bin/callback/check";
-    let before = used(&s.wxgate(&["quota", "get", "q", path, "--json"]), path);
+    let before = used(&s.run(&["quota", "get", "q", path, "--json"]), path);
     assert_eq!(before, 0);
-    let call = s.wxgate(&[
+    let call = s.run(&[
         "call",
         "q",
         path,
@@ -112,10 +41,10 @@ async fn quota_get_counts_calls_and_quota_clear_resets_them() {
         r#"{"action":"dns","check_operator":"UNICOM"}"#,
     ]);
     assert!(call.status.success(), "{}", stderr(&call));
-    let after = used(&s.wxgate(&["quota", "get", "q", path, "--json"]), path);
+    let after = used(&s.run(&["quota", "get", "q", path, "--json"]), path);
     assert_eq!(after, 1);
 
-    let table = s.wxgate(&["quota", "get", "q"]);
+    let table = s.run(&["quota", "get", "q"]);
     assert!(table.status.success(), "{}", stderr(&table));
     let text = stdout(&table);
     assert!(text.starts_with("PATH"), "{text}");
@@ -132,28 +61,28 @@ async fn quota_get_counts_calls_and_quota_clear_resets_them() {
         "the default list: {text}"
     );
 
-    let one = s.wxgate(&["quota", "clear", "q", "--path", path]);
+    let one = s.run(&["quota", "clear", "q", "--path", path]);
     assert!(one.status.success(), "{}", stderr(&one));
     assert_eq!(
-        used(&s.wxgate(&["quota", "get", "q", path, "--json"]), path),
+        used(&s.run(&["quota", "get", "q", path, "--json"]), path),
         0
     );
     let token_used = used(
-        &s.wxgate(&["quota", "get", "q", "/cgi-bin/token", "--json"]),
+        &s.run(&["quota", "get", "q", "/cgi-bin/token", "--json"]),
         "/cgi-bin/token",
     );
     assert_eq!(token_used, 1, "one token for all these processes");
-    let all = s.wxgate(&["quota", "clear", "q"]);
+    let all = s.run(&["quota", "clear", "q"]);
     assert!(all.status.success(), "{}", stderr(&all));
     assert_eq!(
         used(
-            &s.wxgate(&["quota", "get", "q", "/cgi-bin/token", "--json"]),
+            &s.run(&["quota", "get", "q", "/cgi-bin/token", "--json"]),
             "/cgi-bin/token"
         ),
         0
     );
 
-    let unknown = s.wxgate(&["quota", "get", "q", "/cgi-bin/no/such/api"]);
+    let unknown = s.run(&["quota", "get", "q", "/cgi-bin/no/such/api"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
         stdout(&unknown).contains("errcode 76021"),
@@ -164,8 +93,8 @@ async fn quota_get_counts_calls_and_quota_clear_resets_them() {
 
 #[tokio::test]
 async fn call_gets_and_posts_like_curl() {
-    let s = Setup::start().await;
-    let generated = s.wxgate(&[
+    let s = SandboxAccount::start(APP, "q").await;
+    let generated = s.run(&[
         "call",
         "q",
         "/cgi-bin/shorten/gen",
@@ -179,7 +108,7 @@ async fn call_gets_and_posts_like_curl() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("fetch.json");
     std::fs::write(&data, json!({"short_key": key}).to_string()).unwrap();
-    let fetched = s.wxgate(&[
+    let fetched = s.run(&[
         "call",
         "q",
         "cgi-bin/shorten/fetch",
@@ -190,7 +119,7 @@ async fn call_gets_and_posts_like_curl() {
     let fetched: Value = serde_json::from_slice(&fetched.stdout).unwrap();
     assert_eq!(fetched["long_data"], "订单=42");
 
-    let ips = s.wxgate(&["call", "q", "/cgi-bin/getcallbackip"]);
+    let ips = s.run(&["call", "q", "/cgi-bin/getcallbackip"]);
     assert!(ips.status.success(), "{}", stderr(&ips));
     assert!(
         stdout(&ips).contains("\n  \"ip_list\""),
@@ -198,7 +127,7 @@ async fn call_gets_and_posts_like_curl() {
         stdout(&ips)
     );
 
-    let error = s.wxgate(&[
+    let error = s.run(&[
         "call",
         "q",
         "/cgi-bin/shorten/fetch",
@@ -217,7 +146,7 @@ async fn call_gets_and_posts_like_curl() {
         "/cgi-bin/../sandbox/apps",
         "/sns/userinfo",
     ] {
-        let refused = s.wxgate(&["call", "q", bad]);
+        let refused = s.run(&["call", "q", bad]);
         assert_eq!(refused.status.code(), Some(1), "{bad}");
         assert!(
             stderr(&refused).contains(bad),
@@ -231,12 +160,12 @@ async fn call_gets_and_posts_like_curl() {
 
 #[tokio::test]
 async fn call_refreshes_a_rejected_token_once() {
-    let s = Setup::start().await;
-    let first = s.wxgate(&["call", "q", "/cgi-bin/get_api_domain_ip"]);
+    let s = SandboxAccount::start(APP, "q").await;
+    let first = s.run(&["call", "q", "/cgi-bin/get_api_domain_ip"]);
     assert!(first.status.success(), "{}", stderr(&first));
     s.fault(json!({"path": "cgi-bin/shorten/gen", "errcode": 40001, "times": 1}))
         .await;
-    let call = s.wxgate(&[
+    let call = s.run(&[
         "call",
         "q",
         "/cgi-bin/shorten/gen",
@@ -251,8 +180,8 @@ async fn call_refreshes_a_rejected_token_once() {
 
 #[tokio::test]
 async fn call_writes_binary_answers_to_a_file() {
-    let s = Setup::start().await;
-    let token = s.wxgate(&["token", "get", "q"]);
+    let s = SandboxAccount::start(APP, "q").await;
+    let token = s.run(&["token", "get", "q"]);
     assert!(token.status.success(), "{}", stderr(&token));
     let token: Value = serde_json::from_slice(&token.stdout).unwrap();
     let token = token["access_token"].as_str().unwrap();
@@ -287,7 +216,7 @@ async fn call_writes_binary_answers_to_a_file() {
         .unwrap_or_else(|| panic!("{uploaded}"));
 
     let query = format!("media_id={media_id}");
-    let refused = s.wxgate(&["call", "q", "/cgi-bin/media/get", "--query", &query]);
+    let refused = s.run(&["call", "q", "/cgi-bin/media/get", "--query", &query]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stderr(&refused).contains("--output"),
@@ -297,7 +226,7 @@ async fn call_writes_binary_answers_to_a_file() {
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a.jpg");
-    let saved = s.wxgate(&[
+    let saved = s.run(&[
         "call",
         "q",
         "/cgi-bin/media/get",
