@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+pub mod api_path;
 mod client;
 #[cfg(feature = "credentials")]
 #[cfg_attr(docsrs, doc(cfg(feature = "credentials")))]

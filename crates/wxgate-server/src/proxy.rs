@@ -25,7 +25,7 @@
 //! The token never appears in logs, errors or metrics: transport errors are reported without
 //! their URL, and the request span holds the gateway's own path only.
 
-pub(crate) mod path;
+pub(crate) use wxgate_api::api_path as path;
 mod upstream;
 
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use wxgate_api::api_path;
 
 use crate::account::AccountArgs;
 
@@ -85,19 +86,13 @@ fn api_path(path: &str) -> anyhow::Result<String> {
     if path.contains(['?', '#']) {
         bail!("{path:?}: give query parameters with --query KEY=VALUE");
     }
-    let segments: Vec<&str> = trimmed.split('/').collect();
-    let valid = !trimmed.is_empty()
-        && segments.iter().all(|s| {
-            !s.is_empty()
-                && *s != "."
-                && *s != ".."
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        });
-    if !valid {
-        bail!("{path:?} is not a WeChat API path, e.g. /cgi-bin/menu/get");
+    // The proxy's check; any first segment is let through, as curl would, so that a root
+    // WeChat adds later can be called before wxgate knows it.
+    match api_path::check(trimmed) {
+        Ok(()) | Err(api_path::BadPath::Root) => {}
+        Err(_) => bail!("{path:?} is not a WeChat API path, e.g. /cgi-bin/menu/get"),
     }
-    if segments[0] == "sns" {
+    if trimmed.split('/').next() == Some("sns") {
         bail!("{path:?}: sns APIs take a user's OAuth token, not the account's access token");
     }
     Ok(format!("/{trimmed}"))

@@ -1,10 +1,12 @@
-//! Which paths the proxy forwards: WeChat API paths only, checked on the raw (undecoded) path,
-//! so that nothing a caller sends can reach another host or escape the API's roots.
+//! What a WeChat API path is: the one check behind the gateway's proxy (which forwards nothing
+//! else), its scoped keys' path prefixes and `wxgate call`. Paths are checked as they came on
+//! the wire (undecoded), so that nothing a caller sends can reach another host or escape the
+//! API's roots.
 
 /// The first segments of WeChat's server APIs on `api.weixin.qq.com` (see
 /// [WeChat Docs/接口域名说明](https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Interface_field_description.html)):
 /// the only roots the proxy forwards to.
-pub(crate) const API_ROOTS: [&str; 11] = [
+pub const API_ROOTS: [&str; 11] = [
     "cgi-bin",
     "sns",
     "wxa",
@@ -20,17 +22,23 @@ pub(crate) const API_ROOTS: [&str; 11] = [
 
 /// Why a path is not forwarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BadPath {
+#[non_exhaustive]
+pub enum BadPath {
+    /// Nothing at all.
     Empty,
+    /// `//`, or a leading or trailing `/`.
     EmptySegment,
+    /// A `.` or `..` segment.
     DotSegment,
+    /// A character outside `[A-Za-z0-9_.-/]` (a scheme, a host, `%`, `\`, a control character).
     Character,
+    /// The first segment is none of [`API_ROOTS`].
     Root,
 }
 
 impl BadPath {
     /// The message of the 400 answer (never the path itself, which may hold anything).
-    pub(crate) fn message(self) -> &'static str {
+    pub fn message(self) -> &'static str {
         match self {
             Self::Empty => "the WeChat API path is empty",
             Self::EmptySegment => {
@@ -52,7 +60,7 @@ impl BadPath {
 /// Checks a WeChat API path as it came on the wire (e.g. `cgi-bin/user/get`, no leading `/`):
 /// non-empty segments of `[A-Za-z0-9_.-]`, none `.` or `..`, the first one of [`API_ROOTS`].
 /// Percent signs are refused outright, so an encoded `/`, `.` or `\` cannot slip through.
-pub(crate) fn check(path: &str) -> Result<(), BadPath> {
+pub fn check(path: &str) -> Result<(), BadPath> {
     if path.is_empty() {
         return Err(BadPath::Empty);
     }
@@ -79,7 +87,7 @@ pub(crate) fn check(path: &str) -> Result<(), BadPath> {
 
 /// Checks a scoped key's path prefix (`cgi-bin/menu/`, `cgi-bin/user/get`): a WeChat API path,
 /// a trailing `/` allowed.
-pub(crate) fn check_prefix(prefix: &str) -> Result<(), BadPath> {
+pub fn check_prefix(prefix: &str) -> Result<(), BadPath> {
     check(prefix.strip_suffix('/').unwrap_or(prefix))
 }
 
