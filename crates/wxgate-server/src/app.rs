@@ -17,6 +17,7 @@ use axum::extract::{DefaultBodyLimit, State};
 
 use axum::routing::get;
 use wxgate_api::{Clock, Credentials, Refresher, SystemClock};
+use wxgate_store::registry::{Registry, RegistryError};
 use wxgate_store::{Store, StoreError};
 
 pub(crate) use account::Account;
@@ -48,6 +49,9 @@ pub enum GatewayError {
     /// The store could not be opened.
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
+    /// The registry could not be opened (or, with a Redis store, none was configured).
+    #[error("cannot open the registry: {0}")]
+    Registry(#[from] RegistryError),
     /// The HTTP client for WeChat's API could not be built.
     #[error("cannot build the WeChat API client: {0}")]
     Client(#[from] wxgate_api::Error),
@@ -69,6 +73,7 @@ pub struct GatewayBuilder {
     config: Config,
     router: MessageRouter,
     store: Option<Arc<dyn Store>>,
+    registry: Option<Arc<dyn Registry>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -83,6 +88,8 @@ pub(crate) struct Shared {
     /// Gateway-wide counters of the callback path's fault handling.
     pub(crate) metrics: Arc<GatewayMetrics>,
     pub(crate) store: Arc<dyn Store>,
+    /// Followers, scene figures and idempotency keys.
+    pub(crate) registry: Arc<dyn Registry>,
     pub(crate) credentials: HashMap<String, Credentials>,
     /// The WeChat API proxy's client.
     pub(crate) upstream: crate::proxy::Upstream,
@@ -107,6 +114,7 @@ impl Gateway {
             config,
             router: MessageRouter::new(),
             store: None,
+            registry: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -162,6 +170,12 @@ impl Gateway {
         &self.shared.config
     }
 
+    /// The registry of followers, scene figures and idempotency keys.
+    #[must_use]
+    pub fn registry(&self) -> &Arc<dyn Registry> {
+        &self.shared.registry
+    }
+
     /// The store the gateway keeps its state in.
     #[must_use]
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -179,6 +193,12 @@ impl GatewayBuilder {
     /// Uses this store instead of opening `storage.url`.
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// Uses this registry instead of opening the configuration's [`Config::registry_url`].
+    pub fn registry(mut self, registry: Arc<dyn Registry>) -> Self {
+        self.registry = Some(registry);
         self
     }
 
@@ -206,6 +226,17 @@ impl GatewayBuilder {
             Some(store) => store,
             None => wxgate_store::open(&self.config.storage.url).await?,
         };
+        let registry = match self.registry {
+            Some(registry) => registry,
+            None => {
+                let url = self.config.registry_url().ok_or_else(|| {
+                    RegistryError::InvalidUrl(
+                        "registry.url is required with a Redis store".to_owned(),
+                    )
+                })?;
+                wxgate_store::registry::open(&url).await?
+            }
+        };
         let mut accounts = HashMap::new();
         for account in &self.config.accounts {
             accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
@@ -224,6 +255,7 @@ impl GatewayBuilder {
                 replay,
                 metrics,
                 store,
+                registry,
                 credentials,
                 upstream,
                 deadline: Duration::from_millis(server.callback_deadline_ms),

@@ -9,6 +9,7 @@
 
 mod api_key;
 mod env;
+mod funnel;
 mod load;
 mod locate;
 mod parse;
@@ -21,6 +22,7 @@ use wxgate_proto::callback::Mode;
 
 pub use api_key::ApiKey;
 pub use env::{apply_env, overrides};
+pub use funnel::{Campaign, RegistryConfig, WebhookConfig, WebhookMode};
 pub use problem::{ConfigError, Problem};
 pub use reply::{NewsCard, ReplyContent, ReplyRule, Trigger};
 
@@ -35,6 +37,9 @@ pub struct Config {
     /// `[storage]`.
     #[serde(default)]
     pub storage: StorageConfig,
+    /// `[registry]`: followers, scene figures and idempotency keys (SQL).
+    #[serde(default)]
+    pub registry: RegistryConfig,
     /// `[[accounts]]`.
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
@@ -200,6 +205,12 @@ pub struct AccountConfig {
     /// at start: `wxgate menu push ACCOUNT` sends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub menu: Option<MenuSet>,
+    /// `[[accounts.campaigns]]`: replies to scans of parametric QR codes, by scene.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<Campaign>,
+    /// `[[accounts.webhooks]]`: business services that receive pushes as signed JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 impl AccountConfig {
@@ -220,6 +231,8 @@ impl AccountConfig {
             replies: Vec::new(),
             subscribe_reply: None,
             menu: None,
+            campaigns: Vec::new(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -255,6 +268,24 @@ impl Config {
                 .min(self.server.callback_deadline_ms / 4)
                 .max(1),
         )
+    }
+
+    /// The registry's URL: `registry.url`, else the store's own SQLite file, else (a `memory://`
+    /// store) a private in-memory database. `None` with a Redis store and no `registry.url`:
+    /// every instance must share one registry, so it has to be named.
+    #[must_use]
+    pub fn registry_url(&self) -> Option<String> {
+        if let Some(url) = &self.registry.url {
+            return Some(url.clone());
+        }
+        let store = self.storage.url.trim();
+        if store.starts_with("sqlite:") {
+            Some(store.to_owned())
+        } else if store.starts_with("memory:") {
+            Some("sqlite::memory:".to_owned())
+        } else {
+            None
+        }
     }
 
     /// The account with this id.

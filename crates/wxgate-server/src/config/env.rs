@@ -48,6 +48,7 @@ const SETTINGS: &[Override<Config>] = overrides!(Config {
     server.store_call_budget_ms => plain,
     server.deferred_claim_ms => plain,
     storage.url => plain,
+    registry.url => some,
 });
 
 /// The overrides of each account's fields.
@@ -184,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn every_server_storage_and_account_field_has_an_override() {
+    fn every_server_storage_registry_and_account_field_has_an_override() {
         let server = ServerConfig {
             dedup: Some(DedupScope::Shared),
             ..ServerConfig::default()
@@ -199,6 +200,10 @@ mod tests {
                 .iter()
                 .map(|k| format!("storage.{k}")),
         );
+        let registry = crate::config::RegistryConfig {
+            url: Some("sqlite::memory:".to_owned()),
+        };
+        expected.extend(keys(&registry).iter().map(|k| format!("registry.{k}")));
         assert_eq!(fields, expected);
 
         let mut account = AccountConfig::new("a", "wx1", Secret::new("tok"));

@@ -151,6 +151,10 @@ fn environment_overrides() {
             "redis://127.0.0.1:6379/0".to_owned(),
         ),
         (
+            "WXGATE_REGISTRY_URL".to_owned(),
+            "postgres://wxgate@127.0.0.1/wxgate".to_owned(),
+        ),
+        (
             "WXGATE_ACCOUNT_MAIN_APP_SECRET".to_owned(),
             "from-env".to_owned(),
         ),
@@ -183,6 +187,10 @@ fn environment_overrides() {
     let config = Config::from_toml(GOOD, env).unwrap();
     assert_eq!(config.server.listen, "0.0.0.0:7000");
     assert_eq!(config.storage.url, "redis://127.0.0.1:6379/0");
+    assert_eq!(
+        config.registry.url.as_deref(),
+        Some("postgres://wxgate@127.0.0.1/wxgate")
+    );
     assert_eq!(config.accounts[0].app_secret.expose(), "from-env");
     assert_eq!(config.accounts[0].mode, Mode::Compatible);
     assert_eq!(config.server.api_keys.len(), 2);

@@ -26,6 +26,18 @@ impl Config {
                 "must start with sqlite://, memory:// or redis://",
             ));
         }
+        match (&self.registry.url, self.registry_url()) {
+            (Some(url), _) if !is_registry_url(url) => out.push(Problem::new(
+                "registry.url",
+                "must start with sqlite:, postgres:// or postgresql://",
+            )),
+            (None, None) => out.push(Problem::new(
+                "registry.url",
+                "is required with a Redis store: name one registry every instance shares \
+                 (postgres://USER@HOST/DATABASE), rather than one per instance",
+            )),
+            _ => {}
+        }
         if self.accounts.is_empty() {
             out.push(Problem::new(
                 "accounts",
@@ -192,6 +204,53 @@ fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
     if let Some(message) = account.subscribe_reply.as_ref().and_then(content_problem) {
         problem("subscribe_reply", message);
     }
+    for (j, campaign) in account.campaigns.iter().enumerate() {
+        let scene = campaign.scene.strip_suffix('*').unwrap_or(&campaign.scene);
+        if campaign.scene.is_empty() || scene.contains('*') || scene.len() > 64 {
+            problem(
+                &format!("campaigns[{j}].scene"),
+                "must be a scene (1-64 characters) or a prefix ending in one '*'",
+            );
+        }
+        if let Some(message) = content_problem(&campaign.content) {
+            problem(&format!("campaigns[{j}]"), message);
+        }
+    }
+    for (j, hook) in account.webhooks.iter().enumerate() {
+        if !is_http_url(&hook.url) {
+            problem(
+                &format!("webhooks[{j}].url"),
+                "must be an http:// or https:// URL",
+            );
+        }
+        if hook.secret.expose().len() < 16 {
+            problem(
+                &format!("webhooks[{j}].secret"),
+                "must be at least 16 characters",
+            );
+        }
+        if hook.events.is_empty() || hook.events.iter().any(|e| e.trim().is_empty()) {
+            problem(
+                &format!("webhooks[{j}].events"),
+                "must list message types and event names (or \"*\" for every push)",
+            );
+        }
+        if !(1..=100).contains(&hook.max_attempts) {
+            problem(
+                &format!("webhooks[{j}].max_attempts"),
+                "must be between 1 and 100",
+            );
+        }
+        if hook
+            .timeout_ms
+            .is_some_and(|ms| !(100..=60_000).contains(&ms))
+        {
+            problem(
+                &format!("webhooks[{j}].timeout_ms"),
+                "must be between 100 and 60000 (ms)",
+            );
+        }
+    }
     for invalid in account.menu.iter().flat_map(|menu| menu.problems()) {
         let message = format!(
             "{} (WeChat would answer errcode {})",
@@ -205,6 +264,13 @@ fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
 
 fn is_storage_url(url: &str) -> bool {
     ["sqlite:", "memory://", "redis://", "rediss://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme))
+}
+
+fn is_registry_url(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    ["sqlite:", "postgres://", "postgresql://"]
         .iter()
         .any(|scheme| url.starts_with(scheme))
 }
