@@ -20,10 +20,13 @@ use serde_json::{Value, json};
 use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway};
 
+mod funnel;
+
 const ACCOUNT: &str = "demo";
 const APP_ID: &str = "wxd3e0000000000001";
 const TOKEN: &str = "wxgatedemo";
-const QR_SCENE: &str = "spring-sale";
+/// The campaigns' QR codes the demo creates: one exact scene, and tables of a `table-*` campaign.
+const QR_SCENES: [&str; 3] = ["spring-sale", "table-1", "table-2"];
 /// The secrets of the demo account and the bearer key of its token API, kept in the data dir.
 const SECRETS_FILE: &str = "demo-secrets.json";
 /// The sandbox's state (users, conversations, tokens, the clock's offset).
@@ -80,12 +83,27 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         .router()
         .merge(sandbox.router())
         .route(IMAGE_PATH, axum::routing::get(image));
+    // The campaigns' codes are known once the server answers (it is WeChat's API too).
+    let funnel = Arc::new(funnel::Funnel {
+        account: ACCOUNT,
+        registry: Arc::clone(gateway.registry()),
+        codes: std::sync::OnceLock::new(),
+    });
+    let app = app.merge(funnel::routes(Arc::clone(&funnel)));
     let workers = gateway.spawn_workers();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let qr = seed(&gateway, &sandbox)
+    let tickets = seed(&gateway, &sandbox)
         .await
         .context("setting up the demo account in the sandbox")?;
+    let codes: Vec<(String, String)> = tickets
+        .iter()
+        .map(|(scene, ticket)| {
+            let url = format!("{base}/cgi-bin/showqrcode?ticket={}", urlencode(ticket));
+            (scene.clone(), url)
+        })
+        .collect();
+    let _ = funnel.codes.set(codes.clone());
     let api_key = &secrets.api_key;
     println!("wxgate demo listening on {base}");
     println!();
@@ -95,9 +113,12 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         "  central token API:                curl -H 'Authorization: Bearer {api_key}' {base}/v1/accounts/{ACCOUNT}/access-token"
     );
     println!(
-        "  QR campaign '{QR_SCENE}':        {base}/cgi-bin/showqrcode?ticket={}",
-        urlencode(&qr)
+        "  follow funnel and followers:      {base}{}",
+        funnel::PAGE_PATH
     );
+    for (scene, url) in &codes {
+        println!("  QR code of scene {scene:<16} {url}");
+    }
     match &temp {
         Some(_) => println!(
             "  data (deleted on exit):           {} (use --data-dir DIR to keep state across restarts)",
@@ -110,7 +131,10 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
     }
     println!();
     println!(
-        "  In the console: follow, then send \"hello\" or \"order 42\", click the menu, or scan the QR ticket."
+        "  In the console: follow, then send \"hello\" or \"order 42\", click the menu, or scan a QR ticket;"
+    );
+    println!(
+        "  the funnel page shows each scene's scans, follows and unfollows, and the followers."
     );
     println!(
         "  The gateway shares the sandbox's virtual clock: the console's clock buttons move both."
@@ -266,13 +290,21 @@ text = "Today's pick: a cup of tea 🍵"
 click = "HELLO"
 text = "Hi! 👋 This answer to the \"Say hi\" menu button is a configured reply too."
 
-[[accounts.replies]]
-scene = "{QR_SCENE}"
-[accounts.replies.news]
+[[accounts.campaigns]]
+scene = "spring-sale"
+[accounts.campaigns.news]
 title = "Spring sale: 20% off"
-description = "Thanks for scanning! Share this card with a friend."
-url = "https://example.com/spring"
+description = "Thanks for scanning the {{scene}} poster! Share this card with a friend."
+url = "https://example.com/spring?from={{scene}}"
 pic_url = "{base}/demo/img/spring.png"
+
+[[accounts.campaigns]]
+scene = "table-*"
+[accounts.campaigns.news]
+title = "Welcome to {{scene}}"
+description = "Order from your phone: tap to see the menu of {{scene}}."
+url = "https://example.com/menu?table={{scene}}&user={{openid}}"
+pic_url = "{base}/demo/img/order.png"
 
 [accounts.subscribe_reply]
 text = "Welcome to the wxgate demo! Try \"hello\" or \"order 42\"."
@@ -280,9 +312,10 @@ text = "Welcome to the wxgate demo! Try \"hello\" or \"order 42\"."
     )
 }
 
-/// Creates the demo's menu and its QR campaign through the gateway's own credentials; a QR code
-/// of the campaign kept from an earlier run (`--data-dir`) is reused while it has a day left.
-async fn seed(gateway: &Gateway, sandbox: &Sandbox) -> anyhow::Result<String> {
+/// Creates the demo's menu and the campaigns' QR codes through the gateway's own credentials,
+/// as `(scene, ticket)`; codes kept from an earlier run (`--data-dir`) are reused while they
+/// have a day left.
+async fn seed(gateway: &Gateway, sandbox: &Sandbox) -> anyhow::Result<Vec<(String, String)>> {
     let credentials = gateway.credentials(ACCOUNT).context("the demo account")?;
     let menu = json!({"button": [
         {"type": "click", "name": "Today", "key": "TODAY"},
@@ -301,18 +334,25 @@ async fn seed(gateway: &Gateway, sandbox: &Sandbox) -> anyhow::Result<String> {
         .get_json(&format!("/sandbox/apps/{APP_ID}/qrcodes"), &[])
         .await?;
     let still_good = sandbox.now() + 86_400;
-    let kept = live.as_array().into_iter().flatten().find(|qr| {
-        qr["scene_str"] == QR_SCENE && qr["expires_at"].as_u64().is_some_and(|e| e > still_good)
-    });
-    if let Some(ticket) = kept.and_then(|qr| qr["ticket"].as_str()) {
-        return Ok(ticket.to_owned());
+    let mut tickets = Vec::new();
+    for scene in QR_SCENES {
+        let kept = live.as_array().into_iter().flatten().find(|qr| {
+            qr["scene_str"] == scene && qr["expires_at"].as_u64().is_some_and(|e| e > still_good)
+        });
+        let ticket = match kept.and_then(|qr| qr["ticket"].as_str()) {
+            Some(ticket) => ticket.to_owned(),
+            None => {
+                let qr = json!({"expire_seconds": 2_592_000, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}});
+                let created = post_with_token(credentials, "/cgi-bin/qrcode/create", &qr).await?;
+                created["ticket"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .context("qrcode/create returned no ticket")?
+            }
+        };
+        tickets.push((scene.to_owned(), ticket));
     }
-    let qr = json!({"expire_seconds": 2_592_000, "action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": QR_SCENE}}});
-    let created = post_with_token(credentials, "/cgi-bin/qrcode/create", &qr).await?;
-    created["ticket"]
-        .as_str()
-        .map(str::to_owned)
-        .context("qrcode/create returned no ticket")
+    Ok(tickets)
 }
 
 /// POSTs `body` to a WeChat path with the account's token (refreshed once on 40001/42001).

@@ -6,6 +6,7 @@ mod dedup_rss;
 mod deferred_kill;
 mod demo_clock;
 mod demo_data;
+mod demo_funnel;
 mod faults;
 mod menu;
 mod operator;
