@@ -16,6 +16,7 @@ mod parse;
 mod problem;
 mod reply;
 mod validate;
+mod web;
 
 use serde::{Deserialize, Serialize};
 use wxgate_proto::callback::Mode;
@@ -25,6 +26,7 @@ pub use env::{apply_env, overrides};
 pub use funnel::{Campaign, RegistryConfig, WebhookConfig, WebhookMode};
 pub use problem::{ConfigError, Problem};
 pub use reply::{NewsCard, ReplyContent, ReplyRule, Trigger};
+pub use web::{JsSdkPages, OAuthConfig};
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -211,6 +213,12 @@ pub struct AccountConfig {
     /// `[[accounts.webhooks]]`: business services that receive pushes as signed JSON.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookConfig>,
+    /// `[accounts.oauth]`: WeChat login for H5 pages (`/oauth/{account}/login`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthConfig>,
+    /// `[accounts.jssdk]`: JS-SDK configs for pages without a backend (`/jssdk/{account}/config`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jssdk: Option<JsSdkPages>,
 }
 
 impl AccountConfig {
@@ -233,6 +241,8 @@ impl AccountConfig {
             menu: None,
             campaigns: Vec::new(),
             webhooks: Vec::new(),
+            oauth: None,
+            jssdk: None,
         }
     }
 }

@@ -38,6 +38,7 @@ pub(crate) fn json() -> &'static str {
         crate::token_api::jssdk_config,
         crate::proxy::forward,
         crate::proxy::forward_post,
+        crate::web::oauth::redeem,
         crate::token_api::openapi_json,
     ),
     components(

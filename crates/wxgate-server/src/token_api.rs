@@ -92,6 +92,8 @@ pub(crate) enum ErrorCode {
     UpstreamUnavailable,
     StoreUnavailable,
     RefreshRateLimited,
+    UnknownTicket,
+    TicketRedeemed,
     Internal,
 }
 
@@ -136,7 +138,7 @@ impl ErrorBody {
 }
 
 impl ApiFailure {
-    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody::new(error, message),

@@ -251,6 +251,55 @@ fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
             );
         }
     }
+    if let Some(oauth) = &account.oauth {
+        if oauth.allowed_redirects.is_empty() {
+            problem("oauth.allowed_redirects", "must list at least one origin");
+        }
+        for (j, origin) in oauth.allowed_redirects.iter().enumerate() {
+            if !super::web::is_origin(origin) {
+                problem(
+                    &format!("oauth.allowed_redirects[{j}]"),
+                    "must be an origin: http(s)://host[:port], with no path",
+                );
+            }
+        }
+        if oauth
+            .callback_url
+            .as_deref()
+            .is_some_and(|url| !is_http_url(url))
+        {
+            problem("oauth.callback_url", "must be an http:// or https:// URL");
+        }
+        if oauth
+            .authorize_base
+            .as_deref()
+            .is_some_and(|url| !is_http_url(url))
+        {
+            problem("oauth.authorize_base", "must be an http:// or https:// URL");
+        }
+        if !(1..=3600).contains(&oauth.ticket_ttl_secs) {
+            problem("oauth.ticket_ttl_secs", "must be between 1 and 3600 (s)");
+        }
+        if account.app_secret.expose().is_empty() {
+            problem(
+                "oauth",
+                "needs the account's app_secret (the code exchange uses it)",
+            );
+        }
+    }
+    if let Some(jssdk) = &account.jssdk {
+        if jssdk.domains.is_empty() {
+            problem("jssdk.domains", "must list at least one domain");
+        }
+        for (j, domain) in jssdk.domains.iter().enumerate() {
+            if !super::web::is_domain_entry(domain.trim()) {
+                problem(
+                    &format!("jssdk.domains[{j}]"),
+                    "must be a host name, optionally with :port (no scheme, no path)",
+                );
+            }
+        }
+    }
     for invalid in account.menu.iter().flat_map(|menu| menu.problems()) {
         let message = format!(
             "{} (WeChat would answer errcode {})",

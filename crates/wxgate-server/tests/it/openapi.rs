@@ -234,6 +234,10 @@ fn example_body(operation_id: &str) -> Option<Value> {
     }
 }
 
+/// Operations that need state made elsewhere (a login's ticket): called without it, they must
+/// still be served and answer a documented status.
+const NEEDS_STATE: &[&str] = &["redeem_login_ticket"];
+
 /// Each documented operation, called with the key on a gateway against the sandbox, is served
 /// (not the router's 404) and answers a status its documentation lists.
 #[tokio::test]
@@ -267,7 +271,12 @@ async fn every_documented_operation_is_served() {
                 request = request.json(&body);
             }
             let answer = w.send(request).await;
-            assert_ne!(answer.status, 404, "{method} {target}: {}", answer.body);
+            // The router's own 404 has no JSON error body; a handler's does.
+            assert!(
+                answer.status != 404 || answer.body["error"].is_string(),
+                "{method} {target} is not served: {}",
+                answer.body
+            );
             let responses = &operation["responses"];
             assert!(
                 responses[answer.status.to_string()].is_object()
@@ -277,7 +286,7 @@ async fn every_documented_operation_is_served() {
                 answer.body
             );
             assert!(
-                answer.status < 400,
+                answer.status < 400 || NEEDS_STATE.contains(&operation_id),
                 "{method} {target}: {} {}",
                 answer.status,
                 answer.body
@@ -285,6 +294,6 @@ async fn every_documented_operation_is_served() {
             called += 1;
         }
     }
-    assert_eq!(called, 8, "operations called");
+    assert_eq!(called, 9, "operations called");
     assert_eq!(w.calls("cgi-bin/menu/create").await, 1);
 }
