@@ -177,6 +177,21 @@ impl Gateway {
         &self.shared.registry
     }
 
+    /// Redeems the one-time `wxgate_ticket` a WeChat login handed to a page (what
+    /// `POST /v1/accounts/{account}/oauth/tickets/{ticket}` does), for an app that embeds the
+    /// gateway and is its own business backend.
+    ///
+    /// # Errors
+    ///
+    /// The store's error when it cannot be read.
+    pub async fn redeem_login_ticket(
+        &self,
+        account: &str,
+        ticket: &str,
+    ) -> Result<crate::web::oauth::Redeemed, StoreError> {
+        crate::web::oauth::take_ticket(&self.shared, account, ticket).await
+    }
+
     /// The store the gateway keeps its state in.
     #[must_use]
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -26,5 +26,6 @@ pub use config::{Config, ConfigError};
 pub use dedup::Outcome;
 pub use handler::{BoxFuture, Handler, Incoming, IntoReply};
 pub use router::{EventKind, MessageRouter, MsgType};
+pub use web::oauth::{Redeemed, WebLogin};
 pub use wxgate_api as api;
 pub use wxgate_proto as proto;

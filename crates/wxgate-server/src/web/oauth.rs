@@ -57,14 +57,31 @@ struct LoginState {
     code: Option<String>,
 }
 
-/// What a login yields, handed to the business backend for its ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct LoginResult {
-    openid: String,
-    unionid: Option<String>,
-    scope: String,
-    /// `sns/userinfo`'s answer for `snsapi_userinfo`, else null.
-    user: Option<Value>,
+/// What a WeChat login yields: what the business backend gets for the login's ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[non_exhaustive]
+pub struct WebLogin {
+    /// The user's OpenID for this account.
+    pub openid: String,
+    /// The UnionID, when the account is bound to an Open Platform account.
+    pub unionid: Option<String>,
+    /// The scopes WeChat granted (`snsapi_base`, `snsapi_userinfo`).
+    pub scope: String,
+    /// `sns/userinfo`'s answer (`nickname`, `headimgurl`, …) for `snsapi_userinfo`, else null.
+    #[schema(value_type = Option<Object>)]
+    pub user: Option<Value>,
+}
+
+/// The outcome of redeeming a login's ticket.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Redeemed {
+    /// The login, handed out this once.
+    Login(WebLogin),
+    /// The ticket was redeemed before.
+    AlreadyRedeemed,
+    /// No such ticket, or it expired.
+    Unknown,
 }
 
 /// Web tokens kept for refresh and `sns/auth`.
@@ -288,7 +305,7 @@ async fn exchange(
     config: &AccountConfig,
     account: &str,
     code: &str,
-) -> Result<LoginResult, Refusal> {
+) -> Result<WebLogin, Refusal> {
     let code_key = format!("oauth:code:{account}:{}", digest(code));
     if let Some(result) = exchanged(shared, &code_key).await? {
         return Ok(result);
@@ -385,7 +402,7 @@ async fn exchange(
     {
         tracing::warn!(account, %error, "WeChat login: the web tokens could not be kept");
     }
-    let result = LoginResult {
+    let result = WebLogin {
         openid,
         unionid,
         scope: token.scope,
@@ -407,7 +424,7 @@ async fn exchange(
     Ok(result)
 }
 
-async fn exchanged(shared: &Shared, code_key: &str) -> Result<Option<LoginResult>, Refusal> {
+async fn exchanged(shared: &Shared, code_key: &str) -> Result<Option<WebLogin>, Refusal> {
     let raw = shared
         .store
         .get(code_key)
@@ -417,7 +434,7 @@ async fn exchanged(shared: &Shared, code_key: &str) -> Result<Option<LoginResult
 }
 
 /// A follower the registry knows gets the UnionID the login revealed.
-async fn update_registry(shared: &Shared, account: &str, result: &LoginResult) {
+async fn update_registry(shared: &Shared, account: &str, result: &WebLogin) {
     let Some(unionid) = result.unionid.as_deref() else {
         return;
     };
@@ -452,7 +469,7 @@ async fn update_registry(shared: &Shared, account: &str, result: &LoginResult) {
     summary = "Redeem the one-time wxgate_ticket a WeChat login handed to the page",
     params(AccountPath, ("ticket" = String, Path, description = "The wxgate_ticket of the redirect")),
     responses(
-        (status = 200, description = "The login: openid, unionid, scope and, for snsapi_userinfo, the user's profile", body = Object),
+        (status = 200, description = "The login: openid, unionid, scope and, for snsapi_userinfo, the user's profile", body = WebLogin),
         (status = 404, description = "Unknown or expired ticket", body = ErrorBody),
         (status = 410, description = "The ticket was already redeemed", body = ErrorBody),
         (status = 401, response = crate::openapi::Error401),
@@ -464,61 +481,61 @@ pub(crate) async fn redeem(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path((account, ticket)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiFailure> {
+) -> Result<Json<WebLogin>, ApiFailure> {
     crate::token_api::credentials(&shared, &account)?;
-    let unknown = || {
-        ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownTicket,
-            "unknown or expired ticket",
-        )
-    };
-    if ticket.is_empty() || ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return Err(unknown());
-    }
-    let key = ticket_key(&account, &ticket);
-    let spent = format!("oauth:redeemed:{account}:{ticket}");
-    let store_failed = |error: wxgate_store::StoreError| {
-        ApiFailure::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::StoreUnavailable,
-            error.to_string(),
-        )
-    };
-    if let Some(value) = shared.store.get(&key).await.map_err(store_failed)?
-        && shared
-            .store
-            .compare_and_delete(&key, &value)
-            .await
-            .map_err(store_failed)?
-    {
-        let ttl = shared
-            .config
-            .account(&account)
-            .and_then(|a| a.oauth.as_ref())
-            .map_or(300, |o| o.ticket_ttl_secs);
-        let _ = shared
-            .store
-            .set(&spent, b"1", Some(Duration::from_secs(ttl.max(60))))
-            .await;
-        let result: Value = serde_json::from_slice(&value).map_err(|_| unknown())?;
-        return Ok(Json(result));
-    }
-    if shared
-        .store
-        .get(&spent)
-        .await
-        .map_err(store_failed)?
-        .is_some()
-    {
-        return Err(ApiFailure::new(
+    match take_ticket(&shared, &account, &ticket).await {
+        Ok(Redeemed::Login(login)) => Ok(Json(login)),
+        Ok(Redeemed::AlreadyRedeemed) => Err(ApiFailure::new(
             StatusCode::GONE,
             ErrorCode::TicketRedeemed,
             "this ticket was already redeemed",
-        ));
+        )),
+        Ok(Redeemed::Unknown) => Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownTicket,
+            "unknown or expired ticket",
+        )),
+        Err(error) => Err(ApiFailure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::StoreUnavailable,
+            error.to_string(),
+        )),
     }
-    Err(unknown())
+}
+
+/// Redeems a login's ticket: the login the first time, then never again.
+pub(crate) async fn take_ticket(
+    shared: &Shared,
+    account: &str,
+    ticket: &str,
+) -> Result<Redeemed, wxgate_store::StoreError> {
+    if ticket.is_empty() || ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return Ok(Redeemed::Unknown);
+    }
+    let key = ticket_key(account, ticket);
+    let spent = format!("oauth:redeemed:{account}:{ticket}");
+    if let Some(value) = shared.store.get(&key).await?
+        && shared.store.compare_and_delete(&key, &value).await?
+    {
+        let ttl = shared
+            .config
+            .account(account)
+            .and_then(|a| a.oauth.as_ref())
+            .map_or(300, |o| o.ticket_ttl_secs);
+        if let Err(error) = shared
+            .store
+            .set(&spent, b"1", Some(Duration::from_secs(ttl.max(60))))
+            .await
+        {
+            tracing::debug!(%error, "a redeemed ticket's marker was not written");
+        }
+        return Ok(serde_json::from_slice(&value).map_or(Redeemed::Unknown, Redeemed::Login));
+    }
+    if shared.store.get(&spent).await?.is_some() {
+        return Ok(Redeemed::AlreadyRedeemed);
+    }
+    Ok(Redeemed::Unknown)
 }
 
 fn state_key(account: &str, state: &str) -> String {
