@@ -21,6 +21,7 @@ use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway};
 
 mod funnel;
+mod h5;
 
 const ACCOUNT: &str = "demo";
 const APP_ID: &str = "wxd3e0000000000001";
@@ -89,7 +90,9 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         registry: Arc::clone(gateway.registry()),
         codes: std::sync::OnceLock::new(),
     });
-    let app = app.merge(funnel::routes(Arc::clone(&funnel)));
+    let app = app
+        .merge(funnel::routes(Arc::clone(&funnel)))
+        .merge(h5::routes(gateway.clone()));
     let workers = gateway.spawn_workers();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -248,6 +251,13 @@ fn card_png(color: [u8; 3]) -> Option<Vec<u8>> {
 
 fn demo_config(base: &str, secrets: &DemoSecrets, db: &str) -> String {
     let db = db.replace('\\', "/");
+    // The demo's own host, any port: its pages are signed for the JS-SDK.
+    let host = base
+        .trim_start_matches("http://")
+        .rsplit_once(':')
+        .map(|(host, _)| host)
+        .filter(|host| !host.contains(['[', ']', ':']))
+        .unwrap_or("127.0.0.1");
     let DemoSecrets {
         app_secret: secret,
         encoding_aes_key: aes_key,
@@ -305,6 +315,12 @@ title = "Welcome to {{scene}}"
 description = "Order from your phone: tap to see the menu of {{scene}}."
 url = "https://example.com/menu?table={{scene}}&user={{openid}}"
 pic_url = "{base}/demo/img/order.png"
+
+[accounts.oauth]
+allowed_redirects = ["{base}"]
+
+[accounts.jssdk]
+domains = ["{host}"]
 
 [accounts.subscribe_reply]
 text = "Welcome to the wxgate demo! Try \"hello\" or \"order 42\"."

@@ -7,6 +7,7 @@ mod deferred_kill;
 mod demo_clock;
 mod demo_data;
 mod demo_funnel;
+mod demo_h5;
 mod faults;
 mod menu;
 mod operator;
