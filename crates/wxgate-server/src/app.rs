@@ -133,6 +133,7 @@ impl Gateway {
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
             .merge(crate::proxy::routes(Arc::clone(&self.shared)))
+            .merge(crate::outbound::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 

@@ -92,6 +92,18 @@ pub(crate) enum ErrorCode {
     UpstreamUnavailable,
     StoreUnavailable,
     RefreshRateLimited,
+    // 45015: the user's customer-service window is closed (no interaction in 48 hours).
+    OutsideWindow,
+    // 43004: the user does not follow the account.
+    NotFollower,
+    // 45047: the customer-service messages the user's window allows are used up.
+    MessageLimit,
+    // The send may have reached WeChat and was not repeated.
+    MayHaveBeenSent,
+    // Another request with the same `Idempotency-Key` is still being sent.
+    IdempotencyKeyInFlight,
+    // The `Idempotency-Key` was used before with another request.
+    IdempotencyKeyReused,
     Internal,
 }
 
@@ -136,12 +148,34 @@ impl ErrorBody {
 }
 
 impl ApiFailure {
-    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody::new(error, message),
             retry_after: None,
         }
+    }
+
+    /// With WeChat's `errcode` and `errmsg`.
+    pub(crate) fn wechat(mut self, errcode: i64, errmsg: &str) -> Self {
+        self.body.errcode = Some(errcode);
+        self.body.errmsg = Some(errmsg.to_owned());
+        self
+    }
+
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON body.
+    pub(crate) fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
+    /// The seconds of `Retry-After`, if any.
+    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
     }
 
     /// 403 `forbidden`: a scoped key used outside its accounts or paths.
@@ -163,7 +197,7 @@ impl ApiFailure {
         )
     }
 
-    fn retry_after(mut self, secs: u64) -> Self {
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs.max(1));
         self
     }
