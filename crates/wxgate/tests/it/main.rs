@@ -7,6 +7,7 @@ mod deferred_kill;
 mod demo_clock;
 mod demo_data;
 mod faults;
+mod followers;
 mod menu;
 mod operator;
 mod process;
