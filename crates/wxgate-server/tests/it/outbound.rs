@@ -216,7 +216,8 @@ async fn a_user_who_does_not_follow_is_a_409_not_follower() {
         )
         .await;
     let openid = user["openid"].as_str().unwrap();
-    let body = json!({"touser": openid, "template_id": TEMPLATE, "data": {"first": {"value": "x"}}});
+    let body =
+        json!({"touser": openid, "template_id": TEMPLATE, "data": {"first": {"value": "x"}}});
     let refused = template(&w, None, &body).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert_eq!(refused.body["error"], "not_follower");
@@ -256,7 +257,12 @@ async fn bad_bodies_and_keys_are_400_before_anything_is_sent() {
     }
     let refused = template(&w, None, &json!({"touser": openid, "data": {}})).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
-    assert!(refused.body["message"].as_str().unwrap().contains("template_id"));
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("template_id")
+    );
     let long = "k".repeat(129);
     for key in ["", "has space", "tab\tkey", long.as_str()] {
         let refused = message(&w, Some(key), &text(&openid, "x")).await;
@@ -302,7 +308,12 @@ async fn the_same_key_twice_sends_once_and_replays_the_answer() {
     assert_eq!(w.calls("cgi-bin/message/custom/send").await, 1);
 
     // Another body, or the other route, with that key: 422, nothing sent.
-    let other = message(&w, Some("order-7-shipped"), &text(&openid, "something else")).await;
+    let other = message(
+        &w,
+        Some("order-7-shipped"),
+        &text(&openid, "something else"),
+    )
+    .await;
     assert_eq!(other.status, 422, "{}", other.body);
     assert_eq!(other.body["error"], "idempotency_key_reused");
     let other_route = template(
@@ -316,7 +327,8 @@ async fn the_same_key_twice_sends_once_and_replays_the_answer() {
     assert!(inbox(&w, &openid, "template").await.is_empty());
 
     // A template replay keeps its msgid.
-    let body = json!({"touser": openid, "template_id": TEMPLATE, "data": {"first": {"value": "t"}}});
+    let body =
+        json!({"touser": openid, "template_id": TEMPLATE, "data": {"first": {"value": "t"}}});
     let first = template(&w, Some("tpl-once"), &body).await;
     let second = template(&w, Some("tpl-once"), &body).await;
     assert_eq!(first.status, 200, "{}", first.body);
@@ -334,17 +346,7 @@ async fn one_send_across_two_gateways(w: &World, second: &str) {
     let requests = (0..12).map(|n| {
         let base = bases[n % 2].clone();
         let body = body.clone();
-        async move {
-            post(
-                w,
-                &base,
-                "messages",
-                API_KEY,
-                Some("fleet-key-1"),
-                &body,
-            )
-            .await
-        }
+        async move { post(w, &base, "messages", API_KEY, Some("fleet-key-1"), &body).await }
     });
     let answers = futures::future::join_all(requests).await;
     let mut fresh = 0;
@@ -420,10 +422,7 @@ async fn two_gateways_sharing_a_postgres_registry_send_a_key_once() {
         return;
     };
     let w = builder().registry(Arc::new(first)).start().await;
-    let (url, _task) = builder()
-        .registry(Arc::new(second))
-        .serve_another(&w)
-        .await;
+    let (url, _task) = builder().registry(Arc::new(second)).serve_another(&w).await;
     one_send_across_two_gateways(&w, &url).await;
     let (client, connection) = tokio_postgres::connect(&postgres_url(), NoTls)
         .await

@@ -86,7 +86,9 @@ async fn a_sync_resumes_where_its_saved_progress_says_and_restart_starts_over() 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("resuming"), "{stderr}");
     assert!(
-        stdout.contains("imported 250 followers, 100 of them before the interruption, 150 in this run"),
+        stdout.contains(
+            "imported 250 followers, 100 of them before the interruption, 150 in this run"
+        ),
         "{stdout}"
     );
     // Only the followers after the cursor were fetched: 2 pages and an empty one, 2 batches.
@@ -100,8 +102,20 @@ async fn a_sync_resumes_where_its_saved_progress_says_and_restart_starts_over() 
         3
     );
     assert_eq!(count(&*registry).await, 150);
-    assert!(registry.follower("main", &openids[99]).await.unwrap().is_none());
-    assert!(registry.follower("main", &openids[100]).await.unwrap().is_some());
+    assert!(
+        registry
+            .follower("main", &openids[99])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        registry
+            .follower("main", &openids[100])
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(registry.load_sync_progress("main").await.unwrap().is_none());
 
     // Another progress saved, then --restart: everything from the first follower.
@@ -116,7 +130,10 @@ async fn a_sync_resumes_where_its_saved_progress_says_and_restart_starts_over() 
         .await
         .unwrap();
     let stdout = s.ok(&["followers", "sync", "main", "--restart"]);
-    assert!(stdout.contains("imported 250 followers, 250 in this run"), "{stdout}");
+    assert!(
+        stdout.contains("imported 250 followers, 250 in this run"),
+        "{stdout}"
+    );
     assert_eq!(count(&*registry).await, 250);
 
     // get: the profile from user/info/batchget, with its scene and tags.
@@ -127,7 +144,10 @@ async fn a_sync_resumes_where_its_saved_progress_says_and_restart_starts_over() 
     assert_eq!(first["qr_scene"], "table-7");
     assert_eq!(first["tags"], json!([tag.parse::<u32>().unwrap()]));
     let text = s.ok(&["followers", "get", "main", &openids[1]]);
-    assert!(text.contains(&openids[1]) && text.contains("following:    yes"), "{text}");
+    assert!(
+        text.contains(&openids[1]) && text.contains("following:    yes"),
+        "{text}"
+    );
     let missing = s.run(&["followers", "get", "main", "o-not-a-follower"]);
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("followers sync"));
@@ -156,7 +176,14 @@ async fn a_sync_resumes_where_its_saved_progress_says_and_restart_starts_over() 
         )
         .await
         .unwrap();
-    let gone = json_lines(&s.ok(&["followers", "list", "main", "--subscribed", "false", "--json"]));
+    let gone = json_lines(&s.ok(&[
+        "followers",
+        "list",
+        "main",
+        "--subscribed",
+        "false",
+        "--json",
+    ]));
     assert_eq!(gone.len(), 1);
     assert_eq!(gone[0]["openid"], openids[5].as_str());
     let table = s.ok(&["followers", "list", "main", "--subscribed", "true"]);
@@ -189,7 +216,11 @@ async fn a_killed_sync_resumes_after_its_last_saved_batch() {
     child.kill().unwrap();
     child.wait().unwrap();
     // Killed after one or two batches: what is saved is what the registry holds.
-    let saved = registry.load_sync_progress("main").await.unwrap().unwrap_or(saved);
+    let saved = registry
+        .load_sync_progress("main")
+        .await
+        .unwrap()
+        .unwrap_or(saved);
     assert!(saved.imported == 100 || saved.imported == 200, "{saved:?}");
     assert_eq!(count(&*registry).await, saved.imported);
 
