@@ -215,8 +215,13 @@ impl WorldBuilder {
             .aes_key
             .map(|key| format!("encoding_aes_key = \"{key}\""))
             .unwrap_or_default();
-        let registry = self
-            .registry_url
+        // A Redis store needs a registry named: tests that share none get a private one.
+        let registry_url = self.registry_url.or_else(|| {
+            self.storage_url
+                .starts_with("redis")
+                .then(|| "sqlite::memory:".to_owned())
+        });
+        let registry = registry_url
             .map(|url| format!("[registry]\nurl = \"{url}\""))
             .unwrap_or_default();
         let toml = format!(
