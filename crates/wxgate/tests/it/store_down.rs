@@ -48,12 +48,15 @@ fn write_config(dir: &std::path::Path, storage_url: &str) -> String {
 listen = "127.0.0.1:0"
 [storage]
 url = "{storage_url}"
+[registry]
+url = "sqlite://{registry}"
 [[accounts]]
 id = "main"
 app_id = "wxe2e0000000000013"
 token = "e2etoken"
 mode = "plaintext"
-"#
+"#,
+            registry = dir.join("registry.db").display(),
         ),
     )
     .unwrap();
