@@ -134,6 +134,7 @@ impl Gateway {
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
             .merge(crate::proxy::routes(Arc::clone(&self.shared)))
             .merge(crate::web::routes(Arc::clone(&self.shared)))
+            .merge(crate::outbound::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 

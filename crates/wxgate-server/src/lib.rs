@@ -13,6 +13,7 @@ mod health;
 mod json_body;
 mod metrics;
 mod openapi;
+mod outbound;
 mod proxy;
 mod replay;
 mod router;

@@ -2,13 +2,15 @@
 //! annotations and the types they take and return, and served at `/v1/openapi.json`.
 //!
 //! The reusable error answers (`Error401` …) and the path parameters live here; the operations
-//! live next to their handlers in [`crate::token_api`] and [`crate::proxy`].
+//! live next to their handlers in [`crate::token_api`], [`crate::proxy`] and
+//! [`crate::outbound`].
 
 use std::sync::LazyLock;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
+use crate::outbound::Error409;
 use crate::token_api::ErrorBody;
 
 /// The generated document as JSON, built on first use.
@@ -39,12 +41,24 @@ pub(crate) fn json() -> &'static str {
         crate::proxy::forward,
         crate::proxy::forward_post,
         crate::web::oauth::redeem,
+        crate::outbound::send_message,
+        crate::outbound::send_template_message,
         crate::token_api::openapi_json,
     ),
     components(
         // Referenced only from the reusable responses, which do not register it themselves.
         schemas(ErrorBody),
-        responses(Error400, Error401, Error403, Error404, Error413, Error429, Error502, Error503),
+        responses(
+            Error400,
+            Error401,
+            Error403,
+            Error404,
+            Error409,
+            Error413,
+            Error429,
+            Error502,
+            Error503
+        ),
     ),
     security(("bearer" = [])),
     modifiers(&BearerScheme),

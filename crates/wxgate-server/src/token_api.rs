@@ -94,6 +94,18 @@ pub(crate) enum ErrorCode {
     RefreshRateLimited,
     UnknownTicket,
     TicketRedeemed,
+    // 45015: the user's customer-service window is closed (no interaction in 48 hours).
+    OutsideWindow,
+    // 43004: the user does not follow the account.
+    NotFollower,
+    // 45047: the customer-service messages the user's window allows are used up.
+    MessageLimit,
+    // The send may have reached WeChat and was not repeated.
+    MayHaveBeenSent,
+    // Another request with the same `Idempotency-Key` is still being sent.
+    IdempotencyKeyInFlight,
+    // The `Idempotency-Key` was used before with another request.
+    IdempotencyKeyReused,
     Internal,
 }
 
@@ -146,6 +158,28 @@ impl ApiFailure {
         }
     }
 
+    /// With WeChat's `errcode` and `errmsg`.
+    pub(crate) fn wechat(mut self, errcode: i64, errmsg: &str) -> Self {
+        self.body.errcode = Some(errcode);
+        self.body.errmsg = Some(errmsg.to_owned());
+        self
+    }
+
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The JSON body.
+    pub(crate) fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
+    /// The seconds of `Retry-After`, if any.
+    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     /// 403 `forbidden`: a scoped key used outside its accounts or paths.
     pub(crate) fn forbidden(message: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
@@ -165,7 +199,7 @@ impl ApiFailure {
         )
     }
 
-    fn retry_after(mut self, secs: u64) -> Self {
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs.max(1));
         self
     }

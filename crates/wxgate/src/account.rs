@@ -1,12 +1,15 @@
-//! What the operator commands (`token`, `menu`, `qr`, `users`, `tags`, `quota`, `call`) share:
-//! an account of a configuration file, reached through the gateway's shared store, so the
-//! command never becomes a second token fetcher.
+//! What the operator commands (`token`, `menu`, `qr`, `users`, `tags`, `quota`, `call`,
+//! `followers`) share: an account of a configuration file, reached through the gateway's
+//! shared store, so the command never becomes a second token fetcher, and the registry the
+//! configuration names.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use wxgate_server::api::Credentials;
 use wxgate_server::{Config, Gateway};
+use wxgate_store::registry::Registry;
 
 /// `ACCOUNT [--config FILE]`.
 #[derive(Debug, clap::Args)]
@@ -23,6 +26,8 @@ pub(crate) struct Account {
     /// Kept alive while the credentials are used.
     _gateway: Gateway,
     pub(crate) credentials: Credentials,
+    /// The registry the configuration names (`Config::registry_url`).
+    pub(crate) registry: Arc<dyn Registry>,
 }
 
 impl AccountArgs {
@@ -35,9 +40,11 @@ impl AccountArgs {
             .credentials(&self.account)
             .with_context(|| format!("no account {:?} in the configuration", self.account))?
             .clone();
+        let registry = Arc::clone(gateway.registry());
         Ok(Account {
             _gateway: gateway,
             credentials,
+            registry,
         })
     }
 }

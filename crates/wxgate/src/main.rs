@@ -4,6 +4,7 @@ mod account;
 mod call;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod followers;
 mod menu;
 mod qr;
 mod quota;
@@ -63,6 +64,12 @@ enum Command {
         #[command(subcommand)]
         command: users::UsersCommand,
     },
+    /// An account's followers as the registry keeps them: import them all from WeChat
+    /// (resumable), or read them.
+    Followers {
+        #[command(subcommand)]
+        command: followers::FollowersCommand,
+    },
     /// An account's user tags.
     Tags {
         #[command(subcommand)]
@@ -93,6 +100,10 @@ enum Command {
         /// Keep the sandbox's state in this JSON file across restarts.
         #[arg(long)]
         state_file: Option<PathBuf>,
+        /// Page size of `user/get` and `user/tag/get` (WeChat's: 10000); lower it to try
+        /// paging with few users.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        user_page_size: u32,
     },
     /// Run the sandbox and the gateway together, wired to a demo account.
     #[cfg(feature = "sandbox")]
@@ -216,6 +227,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Qr { command } => qr::run(command).await,
         Command::Users { command } => users::run(command).await,
         Command::Tags { command } => tags::run(command).await,
+        Command::Followers { command } => followers::run(command).await,
         Command::Menu { command } => menu::run(command).await,
         Command::Quota { command } => quota::run(command).await,
         Command::Call(args) => call::run(args).await,
@@ -224,10 +236,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             listen,
             seed,
             state_file,
+            user_page_size,
         } => {
             let config = wxgate_sandbox::SandboxConfig {
                 seed,
                 state_file,
+                user_page_size: usize::try_from(user_page_size).unwrap_or(10_000),
                 ..Default::default()
             };
             let sandbox = wxgate_sandbox::Sandbox::new(config)?;

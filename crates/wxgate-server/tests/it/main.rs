@@ -8,6 +8,7 @@ mod faults_callback;
 mod faults_tokens;
 mod json_body;
 mod openapi;
+mod outbound;
 mod proxy;
 mod redis;
 mod sandboxed;

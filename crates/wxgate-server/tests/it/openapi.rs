@@ -140,6 +140,12 @@ fn the_document_has_its_schemas_security_and_error_answers() {
         "upstream_unavailable",
         "store_unavailable",
         "refresh_rate_limited",
+        "outside_window",
+        "not_follower",
+        "message_limit",
+        "may_have_been_sent",
+        "idempotency_key_in_flight",
+        "idempotency_key_reused",
     ] {
         assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
     }
@@ -148,6 +154,7 @@ fn the_document_has_its_schemas_security_and_error_answers() {
         ("Error401", false),
         ("Error403", false),
         ("Error404", false),
+        ("Error409", true),
         ("Error413", false),
         ("Error429", true),
         ("Error502", false),
@@ -222,9 +229,16 @@ fn every_reference_in_the_document_resolves() {
     }
 }
 
-/// A request body the operation takes, to call it for real.
-fn example_body(operation_id: &str) -> Option<Value> {
+/// A request body the operation takes, to call it for real (`openid`: a follower who may
+/// get messages).
+fn example_body(operation_id: &str, openid: &str) -> Option<Value> {
     match operation_id {
+        "send_message" => {
+            Some(json!({"touser": openid, "msgtype": "text", "text": {"content": "hi"}}))
+        }
+        "send_template_message" => Some(json!({
+            "touser": openid, "template_id": "tpl1", "data": {"first": {"value": "hi"}}
+        })),
         "refresh_access_token" => Some(json!({"stale": "not-the-current-token"})),
         "jssdk_config" => {
             Some(json!({"url": "https://example.com/page", "jsApiList": ["scanQRCode"]}))
@@ -248,6 +262,7 @@ async fn every_documented_operation_is_served() {
         .await;
     let served = w.get_json("/v1/openapi.json").await;
     assert_eq!(served, document());
+    let (openid, _) = w.new_follower(json!({})).await;
     let mut called = 0;
     for (path, item) in served["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -267,7 +282,7 @@ async fn every_documented_operation_is_served() {
                 )
                 .bearer_auth(API_KEY);
             let operation_id = operation["operationId"].as_str().unwrap();
-            if let Some(body) = example_body(operation_id) {
+            if let Some(body) = example_body(operation_id, &openid) {
                 request = request.json(&body);
             }
             let answer = w.send(request).await;
@@ -294,6 +309,6 @@ async fn every_documented_operation_is_served() {
             called += 1;
         }
     }
-    assert_eq!(called, 9, "operations called");
+    assert_eq!(called, 11, "operations called");
     assert_eq!(w.calls("cgi-bin/menu/create").await, 1);
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway, MessageRouter};
 use wxgate_store::Store;
+use wxgate_store::registry::Registry;
 
 /// How to build a [`World`]; see [`world`].
 pub(crate) struct WorldBuilder {
@@ -21,6 +22,8 @@ pub(crate) struct WorldBuilder {
     server: String,
     storage_url: String,
     store: Option<Arc<dyn Store>>,
+    registry: Option<Arc<dyn Registry>>,
+    registry_url: Option<String>,
     messages: MessageRouter,
     accounts: String,
     faults: Vec<Value>,
@@ -45,6 +48,8 @@ pub(crate) fn world(
         server: String::new(),
         storage_url: "memory://".to_owned(),
         store: None,
+        registry: None,
+        registry_url: None,
         messages: MessageRouter::new(),
         accounts: String::new(),
         faults: Vec::new(),
@@ -98,6 +103,18 @@ impl WorldBuilder {
     /// The store the gateway uses (rather than one opened from `storage.url`).
     pub(crate) fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// The registry the gateway uses (rather than one opened from the configuration).
+    pub(crate) fn registry(mut self, registry: Arc<dyn Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// `[registry] url`.
+    pub(crate) fn registry_url(mut self, url: &str) -> Self {
+        self.registry_url = Some(url.to_owned());
         self
     }
 
@@ -169,6 +186,17 @@ impl WorldBuilder {
         self.serve(listener, &world.sandbox.base_url()).await
     }
 
+    /// Serves another gateway so built against `world`'s sandbox, as a second instance of a
+    /// fleet: its base URL and its task.
+    pub(crate) async fn serve_another(
+        self,
+        world: &World,
+    ) -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        (url, self.serve(listener, &world.sandbox.base_url()).await)
+    }
+
     async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -187,6 +215,15 @@ impl WorldBuilder {
             .aes_key
             .map(|key| format!("encoding_aes_key = \"{key}\""))
             .unwrap_or_default();
+        // A Redis store needs a registry named: tests that share none get a private one.
+        let registry_url = self.registry_url.or_else(|| {
+            self.storage_url
+                .starts_with("redis")
+                .then(|| "sqlite::memory:".to_owned())
+        });
+        let registry = registry_url
+            .map(|url| format!("[registry]\nurl = \"{url}\""))
+            .unwrap_or_default();
         let toml = format!(
             r#"
 [server]
@@ -194,6 +231,7 @@ impl WorldBuilder {
 {server}
 [storage]
 url = "{storage_url}"
+{registry}
 [[accounts]]
 id = "main"
 app_id = "{app_id}"
@@ -215,6 +253,9 @@ api_base = "{api_base}"
         let mut builder = Gateway::builder(config).messages(self.messages);
         if let Some(store) = self.store {
             builder = builder.store(store);
+        }
+        if let Some(registry) = self.registry {
+            builder = builder.registry(registry);
         }
         let gateway = builder.build().await.unwrap();
         if self.workers {

@@ -18,7 +18,14 @@ impl SandboxAccount {
     /// Starts the sandbox, adds the app `app_id` (plaintext, no callback) and writes a
     /// configuration with the account `account` on a SQLite store.
     pub(crate) async fn start(app_id: &'static str, account: &str) -> Self {
-        let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
+        Self::start_with(app_id, account, &[]).await
+    }
+
+    /// As [`SandboxAccount::start`], with more arguments for `wxgate sandbox`.
+    pub(crate) async fn start_with(app_id: &'static str, account: &str, args: &[&str]) -> Self {
+        let mut all = vec!["sandbox", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        let sandbox = start(&all);
         let http = reqwest::Client::new();
         let created = http
             .post(format!("{}/sandbox/apps", sandbox.base))

@@ -9,6 +9,7 @@ mod demo_data;
 mod demo_funnel;
 mod demo_h5;
 mod faults;
+mod followers;
 mod menu;
 mod operator;
 mod process;

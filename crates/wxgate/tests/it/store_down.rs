@@ -49,14 +49,14 @@ listen = "127.0.0.1:0"
 [storage]
 url = "{storage_url}"
 [registry]
-url = "sqlite://{}"
+url = "sqlite://{registry}"
 [[accounts]]
 id = "main"
 app_id = "wxe2e0000000000013"
 token = "e2etoken"
 mode = "plaintext"
 "#,
-            dir.join("registry.db").display()
+            registry = dir.join("registry.db").display(),
         ),
     )
     .unwrap();
