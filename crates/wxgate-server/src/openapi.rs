@@ -2,7 +2,8 @@
 //! annotations and the types they take and return, and served at `/v1/openapi.json`.
 //!
 //! The reusable error answers (`Error401` …) and the path parameters live here; the operations
-//! live next to their handlers in [`crate::token_api`] and [`crate::proxy`].
+//! live next to their handlers in [`crate::token_api`], [`crate::proxy`] and
+//! [`crate::funnel_api`].
 
 use std::sync::LazyLock;
 
@@ -38,6 +39,10 @@ pub(crate) fn json() -> &'static str {
         crate::token_api::jssdk_config,
         crate::proxy::forward,
         crate::proxy::forward_post,
+        crate::funnel_api::create_qrcode,
+        crate::funnel_api::scene,
+        crate::funnel_api::followers,
+        crate::funnel_api::follower,
         crate::token_api::openapi_json,
     ),
     components(
@@ -123,7 +128,8 @@ pub(crate) struct Error401(ErrorBody);
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error403(ErrorBody);
 
-/// Unknown account
+/// unknown_account: no such account in wxgate.toml; unknown_follower: the registry knows no
+/// such follower (…/followers/{openid})
 #[derive(ToResponse)]
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error404(ErrorBody);

@@ -91,6 +91,8 @@ pub(crate) enum ErrorCode {
     Wechat,
     UpstreamUnavailable,
     StoreUnavailable,
+    RegistryUnavailable,
+    UnknownFollower,
     RefreshRateLimited,
     Internal,
 }
@@ -136,7 +138,7 @@ impl ErrorBody {
 }
 
 impl ApiFailure {
-    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody::new(error, message),
@@ -163,7 +165,18 @@ impl ApiFailure {
         )
     }
 
-    fn retry_after(mut self, secs: u64) -> Self {
+    /// The same failure with another HTTP status.
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// WeChat's errcode, when WeChat refused.
+    pub(crate) fn errcode(&self) -> Option<i64> {
+        self.body.errcode
+    }
+
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs.max(1));
         self
     }
