@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use wxgate_api::endpoint::user::info;
 use wxgate_api::endpoint::user::UserInfo;
+use wxgate_api::endpoint::user::info;
 use wxgate_proto::backoff::Backoff;
 use wxgate_proto::event::Event;
 use wxgate_store::registry::{Follower, FollowerProfile, Push, qr_scene_text};
@@ -124,22 +124,28 @@ pub(crate) async fn record(
             match recorded {
                 Ok(Ok(outcome)) => {
                     if profile.is_none() && outcome.recorded {
-                        queue(shared, Pending::Profile {
-                            account: account_id,
-                            openid,
-                        })
+                        queue(
+                            shared,
+                            Pending::Profile {
+                                account: account_id,
+                                openid,
+                            },
+                        )
                         .await;
                     }
                     Some(outcome.follower)
                 }
                 failed => {
                     warn_failed(&account_id, "subscribe", failed.map(|r| r.map(|_| ())));
-                    queue(shared, Pending::Subscribe {
-                        account: account_id,
-                        openid,
-                        create_time,
-                        scene,
-                    })
+                    queue(
+                        shared,
+                        Pending::Subscribe {
+                            account: account_id,
+                            openid,
+                            create_time,
+                            scene,
+                        },
+                    )
                     .await;
                     None
                 }
@@ -152,11 +158,14 @@ pub(crate) async fn record(
                 Ok(Ok(_)) => read_follower(shared, &account_id, &openid, bound).await,
                 failed => {
                     warn_failed(&account_id, "unsubscribe", failed.map(|r| r.map(|_| ())));
-                    queue(shared, Pending::Unsubscribe {
-                        account: account_id,
-                        openid,
-                        create_time,
-                    })
+                    queue(
+                        shared,
+                        Pending::Unsubscribe {
+                            account: account_id,
+                            openid,
+                            create_time,
+                        },
+                    )
                     .await;
                     None
                 }
@@ -165,18 +174,20 @@ pub(crate) async fn record(
         Event::Scan(scan) => {
             let scene = scan.event_key.clone();
             let recorded =
-                tokio::time::timeout(bound, registry.record_scan(&account_id, &push, &scene))
-                    .await;
+                tokio::time::timeout(bound, registry.record_scan(&account_id, &push, &scene)).await;
             match recorded {
                 Ok(Ok(_)) => read_follower(shared, &account_id, &openid, bound).await,
                 failed => {
                     warn_failed(&account_id, "SCAN", failed.map(|r| r.map(|_| ())));
-                    queue(shared, Pending::Scan {
-                        account: account_id,
-                        openid,
-                        create_time,
-                        scene,
-                    })
+                    queue(
+                        shared,
+                        Pending::Scan {
+                            account: account_id,
+                            openid,
+                            create_time,
+                            scene,
+                        },
+                    )
                     .await;
                     None
                 }
@@ -196,7 +207,11 @@ fn warn_failed(
             tracing::warn!(account, event, %error, "the registry failed; the push is queued for it");
         }
         Err(_) => {
-            tracing::warn!(account, event, "the registry did not answer in time; the push is queued for it");
+            tracing::warn!(
+                account,
+                event,
+                "the registry did not answer in time; the push is queued for it"
+            );
         }
         Ok(Ok(())) => {}
     }
@@ -234,7 +249,11 @@ async fn fetch_profile(
             None
         }
         Err(_) => {
-            tracing::info!(account, bound_ms = bound.as_millis() as u64, "user/info did not answer in time; the profile is queued for later");
+            tracing::info!(
+                account,
+                bound_ms = bound.as_millis() as u64,
+                "user/info did not answer in time; the profile is queued for later"
+            );
             None
         }
     }
@@ -277,10 +296,16 @@ async fn queue(shared: &Arc<Shared>, pending: Pending) {
     }
     if HELD.fetch_add(1, Ordering::Relaxed) >= MAX_HELD {
         HELD.fetch_sub(1, Ordering::Relaxed);
-        tracing::error!(account = pending.account(), "could not queue registry work and too much is held already; it is lost");
+        tracing::error!(
+            account = pending.account(),
+            "could not queue registry work and too much is held already; it is lost"
+        );
         return;
     }
-    tracing::warn!(account = pending.account(), "could not queue registry work; holding it until the store answers");
+    tracing::warn!(
+        account = pending.account(),
+        "could not queue registry work; holding it until the store answers"
+    );
     tokio::spawn(async move {
         let mut wait = Duration::from_millis(250);
         loop {

@@ -105,16 +105,19 @@ pub(crate) async fn create_qrcode(
 ) -> Result<Json<QrCodeBody>, ApiFailure> {
     let credentials = credentials(&shared, &account)?;
     let request = qr_request(&body)?;
-    let created = credentials
-        .call(&request)
-        .await
-        .map_err(|error| match ApiFailure::from(error) {
-            failure if failure.errcode() == Some(40097) => {
-                failure.with_status(StatusCode::BAD_REQUEST)
-            }
-            failure if failure.errcode() == Some(45029) => failure.with_status(StatusCode::CONFLICT),
-            failure => failure,
-        })?;
+    let created =
+        credentials
+            .call(&request)
+            .await
+            .map_err(|error| match ApiFailure::from(error) {
+                failure if failure.errcode() == Some(40097) => {
+                    failure.with_status(StatusCode::BAD_REQUEST)
+                }
+                failure if failure.errcode() == Some(45029) => {
+                    failure.with_status(StatusCode::CONFLICT)
+                }
+                failure => failure,
+            })?;
     // WeChat serves the images from its own host; a sandbox (or another api_base) from its own.
     let image_base = match credentials.client().base_url() {
         base if base == wxgate_api::DEFAULT_BASE_URL => showqrcode::BASE_URL,
@@ -468,9 +471,18 @@ mod tests {
     fn numeric_scenes_are_id_scenes_and_the_rest_string_scenes() {
         let kind = |r: QrCodeRequest| qr_request(&r).map(|q| q.action_name());
         assert_eq!(kind(request("42", false, None)).unwrap(), "QR_SCENE");
-        assert_eq!(kind(request("table-7", false, None)).unwrap(), "QR_STR_SCENE");
-        assert_eq!(kind(request("100000", true, None)).unwrap(), "QR_LIMIT_SCENE");
-        assert_eq!(kind(request("poster", true, None)).unwrap(), "QR_LIMIT_STR_SCENE");
+        assert_eq!(
+            kind(request("table-7", false, None)).unwrap(),
+            "QR_STR_SCENE"
+        );
+        assert_eq!(
+            kind(request("100000", true, None)).unwrap(),
+            "QR_LIMIT_SCENE"
+        );
+        assert_eq!(
+            kind(request("poster", true, None)).unwrap(),
+            "QR_LIMIT_STR_SCENE"
+        );
         let temporary = qr_request(&request("x", false, None)).unwrap();
         assert_eq!(temporary.expire_seconds(), Some(MAX_EXPIRE_SECONDS));
         assert_eq!(
@@ -507,14 +519,13 @@ mod tests {
 
     #[test]
     fn filters_and_limits_are_checked() {
-        let query = |tag: Option<&str>, subscribed: Option<&str>, limit: Option<&str>| {
-            FollowersQuery {
+        let query =
+            |tag: Option<&str>, subscribed: Option<&str>, limit: Option<&str>| FollowersQuery {
                 tag: tag.map(str::to_owned),
                 subscribed: subscribed.map(str::to_owned),
                 limit: limit.map(str::to_owned),
                 ..FollowersQuery::default()
-            }
-        };
+            };
         let ok = query(Some("2"), Some("false"), Some("1000"));
         let filter = ok.filter().unwrap();
         assert_eq!((filter.tag, filter.subscribed), (Some(2), Some(false)));

@@ -52,7 +52,10 @@ struct Route {
 pub(crate) enum Matcher {
     MsgType(MsgType),
     Event(EventKind),
-    EventKey { event: EventKind, key: String },
+    EventKey {
+        event: EventKind,
+        key: String,
+    },
     QrScene(String),
     /// A QR scan whose scene matches a campaign's pattern: exact, or a prefix ending in `*`.
     ScenePattern(String),

@@ -131,11 +131,21 @@ const URL_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// description, percent-encoded in the card's `url` and `pic_url` (a scene may hold `&` or
 /// spaces).
 fn campaign_reply(content: &ReplyContent, scene: &str, openid: &str) -> Reply {
-    let fill = |template: &str| template.replace("{scene}", scene).replace("{openid}", openid);
+    let fill = |template: &str| {
+        template
+            .replace("{scene}", scene)
+            .replace("{openid}", openid)
+    };
     let fill_url = |template: &str| {
         template
-            .replace("{scene}", &utf8_percent_encode(scene, URL_VALUE).to_string())
-            .replace("{openid}", &utf8_percent_encode(openid, URL_VALUE).to_string())
+            .replace(
+                "{scene}",
+                &utf8_percent_encode(scene, URL_VALUE).to_string(),
+            )
+            .replace(
+                "{openid}",
+                &utf8_percent_encode(openid, URL_VALUE).to_string(),
+            )
     };
     match content {
         ReplyContent::Text(text) => Reply::text(fill(text)),
@@ -242,8 +252,14 @@ mod tests {
                     url: "https://example.com/menu?table={scene}&u={openid}".into(),
                 }),
             ),
-            Campaign::new("42", ReplyContent::Text("poster {scene} for {openid}".into())),
-            Campaign::new("table-7", ReplyContent::Text("never: the pattern before wins".into())),
+            Campaign::new(
+                "42",
+                ReplyContent::Text("poster {scene} for {openid}".into()),
+            ),
+            Campaign::new(
+                "table-7",
+                ReplyContent::Text("never: the pattern before wins".into()),
+            ),
         ];
         config.subscribe_reply = Some(ReplyContent::Text("welcome".into()));
         Account::new(&config).unwrap()

@@ -166,7 +166,9 @@ async fn a_stranger_scans_a_campaign_code_follows_gets_the_card_and_unfollows() 
     assert_eq!(image.status(), 200);
 
     let openid = stranger(&w).await;
-    let follow = w.act(&openid, json!({"type": "scan", "ticket": ticket})).await;
+    let follow = w
+        .act(&openid, json!({"type": "scan", "ticket": ticket}))
+        .await;
     let article = card(&follow);
     assert_eq!(article["title"], "Table table-7");
     assert_eq!(article["description"], format!("Hello {openid}"));
@@ -219,7 +221,9 @@ async fn a_follower_scanning_counts_a_scan_and_gets_the_card() {
     assert!(follower(&w, &openid).await["scene"].is_null());
 
     let ticket = qrcode(&w, "table-9").await;
-    let scan = w.act(&openid, json!({"type": "scan", "ticket": ticket})).await;
+    let scan = w
+        .act(&openid, json!({"type": "scan", "ticket": ticket}))
+        .await;
     assert_eq!(card(&scan)["title"], "Table table-9");
     assert!(scan["request"]["xml"].as_str().unwrap().contains("SCAN"));
     assert_eq!(figures(&w, "table-9").await, (1, 0, 0));
@@ -240,7 +244,10 @@ async fn until(w: &World, openid: &str, done: impl Fn(&Value) -> bool) -> Value 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the follower never got there: {}", follower(w, openid).await);
+    panic!(
+        "the follower never got there: {}",
+        follower(w, openid).await
+    );
 }
 
 #[tokio::test]
@@ -255,7 +262,9 @@ async fn a_follow_is_recorded_when_user_info_fails_and_the_profile_filled_later(
         w.fault(fault.clone()).await;
         let openid = stranger(&w).await;
         let started = std::time::Instant::now();
-        let follow = w.act(&openid, json!({"type": "scan", "ticket": ticket})).await;
+        let follow = w
+            .act(&openid, json!({"type": "scan", "ticket": ticket}))
+            .await;
         assert_eq!(card(&follow)["title"], "Table table-3", "{fault}");
         // user/info is given at most a second; the card does not wait for it.
         assert!(started.elapsed() < Duration::from_millis(2500), "{fault}");
@@ -379,7 +388,13 @@ async fn qr_codes_are_checked_and_the_routes_need_a_key_for_the_account() {
         json!({"scene": "x", "colour": "red"}),
         json!({"permanent": true}),
     ] {
-        let (status, body) = api(&w, Method::POST, "/v1/accounts/main/qrcodes", Some(bad.clone())).await;
+        let (status, body) = api(
+            &w,
+            Method::POST,
+            "/v1/accounts/main/qrcodes",
+            Some(bad.clone()),
+        )
+        .await;
         assert_eq!(
             (status, body["error"].as_str()),
             (400, Some("bad_request")),

@@ -187,6 +187,13 @@ impl WorldBuilder {
             .aes_key
             .map(|key| format!("encoding_aes_key = \"{key}\""))
             .unwrap_or_default();
+        // A Redis store needs a registry named: each of these worlds has one gateway, so a
+        // private SQLite one in memory does.
+        let registry = if self.storage_url.starts_with("redis") {
+            "[registry]\nurl = \"sqlite::memory:\""
+        } else {
+            ""
+        };
         let toml = format!(
             r#"
 [server]
@@ -194,6 +201,7 @@ impl WorldBuilder {
 {server}
 [storage]
 url = "{storage_url}"
+{registry}
 [[accounts]]
 id = "main"
 app_id = "{app_id}"
