@@ -24,7 +24,7 @@ use wxgate_api::endpoint::user::UserInfo;
 use wxgate_api::endpoint::user::info;
 use wxgate_proto::backoff::Backoff;
 use wxgate_proto::event::Event;
-use wxgate_store::registry::{Follower, FollowerProfile, Push, qr_scene_text};
+use wxgate_store::registry::{EventKind, Follower, FollowerProfile, Push, Registry, qr_scene_text};
 use wxgate_store::{Job, Store};
 
 use crate::app::{Account, Shared};
@@ -378,10 +378,13 @@ async fn perform(shared: &Arc<Shared>, pending: Pending) -> Result<(), Failure> 
             create_time,
             scene,
         } => {
-            let profile = match user_info(shared, &account, &openid).await {
-                Ok(profile) => Some(profile),
-                Err(_) => None,
-            };
+            // Without a profile now, the follow is recorded all the same and the profile
+            // queued on its own.
+            // A user who unfollowed meanwhile has no profile to tell.
+            let profile = user_info(shared, &account, &openid)
+                .await
+                .ok()
+                .filter(|profile| profile.subscribed);
             let push = Push::new(openid.as_str(), create_time);
             let outcome = bounded(registry.record_subscribe(
                 &account,
@@ -390,6 +393,9 @@ async fn perform(shared: &Arc<Shared>, pending: Pending) -> Result<(), Failure> 
                 profile.as_ref(),
             ))
             .await?;
+            if outcome.recorded {
+                reconcile(registry, &account, &openid).await?;
+            }
             if profile.is_none() && outcome.recorded {
                 queue(shared, Pending::Profile { account, openid }).await;
             }
@@ -400,10 +406,11 @@ async fn perform(shared: &Arc<Shared>, pending: Pending) -> Result<(), Failure> 
             openid,
             create_time,
         } => {
-            let push = Push::new(openid, create_time);
-            bounded(registry.record_unsubscribe(&account, &push))
-                .await
-                .map(drop)
+            let push = Push::new(openid.as_str(), create_time);
+            if bounded(registry.record_unsubscribe(&account, &push)).await? {
+                reconcile(registry, &account, &openid).await?;
+            }
+            Ok(())
         }
         Pending::Scan {
             account,
@@ -428,6 +435,49 @@ async fn perform(shared: &Arc<Shared>, pending: Pending) -> Result<(), Failure> 
                 .map(drop)
         }
     }
+}
+
+/// After a queued follow or unfollow is recorded late, makes the follower's state that of its
+/// latest push by `CreateTime`: a push recorded late may be older than one recorded meanwhile
+/// (an unfollow recorded at once while the follow before it waited on the queue), and the
+/// registry applies pushes in the order it records them. Equal times are left as they are.
+async fn reconcile(registry: &dyn Registry, account: &str, openid: &str) -> Result<(), Failure> {
+    let events = bounded(registry.follower_events(account, openid)).await?;
+    let latest = |kind: EventKind| {
+        events
+            .iter()
+            .filter(|event| event.kind == kind)
+            .map(|event| event.create_time)
+            .max()
+    };
+    let should_follow = match (latest(EventKind::Subscribe), latest(EventKind::Unsubscribe)) {
+        (Some(follow), Some(unfollow)) if follow != unfollow => follow > unfollow,
+        _ => return Ok(()),
+    };
+    let Some(follower) = bounded(registry.follower(account, openid)).await? else {
+        return Ok(());
+    };
+    if follower.subscribed == should_follow {
+        return Ok(());
+    }
+    tracing::info!(
+        account,
+        subscribed = should_follow,
+        "a push recorded late was older than the follower's latest; state restored"
+    );
+    let profile = FollowerProfile {
+        openid: follower.openid,
+        unionid: follower.unionid,
+        subscribed: should_follow,
+        subscribe_time: follower.subscribe_time,
+        subscribe_scene: follower.subscribe_scene,
+        qr_scene: follower.qr_scene,
+        tags: follower.tags,
+        remark: follower.remark,
+    };
+    bounded(registry.upsert_follower(account, &profile))
+        .await
+        .map(drop)
 }
 
 async fn bounded<T>(
@@ -517,6 +567,60 @@ mod tests {
         assert!(profile.subscribed);
         assert_eq!(profile.tags, [2, 101]);
         assert_eq!(profile.subscribe_time, Some(1_700_000_000));
+    }
+
+    #[tokio::test]
+    async fn a_follow_recorded_after_a_later_unfollow_leaves_the_follower_gone() {
+        let registry = wxgate_store::registry::open("sqlite::memory:")
+            .await
+            .unwrap();
+        let registry: &dyn Registry = registry.as_ref();
+        // The unfollow at t=20 is recorded first, the follow at t=10 after it.
+        registry
+            .record_unsubscribe("main", &Push::new("o1", 20))
+            .await
+            .unwrap();
+        let late = registry
+            .record_subscribe("main", &Push::new("o1", 10), Some("table-1"), None)
+            .await
+            .unwrap();
+        assert!(
+            late.follower.subscribed,
+            "the registry applies pushes as recorded"
+        );
+        assert!(reconcile(registry, "main", "o1").await.is_ok());
+        let follower = registry.follower("main", "o1").await.unwrap().unwrap();
+        assert!(!follower.subscribed);
+        assert_eq!(follower.qr_scene.as_deref(), Some("table-1"));
+
+        // A follow at t=30 recorded before the unfollow at t=25: following.
+        registry
+            .record_subscribe("main", &Push::new("o2", 30), None, None)
+            .await
+            .unwrap();
+        registry
+            .record_unsubscribe("main", &Push::new("o2", 25))
+            .await
+            .unwrap();
+        assert!(reconcile(registry, "main", "o2").await.is_ok());
+        assert!(
+            registry
+                .follower("main", "o2")
+                .await
+                .unwrap()
+                .unwrap()
+                .subscribed
+        );
+        // In order: nothing changes.
+        assert!(reconcile(registry, "main", "o2").await.is_ok());
+        assert!(
+            registry
+                .follower("main", "o2")
+                .await
+                .unwrap()
+                .unwrap()
+                .subscribed
+        );
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! The follow funnel against the sandbox: campaign QR codes, their replies, the follower
 //! registry (SQLite, in memory) and the `/v1` routes over it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use async_trait::async_trait;
+use wxgate_store::registry::{
+    Claim, Follower, FollowerEvent, FollowerFilter, FollowerPage, FollowerProfile, Push, Registry,
+    RegistryError, SceneCounts, SubscribeOutcome, SyncProgress,
+};
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -18,6 +26,10 @@ const OTHER_KEY: &str = "other-account-key";
 
 /// Account `main` with a campaign for every `table-…` scene, and a scoped key for `other`.
 async fn world() -> World {
+    builder().start().await
+}
+
+fn builder() -> world::WorldBuilder {
     world::world(APP_ID, SECRET, TOKEN)
         .api_keys(
             &format!(r#"["{API_KEY}", {{ key = "{OTHER_KEY}", accounts = ["other"] }}]"#),
@@ -41,8 +53,6 @@ token = "othertoken"
 api_base = "http://127.0.0.1:9"
 "#,
         )
-        .start()
-        .await
 }
 
 async fn api(w: &World, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -238,8 +248,14 @@ async fn a_follower_scanning_counts_a_scan_and_gets_the_card() {
 /// Polls the follower until `done` holds (up to 15 s).
 async fn until(w: &World, openid: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..150 {
-        let record = follower(w, openid).await;
-        if done(&record) {
+        let (status, record) = api(
+            w,
+            Method::GET,
+            &format!("/v1/accounts/main/followers/{openid}"),
+            None,
+        )
+        .await;
+        if status == 200 && done(&record) {
             return record;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -457,4 +473,200 @@ async fn qr_codes_are_checked_and_the_routes_need_a_key_for_the_account() {
             "{elsewhere}"
         );
     }
+}
+
+/// A registry whose recording of pushes fails while `failing` is set (a database outage).
+#[derive(Debug)]
+struct Flaky {
+    inner: Arc<dyn Registry>,
+    failing: AtomicBool,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), RegistryError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(RegistryError::Backend {
+                backend: "sqlite",
+                message: "injected outage".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Registry for Flaky {
+    async fn upsert_follower(
+        &self,
+        account: &str,
+        profile: &FollowerProfile,
+    ) -> Result<Follower, RegistryError> {
+        self.check()?;
+        self.inner.upsert_follower(account, profile).await
+    }
+
+    async fn record_subscribe(
+        &self,
+        account: &str,
+        push: &Push,
+        scene: Option<&str>,
+        profile: Option<&FollowerProfile>,
+    ) -> Result<SubscribeOutcome, RegistryError> {
+        self.check()?;
+        self.inner
+            .record_subscribe(account, push, scene, profile)
+            .await
+    }
+
+    async fn record_unsubscribe(&self, account: &str, push: &Push) -> Result<bool, RegistryError> {
+        self.check()?;
+        self.inner.record_unsubscribe(account, push).await
+    }
+
+    async fn record_scan(
+        &self,
+        account: &str,
+        push: &Push,
+        scene: &str,
+    ) -> Result<bool, RegistryError> {
+        self.check()?;
+        self.inner.record_scan(account, push, scene).await
+    }
+
+    async fn follower(
+        &self,
+        account: &str,
+        openid: &str,
+    ) -> Result<Option<Follower>, RegistryError> {
+        self.inner.follower(account, openid).await
+    }
+
+    async fn follower_events(
+        &self,
+        account: &str,
+        openid: &str,
+    ) -> Result<Vec<FollowerEvent>, RegistryError> {
+        self.inner.follower_events(account, openid).await
+    }
+
+    async fn list_followers(
+        &self,
+        account: &str,
+        filter: &FollowerFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<FollowerPage, RegistryError> {
+        self.inner
+            .list_followers(account, filter, cursor, limit)
+            .await
+    }
+
+    async fn count_followers(
+        &self,
+        account: &str,
+        filter: &FollowerFilter,
+    ) -> Result<u64, RegistryError> {
+        self.inner.count_followers(account, filter).await
+    }
+
+    async fn scene_counts(&self, account: &str, scene: &str) -> Result<SceneCounts, RegistryError> {
+        self.inner.scene_counts(account, scene).await
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        account: &str,
+        key: &str,
+        ttl: Duration,
+    ) -> Result<Claim, RegistryError> {
+        self.inner.claim_idempotency_key(account, key, ttl).await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        account: &str,
+        key: &str,
+        result: &str,
+    ) -> Result<(), RegistryError> {
+        self.inner
+            .complete_idempotency_key(account, key, result)
+            .await
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        account: &str,
+        key: &str,
+    ) -> Result<bool, RegistryError> {
+        self.inner.release_idempotency_key(account, key).await
+    }
+
+    async fn save_sync_progress(
+        &self,
+        account: &str,
+        progress: &SyncProgress,
+    ) -> Result<(), RegistryError> {
+        self.inner.save_sync_progress(account, progress).await
+    }
+
+    async fn load_sync_progress(
+        &self,
+        account: &str,
+    ) -> Result<Option<SyncProgress>, RegistryError> {
+        self.inner.load_sync_progress(account).await
+    }
+
+    async fn clear_sync_progress(&self, account: &str) -> Result<bool, RegistryError> {
+        self.inner.clear_sync_progress(account).await
+    }
+}
+
+#[tokio::test]
+async fn pushes_the_registry_cannot_take_are_queued_and_recorded_once_it_answers() {
+    let flaky = Arc::new(Flaky {
+        inner: wxgate_store::registry::open("sqlite::memory:")
+            .await
+            .unwrap(),
+        failing: AtomicBool::new(true),
+    });
+    let w = builder().registry(flaky.clone()).start().await;
+    let ticket = qrcode(&w, "table-4").await;
+    let openid = stranger(&w).await;
+    // The outage costs no reply: the card arrives, and the follow waits on the queue.
+    let follow = w
+        .act(&openid, json!({"type": "scan", "ticket": ticket}))
+        .await;
+    assert_eq!(card(&follow)["title"], "Table table-4");
+    let (status, _) = api(
+        &w,
+        Method::GET,
+        &format!("/v1/accounts/main/followers/{openid}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "not recorded during the outage");
+    flaky.failing.store(false, Ordering::SeqCst);
+    let record = until(&w, &openid, |r| r["unionid"] == "union-funnel-1").await;
+    assert_eq!(
+        (record["subscribed"].as_bool(), record["scene"].as_str()),
+        (Some(true), Some("table-4"))
+    );
+    assert_eq!(figures(&w, "table-4").await, (0, 1, 0));
+
+    // An unfollow during another outage.
+    w.sandbox(
+        Method::POST,
+        "/sandbox/clock",
+        Some(json!({"advance_secs": 2})),
+    )
+    .await;
+    flaky.failing.store(true, Ordering::SeqCst);
+    let unfollow = w.act(&openid, json!({"type": "unfollow"})).await;
+    assert_eq!(unfollow["outcome"], "success", "{unfollow}");
+    assert_eq!(follower(&w, &openid).await["subscribed"], true);
+    flaky.failing.store(false, Ordering::SeqCst);
+    let record = until(&w, &openid, |r| r["subscribed"] == false).await;
+    assert_eq!(record["scene"], "table-4");
+    assert_eq!(figures(&w, "table-4").await, (0, 1, 1));
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use wxgate_sandbox::{AppSpec, Mode, RunningSandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway, MessageRouter};
 use wxgate_store::Store;
+use wxgate_store::registry::Registry;
 
 /// How to build a [`World`]; see [`world`].
 pub(crate) struct WorldBuilder {
@@ -21,6 +22,7 @@ pub(crate) struct WorldBuilder {
     server: String,
     storage_url: String,
     store: Option<Arc<dyn Store>>,
+    registry: Option<Arc<dyn Registry>>,
     messages: MessageRouter,
     accounts: String,
     faults: Vec<Value>,
@@ -45,6 +47,7 @@ pub(crate) fn world(
         server: String::new(),
         storage_url: "memory://".to_owned(),
         store: None,
+        registry: None,
         messages: MessageRouter::new(),
         accounts: String::new(),
         faults: Vec::new(),
@@ -98,6 +101,12 @@ impl WorldBuilder {
     /// The store the gateway uses (rather than one opened from `storage.url`).
     pub(crate) fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// The follower registry the gateway uses (rather than one opened from the config).
+    pub(crate) fn registry(mut self, registry: Arc<dyn Registry>) -> Self {
+        self.registry = Some(registry);
         self
     }
 
@@ -223,6 +232,9 @@ api_base = "{api_base}"
         let mut builder = Gateway::builder(config).messages(self.messages);
         if let Some(store) = self.store {
             builder = builder.store(store);
+        }
+        if let Some(registry) = self.registry {
+            builder = builder.registry(registry);
         }
         let gateway = builder.build().await.unwrap();
         if self.workers {

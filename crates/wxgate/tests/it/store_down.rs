@@ -48,12 +48,16 @@ fn write_config(dir: &std::path::Path, storage_url: &str) -> String {
 listen = "127.0.0.1:0"
 [storage]
 url = "{storage_url}"
+# A Redis store needs a registry named; one gateway here, so a SQLite file does.
+[registry]
+url = "sqlite://{registry}"
 [[accounts]]
 id = "main"
 app_id = "wxe2e0000000000013"
 token = "e2etoken"
 mode = "plaintext"
-"#
+"#,
+            registry = dir.join("registry.db").display()
         ),
     )
     .unwrap();
