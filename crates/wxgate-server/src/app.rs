@@ -135,12 +135,14 @@ impl Gateway {
             .merge(crate::proxy::routes(Arc::clone(&self.shared)))
             .merge(crate::web::routes(Arc::clone(&self.shared)))
             .merge(crate::outbound::routes(Arc::clone(&self.shared)))
+            .merge(crate::funnel_api::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 
     /// Starts the background work: delivering deferred replies through the customer-service
-    /// API. [`serve`] calls it; call it yourself when you nest [`Gateway::router`] in your app.
-    /// The task stops when the returned handle is aborted.
+    /// API, and the follower registry's work left over from callbacks (store queue
+    /// `registry`). [`serve`] calls it; call it yourself when you nest [`Gateway::router`] in
+    /// your app. The task stops when the returned handle is aborted.
     pub fn spawn_workers(&self) -> tokio::task::JoinHandle<()> {
         // Keep every account's token and tickets fresh ahead of expiry, so requests never wait
         // on WeChat. Accounts without an AppSecret cannot fetch tokens and are left alone.
@@ -156,7 +158,10 @@ impl Gateway {
         let shared = Arc::clone(&self.shared);
         tokio::spawn(async move {
             let _refreshers = refreshers;
-            crate::delivery::run(shared).await;
+            tokio::join!(
+                crate::delivery::run(Arc::clone(&shared)),
+                crate::funnel::run(shared)
+            );
         })
     }
 

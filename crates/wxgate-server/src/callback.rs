@@ -221,6 +221,8 @@ async fn run(
     deadline: Instant,
     unix: u64,
 ) -> Arc<Outcome> {
+    #[allow(unused_variables, reason = "for the webhook deliveries")]
+    let follower = crate::funnel::record(shared, account, &incoming).await;
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
         return flight.finish(Outcome::Nothing);
     };

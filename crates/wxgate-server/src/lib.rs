@@ -8,6 +8,8 @@ pub mod config;
 mod dedup;
 pub mod deferred;
 mod delivery;
+mod funnel;
+mod funnel_api;
 mod handler;
 mod health;
 mod json_body;

@@ -2,8 +2,8 @@
 //! annotations and the types they take and return, and served at `/v1/openapi.json`.
 //!
 //! The reusable error answers (`Error401` …) and the path parameters live here; the operations
-//! live next to their handlers in [`crate::token_api`], [`crate::proxy`] and
-//! [`crate::outbound`].
+//! live next to their handlers in [`crate::token_api`], [`crate::proxy`], [`crate::outbound`],
+//! [`crate::funnel_api`] and `crate::web::oauth`.
 
 use std::sync::LazyLock;
 
@@ -43,6 +43,10 @@ pub(crate) fn json() -> &'static str {
         crate::web::oauth::redeem,
         crate::outbound::send_message,
         crate::outbound::send_template_message,
+        crate::funnel_api::create_qrcode,
+        crate::funnel_api::scene,
+        crate::funnel_api::followers,
+        crate::funnel_api::follower,
         crate::token_api::openapi_json,
     ),
     components(
@@ -138,7 +142,8 @@ pub(crate) struct Error401(ErrorBody);
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error403(ErrorBody);
 
-/// Unknown account
+/// unknown_account: no such account in wxgate.toml; unknown_follower: the registry knows no
+/// such follower (…/followers/{openid})
 #[derive(ToResponse)]
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error404(ErrorBody);

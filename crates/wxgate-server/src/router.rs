@@ -52,8 +52,13 @@ struct Route {
 pub(crate) enum Matcher {
     MsgType(MsgType),
     Event(EventKind),
-    EventKey { event: EventKind, key: String },
+    EventKey {
+        event: EventKind,
+        key: String,
+    },
     QrScene(String),
+    /// A QR scan whose scene matches a campaign's pattern: exact, or a prefix ending in `*`.
+    ScenePattern(String),
     Keyword(String),
     Regex(Regex),
 }
@@ -180,9 +185,21 @@ impl Matcher {
             Self::QrScene(scene) => {
                 incoming.event().and_then(Event::qr_scene) == Some(scene.as_str())
             }
+            Self::ScenePattern(pattern) => incoming
+                .event()
+                .and_then(Event::qr_scene)
+                .is_some_and(|scene| scene_matches(pattern, scene)),
             Self::Keyword(keyword) => text(incoming).is_some_and(|t| t.trim() == keyword),
             Self::Regex(regex) => text(incoming).is_some_and(|t| regex.is_match(t)),
         }
+    }
+}
+
+/// Whether `scene` matches `pattern`: equal, or starting with the prefix before a final `*`.
+pub(crate) fn scene_matches(pattern: &str, scene: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => scene.starts_with(prefix),
+        None => scene == pattern,
     }
 }
 

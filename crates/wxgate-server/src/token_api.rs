@@ -91,6 +91,8 @@ pub(crate) enum ErrorCode {
     Wechat,
     UpstreamUnavailable,
     StoreUnavailable,
+    RegistryUnavailable,
+    UnknownFollower,
     RefreshRateLimited,
     UnknownTicket,
     TicketRedeemed,
@@ -197,6 +199,17 @@ impl ApiFailure {
             ErrorCode::UpstreamUnavailable,
             message,
         )
+    }
+
+    /// The same failure with another HTTP status.
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// WeChat's errcode, when WeChat refused.
+    pub(crate) fn errcode(&self) -> Option<i64> {
+        self.body.errcode
     }
 
     pub(crate) fn retry_after(mut self, secs: u64) -> Self {

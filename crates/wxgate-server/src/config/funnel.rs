@@ -47,10 +47,7 @@ impl Campaign {
     /// Whether a scan of `scene` belongs to this campaign.
     #[must_use]
     pub fn matches(&self, scene: &str) -> bool {
-        match self.scene.strip_suffix('*') {
-            Some(prefix) => scene.starts_with(prefix),
-            None => scene == self.scene,
-        }
+        crate::router::scene_matches(&self.scene, scene)
     }
 }
 

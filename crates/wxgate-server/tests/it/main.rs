@@ -6,6 +6,7 @@ mod common;
 mod dedup;
 mod faults_callback;
 mod faults_tokens;
+mod funnel;
 mod json_body;
 mod openapi;
 mod outbound;

@@ -244,6 +244,7 @@ fn example_body(operation_id: &str, openid: &str) -> Option<Value> {
             Some(json!({"url": "https://example.com/page", "jsApiList": ["scanQRCode"]}))
         }
         "wechat_post" => Some(json!({"button": [{"type": "click", "name": "Hi", "key": "HI"}]})),
+        "create_qrcode" => Some(json!({"scene": "openapi-scene"})),
         _ => None,
     }
 }
@@ -262,18 +263,23 @@ async fn every_documented_operation_is_served() {
         .await;
     let served = w.get_json("/v1/openapi.json").await;
     assert_eq!(served, document());
+    // A follower for `…/followers/{openid}`.
     let (openid, _) = w.new_follower(json!({})).await;
     let mut called = 0;
     for (path, item) in served["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let target = path.replace("{account}", "main").replace(
-                "{path}",
-                if method == "get" {
-                    "cgi-bin/getcallbackip"
-                } else {
-                    "cgi-bin/menu/create"
-                },
-            );
+            let target = path
+                .replace("{account}", "main")
+                .replace("{scene}", "openapi-scene")
+                .replace("{openid}", &openid)
+                .replace(
+                    "{path}",
+                    if method == "get" {
+                        "cgi-bin/getcallbackip"
+                    } else {
+                        "cgi-bin/menu/create"
+                    },
+                );
             let mut request = w
                 .http
                 .request(
@@ -309,6 +315,6 @@ async fn every_documented_operation_is_served() {
             called += 1;
         }
     }
-    assert_eq!(called, 11, "operations called");
+    assert_eq!(called, 15, "operations called");
     assert_eq!(w.calls("cgi-bin/menu/create").await, 1);
 }

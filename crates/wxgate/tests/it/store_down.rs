@@ -48,6 +48,7 @@ fn write_config(dir: &std::path::Path, storage_url: &str) -> String {
 listen = "127.0.0.1:0"
 [storage]
 url = "{storage_url}"
+# A Redis store needs a registry named; one gateway here, so a SQLite file does.
 [registry]
 url = "sqlite://{registry}"
 [[accounts]]
