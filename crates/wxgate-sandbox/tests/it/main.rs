@@ -19,3 +19,4 @@ mod third_party;
 mod ticket;
 mod token;
 mod user;
+mod web;
