@@ -178,12 +178,10 @@ pub(crate) fn domain_allowed(entries: &[String], url: &reqwest::Url) -> bool {
 fn split_port(entry: &str) -> (&str, Option<u16>) {
     match entry.rsplit_once(':') {
         // `[::1]` has colons of its own: a port follows only the closing bracket.
-        Some((host, port)) if !host.contains(':') || host.ends_with(']') => {
-            match port.parse() {
-                Ok(port) => (host, Some(port)),
-                Err(_) => (entry, None),
-            }
-        }
+        Some((host, port)) if !host.contains(':') || host.ends_with(']') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => (entry, None),
+        },
         _ => (entry, None),
     }
 }
@@ -218,10 +216,23 @@ mod tests {
 
     #[test]
     fn entries_are_hosts_with_an_optional_port() {
-        for good in ["example.com", "Example.com:8080", "127.0.0.1", "[::1]:80", "a.b:80"] {
+        for good in [
+            "example.com",
+            "Example.com:8080",
+            "127.0.0.1",
+            "[::1]:80",
+            "a.b:80",
+        ] {
             assert_eq!(check_domain_entry(good), Ok(()), "{good}");
         }
-        for bad in ["", "https://example.com", "example.com/path", "u@example.com", "example.com:x", "a b"] {
+        for bad in [
+            "",
+            "https://example.com",
+            "example.com/path",
+            "u@example.com",
+            "example.com:x",
+            "a b",
+        ] {
             assert!(check_domain_entry(bad).is_err(), "{bad}");
         }
     }

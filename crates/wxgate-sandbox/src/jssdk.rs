@@ -61,7 +61,10 @@ pub(crate) fn routes() -> Router<Sandbox> {
 async fn script() -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
             (header::CACHE_CONTROL, "no-cache"),
         ],
         SCRIPT,
@@ -172,10 +175,7 @@ struct InvokeBody {
     args: Value,
 }
 
-async fn invoke(
-    State(sb): State<Sandbox>,
-    body: Bytes,
-) -> Result<axum::Json<Value>, ControlError> {
+async fn invoke(State(sb): State<Sandbox>, body: Bytes) -> Result<axum::Json<Value>, ControlError> {
     let body: InvokeBody = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(format!("invalid call: {e}")))?;
     let api = body.api.as_str();
@@ -214,8 +214,9 @@ async fn invoke(
             }));
             return json!({"errMsg": format!("{api}:ok")});
         }
-        device_answer(api, &body.args, &app.device)
-            .unwrap_or_else(|| json!({"errMsg": format!("{api}:fail, the sandbox does not simulate {api}")}))
+        device_answer(api, &body.args, &app.device).unwrap_or_else(
+            || json!({"errMsg": format!("{api}:fail, the sandbox does not simulate {api}")}),
+        )
     });
     Ok(axum::Json(answer))
 }
@@ -252,7 +253,9 @@ fn device_answer(api: &str, args: &Value, device: &Device) -> Option<Value> {
             "speed": device.speed,
             "accuracy": device.accuracy,
         }),
-        "getNetworkType" => json!({"errMsg": "getNetworkType:ok", "networkType": device.network_type}),
+        "getNetworkType" => {
+            json!({"errMsg": "getNetworkType:ok", "networkType": device.network_type})
+        }
         _ => return None,
     })
 }
@@ -266,9 +269,21 @@ mod tests {
         let domains = vec!["127.0.0.1".to_owned()];
         let page = "http://127.0.0.1:8080/a?b=1";
         assert!(page_domain_allowed(&domains, page, None));
-        assert!(page_domain_allowed(&domains, page, Some("http://127.0.0.1:8080")));
-        assert!(!page_domain_allowed(&domains, page, Some("http://127.0.0.1:9090")));
-        assert!(!page_domain_allowed(&domains, "http://localhost:8080/", None));
+        assert!(page_domain_allowed(
+            &domains,
+            page,
+            Some("http://127.0.0.1:8080")
+        ));
+        assert!(!page_domain_allowed(
+            &domains,
+            page,
+            Some("http://127.0.0.1:9090")
+        ));
+        assert!(!page_domain_allowed(
+            &domains,
+            "http://localhost:8080/",
+            None
+        ));
         assert!(page_domain_allowed(&[], "http://localhost:8080/", None));
         assert!(!page_domain_allowed(&[], "file:///tmp/a.html", None));
         assert!(!page_domain_allowed(&[], "not a url", None));
@@ -288,7 +303,10 @@ mod tests {
         let one = device_answer("chooseImage", &json!({"count": 1}), &device).unwrap();
         assert_eq!(one["localIds"], json!(["a"]));
         let net = device_answer("getNetworkType", &json!({}), &device).unwrap();
-        assert_eq!(net, json!({"errMsg": "getNetworkType:ok", "networkType": "wifi"}));
+        assert_eq!(
+            net,
+            json!({"errMsg": "getNetworkType:ok", "networkType": "wifi"})
+        );
         assert!(device_answer("openLocation", &json!({}), &device).is_none());
     }
 }

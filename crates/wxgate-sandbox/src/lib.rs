@@ -288,7 +288,10 @@ fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
     if app.token.is_empty() {
         return Err(SandboxError::InvalidApp("token is empty".to_owned()));
     }
-    for (field, entries) in [("js_domains", &app.js_domains), ("oauth_domains", &app.oauth_domains)] {
+    for (field, entries) in [
+        ("js_domains", &app.js_domains),
+        ("oauth_domains", &app.oauth_domains),
+    ] {
         for entry in entries {
             crate::config::check_domain_entry(entry)
                 .map_err(|e| SandboxError::InvalidApp(format!("{field}: {e}")))?;

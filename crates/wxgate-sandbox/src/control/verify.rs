@@ -41,7 +41,11 @@ pub(crate) fn live_jsapi_tickets(app: &App, now: u64) -> Vec<String> {
 }
 
 /// Whether a `wx.config` of `app_id` is signed with one of the live jsapi `tickets`, or why not.
-pub(crate) fn jssdk_verdict(config: &Value, app_id: &str, tickets: &[String]) -> Result<(), &'static str> {
+pub(crate) fn jssdk_verdict(
+    config: &Value,
+    app_id: &str,
+    tickets: &[String],
+) -> Result<(), &'static str> {
     let text = |key: &str| {
         config
             .get(key)

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Device, Draft, JsSession, MassJob, Media, Menu, PublishJob, RidRecord, Tag, Template, Ticket, User,
-    preset_templates,
+    Device, Draft, JsSession, MassJob, Media, Menu, PublishJob, RidRecord, Tag, Template, Ticket,
+    User, preset_templates,
 };
 use crate::clock;
 use crate::config::AppSpec;

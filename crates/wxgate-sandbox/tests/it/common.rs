@@ -168,7 +168,9 @@ impl Env {
     pub async fn jsapi_ticket(&self, app: &str, secret: &str) -> String {
         let token = self.token_for(app, secret).await;
         let v = self
-            .get(&format!("/cgi-bin/ticket/getticket?access_token={token}&type=jsapi"))
+            .get(&format!(
+                "/cgi-bin/ticket/getticket?access_token={token}&type=jsapi"
+            ))
             .await;
         v["ticket"].as_str().expect("ticket").to_owned()
     }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod browser;
 mod console_data;
 mod control;
 mod determinism;

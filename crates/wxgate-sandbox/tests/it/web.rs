@@ -37,24 +37,46 @@ async fn invoke(env: &Env, session: &str, api: &str, args: Value) -> Value {
 async fn config_checks_the_signature_then_apis_answer_the_device_values() {
     let env = start().await;
     let ticket = env.jsapi_ticket(APP, SECRET).await;
-    let ok = config(&env, signed(&ticket, PAGE, &["getLocation", "updateAppMessageShareData"]), Some("http://127.0.0.1:8080")).await;
+    let ok = config(
+        &env,
+        signed(&ticket, PAGE, &["getLocation", "updateAppMessageShareData"]),
+        Some("http://127.0.0.1:8080"),
+    )
+    .await;
     assert_eq!(ok["errMsg"], "config:ok", "{ok}");
     let session = ok["session"].as_str().expect("session").to_owned();
 
     let mut wrong = signed(&ticket, PAGE, &[]);
     wrong["nonceStr"] = json!("other");
-    assert_eq!(config(&env, wrong, None).await["errMsg"], "config:invalid signature");
+    assert_eq!(
+        config(&env, wrong, None).await["errMsg"],
+        "config:invalid signature"
+    );
     let other_ticket = signed("not-the-ticket", PAGE, &[]);
-    assert_eq!(config(&env, other_ticket, None).await["errMsg"], "config:invalid signature");
+    assert_eq!(
+        config(&env, other_ticket, None).await["errMsg"],
+        "config:invalid signature"
+    );
     let mut unknown_app = signed(&ticket, PAGE, &[]);
     unknown_app["appId"] = json!("wxunknown");
-    assert_eq!(config(&env, unknown_app, None).await["errMsg"], "config:invalid signature");
+    assert_eq!(
+        config(&env, unknown_app, None).await["errMsg"],
+        "config:invalid signature"
+    );
     // A page cannot claim another origin's URL.
-    let claimed = config(&env, signed(&ticket, PAGE, &[]), Some("http://127.0.0.1:9999")).await;
+    let claimed = config(
+        &env,
+        signed(&ticket, PAGE, &[]),
+        Some("http://127.0.0.1:9999"),
+    )
+    .await;
     assert_eq!(claimed["errMsg"], "config:invalid url domain");
 
     let set = env
-        .post(&format!("/sandbox/apps/{APP}/device"), json!({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 12.5}))
+        .post(
+            &format!("/sandbox/apps/{APP}/device"),
+            json!({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 12.5}),
+        )
         .await;
     assert_eq!(set["latitude"], 31.2304);
     let location = invoke(&env, &session, "getLocation", json!({"type": "gcj02"})).await;
@@ -83,9 +105,15 @@ async fn a_superseded_ticket_stops_signing_after_its_overlap() {
     let env = start().await;
     let old = env.jsapi_ticket(APP, SECRET).await;
     let _current = env.jsapi_ticket(APP, SECRET).await;
-    assert_eq!(config(&env, signed(&old, PAGE, &[]), None).await["errMsg"], "config:ok");
+    assert_eq!(
+        config(&env, signed(&old, PAGE, &[]), None).await["errMsg"],
+        "config:ok"
+    );
     env.advance(300).await;
-    assert_eq!(config(&env, signed(&old, PAGE, &[]), None).await["errMsg"], "config:invalid signature");
+    assert_eq!(
+        config(&env, signed(&old, PAGE, &[]), None).await["errMsg"],
+        "config:invalid signature"
+    );
 }
 
 #[tokio::test]
@@ -102,13 +130,27 @@ async fn js_domains_limit_the_pages_an_entry_without_port_matches_any_port() {
         ("https://shop.example:8443/a", "config:ok"),
         ("https://shop.example/a", "config:invalid url domain"),
         ("http://localhost:1234/a", "config:invalid url domain"),
-        ("http://www.shop.example:8443/a", "config:invalid url domain"),
+        (
+            "http://www.shop.example:8443/a",
+            "config:invalid url domain",
+        ),
     ] {
-        assert_eq!(config(&env, signed(&ticket, url, &[]), None).await["errMsg"], verdict, "{url}");
+        assert_eq!(
+            config(&env, signed(&ticket, url, &[]), None).await["errMsg"],
+            verdict,
+            "{url}"
+        );
     }
     let listed = env.get(&format!("/sandbox/apps/{APP}")).await;
-    assert_eq!(listed["js_domains"], json!(["127.0.0.1", "shop.example:8443"]));
-    for bad in [json!(["https://x.example"]), json!(["x.example/path"]), json!([""])] {
+    assert_eq!(
+        listed["js_domains"],
+        json!(["127.0.0.1", "shop.example:8443"])
+    );
+    for bad in [
+        json!(["https://x.example"]),
+        json!(["x.example/path"]),
+        json!([""]),
+    ] {
         let app = json!({"app_id": APP, "app_secret": SECRET, "token": "tok", "js_domains": bad});
         assert_eq!(env.add_app(app).await, 400, "{bad}");
     }
@@ -128,7 +170,11 @@ async fn the_config_routes_answer_cors_preflights_for_any_origin() {
             .await
             .expect("send");
         assert!(response.status().is_success(), "{path}");
-        assert_eq!(response.headers()["access-control-allow-origin"], "*", "{path}");
+        assert_eq!(
+            response.headers()["access-control-allow-origin"],
+            "*",
+            "{path}"
+        );
     }
     // The control API itself stays same-origin.
     let response = env
@@ -138,11 +184,32 @@ async fn the_config_routes_answer_cors_preflights_for_any_origin() {
         .send()
         .await
         .expect("send");
-    assert!(response.headers().get("access-control-allow-origin").is_none());
-    let script = env.http.get(env.url("/open/js/jweixin-1.6.0.js")).send().await.expect("send");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let script = env
+        .http
+        .get(env.url("/open/js/jweixin-1.6.0.js"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(script.status(), 200);
-    assert!(script.headers()["content-type"].to_str().expect("type").starts_with("application/javascript"));
-    assert!(script.text().await.expect("text").contains("/sandbox/jssdk/config"));
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("application/javascript")
+    );
+    assert!(
+        script
+            .text()
+            .await
+            .expect("text")
+            .contains("/sandbox/jssdk/config")
+    );
 }
 
 #[tokio::test]
@@ -158,23 +225,47 @@ async fn device_values_are_checked() {
         json!({"openid": "not-a-user"}),
         json!({"colour": "red"}),
     ] {
-        let status = env.http.post(&path).json(&bad).send().await.expect("send").status();
+        let status = env
+            .http
+            .post(&path)
+            .json(&bad)
+            .send()
+            .await
+            .expect("send")
+            .status();
         assert_eq!(status, 400, "{bad}");
     }
     let user = env.new_user(APP).await;
     let set = env
-        .post(&format!("/sandbox/apps/{APP}/device"), json!({"openid": user, "network_type": "4g", "scan_result": "EAN_13,123"}))
+        .post(
+            &format!("/sandbox/apps/{APP}/device"),
+            json!({"openid": user, "network_type": "4g", "scan_result": "EAN_13,123"}),
+        )
         .await;
     assert_eq!(set["openid"], user.as_str());
     assert_eq!(set["network_type"], "4g");
-    assert_eq!(env.get(&format!("/sandbox/apps/{APP}/device")).await["scan_result"], "EAN_13,123");
-    let missing = env.http.get(env.url("/sandbox/apps/wxnope/device")).send().await.expect("send");
+    assert_eq!(
+        env.get(&format!("/sandbox/apps/{APP}/device")).await["scan_result"],
+        "EAN_13,123"
+    );
+    let missing = env
+        .http
+        .get(env.url("/sandbox/apps/wxnope/device"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(missing.status(), 404);
 }
 
 /// The OpenID a redirect's code stands for.
 async fn openid_of(env: &Env, location: String) -> String {
-    let code = location.split("code=").nth(1).expect("code").split('&').next().expect("code");
+    let code = location
+        .split("code=")
+        .nth(1)
+        .expect("code")
+        .split('&')
+        .next()
+        .expect("code");
     env.get(&format!("/sns/oauth2/access_token?appid={APP}&secret={SECRET}&code={code}&grant_type=authorization_code"))
         .await["openid"]
         .as_str()
@@ -184,7 +275,9 @@ async fn openid_of(env: &Env, location: String) -> String {
 
 async fn authorize(env: &Env, query: &str) -> reqwest::Response {
     env.http
-        .get(env.url(&format!("/connect/oauth2/authorize?appid={APP}&response_type=code&state=S1&{query}")))
+        .get(env.url(&format!(
+            "/connect/oauth2/authorize?appid={APP}&response_type=code&state=S1&{query}"
+        )))
         .send()
         .await
         .expect("send")
@@ -192,7 +285,10 @@ async fn authorize(env: &Env, query: &str) -> reqwest::Response {
 
 fn location(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), 302);
-    response.headers()["location"].to_str().expect("location").to_owned()
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -212,13 +308,20 @@ async fn oauth_domains_limit_redirect_uris_with_10003() {
         ("https%3A%2F%2Fm.shop.example%2Fcb", false),
         ("javascript%3Aalert(1)", false),
     ] {
-        let response = authorize(&env, &format!("redirect_uri={uri}&scope=snsapi_base&sandbox_openid=new")).await;
+        let response = authorize(
+            &env,
+            &format!("redirect_uri={uri}&scope=snsapi_base&sandbox_openid=new"),
+        )
+        .await;
         if allowed {
             assert_eq!(response.status(), 302, "{uri}");
         } else {
             assert_eq!(response.status(), 400, "{uri}");
             let page = response.text().await.expect("text");
-            assert!(page.contains("10003") && page.contains("redirect_uri域名与后台配置不一致"), "{uri}");
+            assert!(
+                page.contains("10003") && page.contains("redirect_uri域名与后台配置不一致"),
+                "{uri}"
+            );
         }
     }
 }
@@ -230,7 +333,11 @@ async fn refusing_redirects_without_a_code_and_base_is_silent() {
     assert_eq!(location(&refused), "https://shop.example/cb?x=1&state=S1");
 
     // No user yet: a new visitor signs in silently.
-    let first = authorize(&env, "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base").await;
+    let first = authorize(
+        &env,
+        "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base",
+    )
+    .await;
     assert!(location(&first).starts_with("https://shop.example/cb?code="));
     let users = env.get(&format!("/sandbox/apps/{APP}/users")).await;
     assert_eq!(users.as_array().expect("users").len(), 1);
@@ -239,36 +346,67 @@ async fn refusing_redirects_without_a_code_and_base_is_silent() {
     // Then the oldest user, until the device has an owner.
     env.advance(1).await;
     let owner = env.new_user(APP).await;
-    let silent = authorize(&env, "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base").await;
+    let silent = authorize(
+        &env,
+        "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base",
+    )
+    .await;
     assert_eq!(openid_of(&env, location(&silent)).await, oldest);
-    env.post(&format!("/sandbox/apps/{APP}/device"), json!({"openid": owner})).await;
-    let silent = authorize(&env, "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base").await;
+    env.post(
+        &format!("/sandbox/apps/{APP}/device"),
+        json!({"openid": owner}),
+    )
+    .await;
+    let silent = authorize(
+        &env,
+        "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_base",
+    )
+    .await;
     assert_eq!(openid_of(&env, location(&silent)).await, owner);
 
     // A new user named on the consent form.
     let named = authorize(&env, "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_userinfo&sandbox_openid=new&sandbox_nickname=Zoe&sandbox_decision=agree").await;
     let zoe = openid_of(&env, location(&named)).await;
-    assert_eq!(env.get(&format!("/sandbox/apps/{APP}/users/{zoe}")).await["nickname"], "Zoe");
+    assert_eq!(
+        env.get(&format!("/sandbox/apps/{APP}/users/{zoe}")).await["nickname"],
+        "Zoe"
+    );
 }
 
 #[tokio::test]
 async fn the_consent_page_escapes_nicknames_and_preselects_the_owner() {
     let env = start().await;
     let evil = env
-        .post(&format!("/sandbox/apps/{APP}/users"), json!({"nickname": "<img src=x onerror=alert(1)>\"'"}))
+        .post(
+            &format!("/sandbox/apps/{APP}/users"),
+            json!({"nickname": "<img src=x onerror=alert(1)>\"'"}),
+        )
         .await["openid"]
         .as_str()
         .expect("openid")
         .to_owned();
-    env.post(&format!("/sandbox/apps/{APP}/device"), json!({"openid": evil})).await;
-    let page = authorize(&env, "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_userinfo&x=%22%3E%3Cscript%3E")
-        .await
-        .text()
-        .await
-        .expect("page");
+    env.post(
+        &format!("/sandbox/apps/{APP}/device"),
+        json!({"openid": evil}),
+    )
+    .await;
+    let page = authorize(
+        &env,
+        "redirect_uri=https%3A%2F%2Fshop.example%2Fcb&scope=snsapi_userinfo&x=%22%3E%3Cscript%3E",
+    )
+    .await
+    .text()
+    .await
+    .expect("page");
     assert!(!page.contains("<img src=x"), "{page}");
     assert!(!page.contains("<script>"), "{page}");
-    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;"), "{page}");
-    assert!(page.contains(&format!("value=\"{evil}\" checked")), "{page}");
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#39;"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{evil}\" checked")),
+        "{page}"
+    );
     assert!(page.contains("name=sandbox_decision value=refuse"));
 }

@@ -30,7 +30,8 @@ const SILENT_USER: &str = "";
 fn authorize_inner(sb: &Sandbox, q: &Params) -> Result<Response, (u32, &'static str)> {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     let app_id = get("appid");
-    let Some(oauth_domains) = sb.with_state_ro(|s| s.app(app_id).map(|a| a.spec.oauth_domains.clone()))
+    let Some(oauth_domains) =
+        sb.with_state_ro(|s| s.app(app_id).map(|a| a.spec.oauth_domains.clone()))
     else {
         return Err((10012, "appid missing or unknown"));
     };
@@ -129,7 +130,14 @@ fn consent_page(sb: &Sandbox, app_id: &str, q: &Params) -> Html<String> {
                 let users: Vec<(u64, String, String, bool)> = a
                     .users
                     .values()
-                    .map(|u| (u.created_at, u.openid.clone(), u.nickname.clone(), u.subscribed))
+                    .map(|u| {
+                        (
+                            u.created_at,
+                            u.openid.clone(),
+                            u.nickname.clone(),
+                            u.subscribed,
+                        )
+                    })
                     .collect();
                 (a.spec.original_id(), a.device.openid.clone(), users)
             })
@@ -148,7 +156,13 @@ fn consent_page(sb: &Sandbox, app_id: &str, q: &Params) -> Html<String> {
             escape(value)
         ));
     }
-    let checked = |openid: &str| if openid == preselected { " checked" } else { "" };
+    let checked = |openid: &str| {
+        if openid == preselected {
+            " checked"
+        } else {
+            ""
+        }
+    };
     let mut items = String::new();
     for (i, (_, openid, nickname, following)) in users.iter().enumerate() {
         items.push_str(&format!(
