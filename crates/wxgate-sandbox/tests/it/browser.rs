@@ -356,6 +356,17 @@ async fn consent(client: &Client, f: &Fixture) {
         nicknames.as_array().expect("list").contains(&json!(XSS)),
         "the nickname shows as text: {nicknames}"
     );
+    let mut shown = false;
+    for nick in client
+        .find_all(Locator::Css(".nick"))
+        .await
+        .expect("nicknames")
+    {
+        if nick.text().await.expect("text") == XSS {
+            shown = nick.is_displayed().await.expect("displayed");
+        }
+    }
+    assert!(shown, "the nickname is visible as text");
     let images = client
         .execute("return document.images.length;", vec![])
         .await
@@ -452,6 +463,51 @@ async fn console(client: &Client, f: &Fixture) {
         .await
         .expect("text");
     assert_eq!(desc, "a <b>bold</b> offer");
+
+    // The phone's answers, set from the console.
+    client
+        .find(Locator::Css("#device summary"))
+        .await
+        .expect("device panel")
+        .click()
+        .await
+        .expect("open");
+    client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("#dvNet option[value='2g']"))
+        .await
+        .expect("network options")
+        .click()
+        .await
+        .expect("pick 2g");
+    let scan = client
+        .find(Locator::Id("dvScan"))
+        .await
+        .expect("scan input");
+    scan.clear().await.expect("clear");
+    scan.send_keys("EAN_13,6901234567892").await.expect("type");
+    client
+        .find(Locator::Id("dvSave"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("save");
+    let mut device = Value::Null;
+    for _ in 0..100 {
+        device = f.env.get(&format!("/sandbox/apps/{APP}/device")).await;
+        if device["network_type"] == "2g" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(device["network_type"], "2g", "{device}");
+    assert_eq!(device["scan_result"], "EAN_13,6901234567892", "{device}");
+    assert_eq!(
+        device["latitude"], 39.9042,
+        "the other values are kept: {device}"
+    );
 }
 
 async fn wait_for_path(client: &Client, path: &str) -> reqwest::Url {

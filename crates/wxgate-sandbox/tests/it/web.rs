@@ -410,3 +410,77 @@ async fn the_consent_page_escapes_nicknames_and_preselects_the_owner() {
     );
     assert!(page.contains("name=sandbox_decision value=refuse"));
 }
+
+#[tokio::test]
+async fn domains_device_and_share_cards_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sandbox.json");
+    let config = wxgate_sandbox::SandboxConfig {
+        state_file: Some(path.clone()),
+        ..Default::default()
+    };
+    {
+        let env = crate::common::start_with(config.clone()).await;
+        let app = json!({
+            "app_id": APP, "app_secret": SECRET, "token": "tok", "mode": "plaintext",
+            "js_domains": ["127.0.0.1:8080"], "oauth_domains": ["shop.example"],
+        });
+        assert_eq!(env.add_app(app).await, 200);
+        env.post(
+            &format!("/sandbox/apps/{APP}/device"),
+            json!({"network_type": "3g"}),
+        )
+        .await;
+        let ticket = env.jsapi_ticket(APP, SECRET).await;
+        let ok = config_of(&env, signed(&ticket, PAGE, &["onMenuShareTimeline"])).await;
+        let session = ok["session"].as_str().expect("session").to_owned();
+        let shared = invoke(
+            &env,
+            &session,
+            "onMenuShareTimeline",
+            json!({"title": "T", "link": PAGE}),
+        )
+        .await;
+        assert_eq!(shared["errMsg"], "onMenuShareTimeline:ok");
+        let mut saved = false;
+        for _ in 0..250 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            if std::fs::read_to_string(&path).is_ok_and(|s| s.contains("onMenuShareTimeline")) {
+                saved = true;
+                break;
+            }
+        }
+        assert!(saved, "state file written");
+    }
+    // Restart without re-adding the app (the common helper would overwrite its spec).
+    let running = wxgate_sandbox::spawn(config).await.expect("spawn");
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{}{path}", running.base_url());
+        async move {
+            http.get(url)
+                .send()
+                .await
+                .expect("send")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let app = get(format!("/sandbox/apps/{APP}")).await;
+    assert_eq!(app["js_domains"], json!(["127.0.0.1:8080"]));
+    assert_eq!(app["oauth_domains"], json!(["shop.example"]));
+    assert_eq!(
+        get(format!("/sandbox/apps/{APP}/device")).await["network_type"],
+        "3g"
+    );
+    assert_eq!(
+        get(format!("/sandbox/apps/{APP}/shares")).await[0]["title"],
+        "T"
+    );
+}
+
+async fn config_of(env: &Env, body: Value) -> Value {
+    config(env, body, None).await
+}
