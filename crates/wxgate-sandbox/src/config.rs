@@ -83,6 +83,14 @@ pub struct AppSpec {
     /// The account's original id (`gh_…`), used as `ToUserName`; derived from the AppID when absent.
     #[serde(default)]
     pub original_id: Option<String>,
+    /// The JS safe domains (JS接口安全域名) whose pages may use the JS-SDK: `host` (any port) or
+    /// `host:port`. Empty: pages of every origin may (a sandbox convenience; WeChat requires one).
+    #[serde(default)]
+    pub js_domains: Vec<String>,
+    /// The OAuth domains (网页授权域名) a `redirect_uri` of `connect/oauth2/authorize` must be
+    /// on: `host` (any port) or `host:port`. Empty: every `http`/`https` redirect_uri is accepted.
+    #[serde(default)]
+    pub oauth_domains: Vec<String>,
 }
 
 impl fmt::Debug for AppSpec {
@@ -97,6 +105,8 @@ impl fmt::Debug for AppSpec {
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("daily_token_quota", &self.daily_token_quota)
             .field("original_id", &self.original_id)
+            .field("js_domains", &self.js_domains)
+            .field("oauth_domains", &self.oauth_domains)
             .finish()
     }
 }
@@ -124,5 +134,106 @@ impl AppSpec {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
         format!("gh_{:012x}", hash & 0xffff_ffff_ffff)
+    }
+}
+
+/// Checks one `js_domains` / `oauth_domains` entry: a host name or IP address, with an optional
+/// `:port`, and nothing else (no scheme, path or user).
+pub(crate) fn check_domain_entry(entry: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(&format!("http://{entry}/"))
+        .map_err(|_| format!("{entry:?} is not a host or host:port"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let rebuilt = match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    // A default port (`host:80`) is dropped by the parser: accept it written out too.
+    let written_default = entry
+        .to_ascii_lowercase()
+        .strip_suffix(":80")
+        .is_some_and(|h| h == host);
+    if parsed.path() != "/" || !parsed.username().is_empty() || host.is_empty() {
+        return Err(format!("{entry:?} is not a host or host:port"));
+    }
+    if rebuilt != entry.to_ascii_lowercase() && !written_default {
+        return Err(format!("{entry:?} is not a host or host:port"));
+    }
+    Ok(())
+}
+
+/// Whether `url`'s host (and port) is one of `entries`: an entry without a port matches every
+/// port, one with a port only that port. Hosts compare case-insensitively.
+pub(crate) fn domain_allowed(entries: &[String], url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let port = url.port_or_known_default();
+    entries.iter().any(|entry| {
+        let entry = entry.to_ascii_lowercase();
+        let (entry_host, entry_port) = split_port(&entry);
+        entry_host == host && entry_port.is_none_or(|p| Some(p) == port)
+    })
+}
+
+fn split_port(entry: &str) -> (&str, Option<u16>) {
+    match entry.rsplit_once(':') {
+        // `[::1]` has colons of its own: a port follows only the closing bracket.
+        Some((host, port)) if !host.contains(':') || host.ends_with(']') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => (entry, None),
+        },
+        _ => (entry, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed(entries: &[&str], url: &str) -> bool {
+        let entries: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
+        domain_allowed(&entries, &reqwest::Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn an_entry_without_a_port_matches_any_port() {
+        assert!(allowed(&["example.com"], "https://example.com/a?b#c"));
+        assert!(allowed(&["example.com"], "http://EXAMPLE.com:8080/"));
+        assert!(allowed(&["127.0.0.1:8080"], "http://127.0.0.1:8080/x"));
+        assert!(!allowed(&["127.0.0.1:8080"], "http://127.0.0.1:8081/x"));
+        assert!(allowed(&["example.com:443"], "https://example.com/"));
+        assert!(allowed(&["[::1]:9000"], "http://[::1]:9000/"));
+        assert!(allowed(&["[::1]"], "http://[::1]:9000/"));
+    }
+
+    #[test]
+    fn subdomains_and_lookalikes_do_not_match() {
+        assert!(!allowed(&["example.com"], "https://www.example.com/"));
+        assert!(!allowed(&["example.com"], "https://example.com.evil.test/"));
+        assert!(!allowed(&["example.com"], "https://evil.test/?example.com"));
+        assert!(!allowed(&[], "https://example.com/"));
+    }
+
+    #[test]
+    fn entries_are_hosts_with_an_optional_port() {
+        for good in [
+            "example.com",
+            "Example.com:8080",
+            "127.0.0.1",
+            "[::1]:80",
+            "a.b:80",
+        ] {
+            assert_eq!(check_domain_entry(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "https://example.com",
+            "example.com/path",
+            "u@example.com",
+            "example.com:x",
+            "a b",
+        ] {
+            assert!(check_domain_entry(bad).is_err(), "{bad}");
+        }
     }
 }

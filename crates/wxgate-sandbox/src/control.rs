@@ -3,10 +3,11 @@
 //! with a 4xx status.
 
 mod apps;
+mod browser;
 mod clock;
 mod faults;
 mod users;
-mod verify;
+pub(crate) mod verify;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -17,6 +18,7 @@ use crate::error::ControlError;
 use crate::state::App;
 
 use apps::{calls, create_app, deliveries, get_app, list_apps, media, qrcodes, tickets};
+use browser::{get_device, set_device, shares};
 use clock::{get_clock, set_clock};
 use faults::{add_fault, clear_faults, list_faults};
 use users::{action, conversation, create_user, get_user, inbox, list_users, user_menu};
@@ -50,6 +52,11 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/sandbox/apps/{app_id}/tickets", get(tickets))
         .route("/sandbox/apps/{app_id}/qrcodes", get(qrcodes))
         .route("/sandbox/apps/{app_id}/jssdk/verify", post(verify_jssdk))
+        .route("/sandbox/apps/{app_id}/shares", get(shares))
+        .route(
+            "/sandbox/apps/{app_id}/device",
+            get(get_device).post(set_device),
+        )
         .route("/sandbox/apps/{app_id}/verify", post(verify_url))
         .route("/sandbox/clock", post(set_clock).get(get_clock))
         .route("/sandbox/media/{media_id}", get(media))

@@ -6,6 +6,7 @@ mod config;
 mod console;
 mod control;
 mod error;
+mod jssdk;
 mod persist;
 mod push;
 mod state;
@@ -110,6 +111,7 @@ impl Sandbox {
             .merge(wechat::routes(self))
             .merge(control::routes())
             .merge(console::routes())
+            .merge(jssdk::routes())
             .with_state(self.clone())
     }
 
@@ -285,6 +287,15 @@ fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
     }
     if app.token.is_empty() {
         return Err(SandboxError::InvalidApp("token is empty".to_owned()));
+    }
+    for (field, entries) in [
+        ("js_domains", &app.js_domains),
+        ("oauth_domains", &app.oauth_domains),
+    ] {
+        for entry in entries {
+            crate::config::check_domain_entry(entry)
+                .map_err(|e| SandboxError::InvalidApp(format!("{field}: {e}")))?;
+        }
     }
     if app.mode != Mode::Plaintext {
         let Some(key) = &app.encoding_aes_key else {

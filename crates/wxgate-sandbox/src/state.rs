@@ -4,6 +4,7 @@
 //! hashing.
 
 mod app;
+mod browser;
 mod messaging;
 mod publish;
 mod random;
@@ -21,6 +22,7 @@ use crate::clock::VirtualClock;
 use crate::error::WxError;
 
 pub(crate) use app::{App, Fault};
+pub(crate) use browser::{Device, JsSession, NETWORK_TYPES, SESSIONS_KEPT, SHARES_KEPT};
 pub(crate) use messaging::{
     RID_KEEP, RID_TTL, RidRecord, TEMPLATE_LIMIT, Template, industry, preset_templates,
 };

@@ -148,6 +148,8 @@ fn app_json(app: &App) -> Value {
         "token_ttl_secs": spec.ttl(),
         "daily_token_quota": spec.token_quota(),
         "original_id": spec.original_id(),
+        "js_domains": spec.js_domains,
+        "oauth_domains": spec.oauth_domains,
         "users": app.users.len(),
         "followers": app.users.values().filter(|u| u.subscribed).count(),
     })

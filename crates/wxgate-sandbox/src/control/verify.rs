@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::{Result, with_app};
 use crate::Sandbox;
 use crate::error::ControlError;
+use crate::state::App;
 
 /// Checks a `wx.config` the way the WeChat client would: the signature must match a live jsapi
 /// ticket of the app (the `wx.config` signature of WeChat's JS-SDK documentation, appendix 1). Body: `{"url", "appId"?, "timestamp", "nonceStr", "signature"}`
@@ -18,16 +19,7 @@ pub(super) async fn verify_jssdk(
 ) -> Result<axum::Json<Value>> {
     let config: Value = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(format!("invalid JSON body: {e}")))?;
-    let tickets = with_app(&sb, &app_id, |app, now| {
-        Ok(app
-            .tickets
-            .get("jsapi")
-            .into_iter()
-            .flatten()
-            .filter(|t| t.expires_at > now && t.superseded_until.is_none_or(|u| u > now))
-            .map(|t| t.ticket.clone())
-            .collect::<Vec<_>>())
-    })?;
+    let tickets = with_app(&sb, &app_id, |app, now| Ok(live_jsapi_tickets(app, now)))?;
     Ok(axum::Json(
         match jssdk_verdict(&config, &app_id, &tickets) {
             Ok(()) => json!({"ok": true}),
@@ -36,8 +28,24 @@ pub(super) async fn verify_jssdk(
     ))
 }
 
+/// The app's jsapi tickets that a `wx.config` may be signed with at `now`: the current one, and
+/// the one it superseded during its 5-minute overlap (as `ticket/getticket` documents).
+pub(crate) fn live_jsapi_tickets(app: &App, now: u64) -> Vec<String> {
+    app.tickets
+        .get("jsapi")
+        .into_iter()
+        .flatten()
+        .filter(|t| t.expires_at > now && t.superseded_until.is_none_or(|u| u > now))
+        .map(|t| t.ticket.clone())
+        .collect()
+}
+
 /// Whether a `wx.config` of `app_id` is signed with one of the live jsapi `tickets`, or why not.
-fn jssdk_verdict(config: &Value, app_id: &str, tickets: &[String]) -> Result<(), &'static str> {
+pub(crate) fn jssdk_verdict(
+    config: &Value,
+    app_id: &str,
+    tickets: &[String],
+) -> Result<(), &'static str> {
     let text = |key: &str| {
         config
             .get(key)

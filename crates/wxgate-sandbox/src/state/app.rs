@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    Draft, MassJob, Media, Menu, PublishJob, RidRecord, Tag, Template, Ticket, User,
-    preset_templates,
+    Device, Draft, JsSession, MassJob, Media, Menu, PublishJob, RidRecord, Tag, Template, Ticket,
+    User, preset_templates,
 };
 use crate::clock;
 use crate::config::AppSpec;
@@ -92,6 +92,15 @@ pub(crate) struct App {
     /// Error answers by rid, for `openapi/rid/get`.
     #[serde(default)]
     pub(crate) rids: BTreeMap<String, RidRecord>,
+    /// What the simulated phone answers the JS-SDK with.
+    #[serde(default)]
+    pub(crate) device: Device,
+    /// Share cards set by pages (`updateAppMessageShareData` and friends), oldest first.
+    #[serde(default)]
+    pub(crate) shares: Vec<Value>,
+    /// `wx.config` sessions that passed, by session id.
+    #[serde(default)]
+    pub(crate) js_sessions: BTreeMap<String, JsSession>,
 }
 
 impl App {
@@ -136,6 +145,9 @@ impl App {
             industry: None,
             mass_speed: 0,
             rids: BTreeMap::new(),
+            device: Device::default(),
+            shares: Vec::new(),
+            js_sessions: BTreeMap::new(),
         }
     }
 

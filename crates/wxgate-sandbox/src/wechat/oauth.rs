@@ -2,13 +2,19 @@
 //! `GET /sns/oauth2/access_token`, `GET /sns/oauth2/refresh_token`, `GET /sns/userinfo`,
 //! `GET /sns/auth`.
 //!
-//! `authorize` answers an HTML page that lists the app's virtual users (for both scopes: the
-//! sandbox has no WeChat client to know who is browsing) plus "a new visitor"; choosing one
-//! redirects (302) to `redirect_uri?code=CODE&state=STATE`. Tests skip the page with
-//! `&sandbox_openid=OPENID` (or `&sandbox_openid=new` to create a non-following user). Page
-//! errors (HTML, status 400, WeChat's page codes): 10012 appid missing or unknown, 10011
-//! redirect_uri missing, 10010 scope missing, 10005 scope not `snsapi_base`/`snsapi_userinfo`.
-//! The redirect_uri domain is not checked against an OAuth domain (none is configured).
+//! `authorize` checks its parameters, with WeChat's page codes (HTML, status 400): 10012 appid
+//! missing or unknown, 10011 redirect_uri missing, 10010 scope missing, 10005 scope not
+//! `snsapi_base`/`snsapi_userinfo`, 10003 redirect_uri not an `http(s)` URL or, when the app has
+//! `oauth_domains`, not on one of them ("redirect_uri域名与后台配置不一致"). Then:
+//! - `snsapi_userinfo` answers a consent page: the app, a choice of its virtual users (the
+//!   device's owner preselected) or a new one with a nickname, Agree and Refuse. Agree redirects
+//!   (302) to `redirect_uri?code=CODE&state=STATE`; Refuse, as WeChat does when the user declines,
+//!   to `redirect_uri?state=STATE` without a code;
+//! - `snsapi_base` is silent: it redirects at once for the device's owner (`POST
+//!   /sandbox/apps/{app_id}/device` `{"openid"}`, which the console sets to the user it shows),
+//!   else the app's oldest user, else a new visitor;
+//! - `&sandbox_openid=OPENID` (or `=new`, with an optional `&sandbox_nickname=`) consents at once
+//!   for either scope: the way tests skip the page.
 //!
 //! Codes are single-use and live 5 minutes: 40029 unknown, expired or of another app, 40163 used,
 //! 41008 missing. OAuth access tokens live 7200 s, refresh tokens 30 days (refresh keeps the
@@ -57,6 +63,7 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn token_body(s: &mut crate::state::State, grant: &OAuthToken, refresh: String) -> Value {

@@ -154,3 +154,37 @@ impl Env {
         self.post(&path, body).await
     }
 }
+
+/// The `wx.config` signature, computed here rather than by the crate under test: SHA-1 (lower
+/// hex) of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` (keys sorted, raw values).
+pub fn jssdk_signature(ticket: &str, nonce: &str, timestamp: u64, url: &str) -> String {
+    use sha1::Digest as _;
+    let plain = format!("jsapi_ticket={ticket}&noncestr={nonce}&timestamp={timestamp}&url={url}");
+    hex::encode(sha1::Sha1::digest(plain.as_bytes()))
+}
+
+impl Env {
+    /// A fresh jsapi ticket of `app` (through `cgi-bin/ticket/getticket`).
+    pub async fn jsapi_ticket(&self, app: &str, secret: &str) -> String {
+        let token = self.token_for(app, secret).await;
+        let v = self
+            .get(&format!(
+                "/cgi-bin/ticket/getticket?access_token={token}&type=jsapi"
+            ))
+            .await;
+        v["ticket"].as_str().expect("ticket").to_owned()
+    }
+}
+
+#[test]
+fn the_signature_matches_the_documented_example() {
+    assert_eq!(
+        jssdk_signature(
+            "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+            "Wm3WZYTPz0wzccnW",
+            1_414_587_457,
+            "http://mp.weixin.qq.com?params=value",
+        ),
+        "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
+    );
+}

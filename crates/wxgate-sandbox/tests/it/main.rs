@@ -3,6 +3,7 @@
 
 mod common;
 
+mod browser;
 mod console_data;
 mod control;
 mod determinism;
@@ -19,3 +20,4 @@ mod third_party;
 mod ticket;
 mod token;
 mod user;
+mod web;

@@ -60,7 +60,7 @@ async fn consent_page_lists_virtual_users() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains(&user));
-    assert!(html.contains("sandbox_openid="));
+    assert!(html.contains("name=sandbox_openid"));
     for (query, code) in [
         ("redirect_uri=x&scope=snsapi_base", "10012"),
         ("appid=wx0123456789abcdef&scope=snsapi_base", "10011"),
