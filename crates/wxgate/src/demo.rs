@@ -67,6 +67,9 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         encoding_aes_key: Some(secrets.encoding_aes_key.as_str().into()),
         mode: Mode::Safe,
         callback_url: format!("{base}/wechat/{ACCOUNT}"),
+        // The demo's pages (the H5 example) are on its own host, as on a real account's domains.
+        js_domains: vec![addr.ip().to_string()],
+        oauth_domains: vec![addr.ip().to_string()],
         ..AppSpec::default()
     })?;
 
