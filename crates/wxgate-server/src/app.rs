@@ -55,6 +55,9 @@ pub enum GatewayError {
     /// The HTTP client for WeChat's API could not be built.
     #[error("cannot build the WeChat API client: {0}")]
     Client(#[from] wxgate_api::Error),
+    /// The HTTP client of the webhooks could not be built.
+    #[error("cannot build the webhooks' HTTP client: {0}")]
+    WebhookClient(String),
     /// The HTTP client of the WeChat API proxy could not be built.
     #[error("cannot build the WeChat API proxy's client: {0}")]
     ProxyClient(String),
@@ -133,6 +136,7 @@ impl Gateway {
             .with_state(Arc::clone(&self.shared))
             .merge(crate::token_api::routes(Arc::clone(&self.shared)))
             .merge(crate::proxy::routes(Arc::clone(&self.shared)))
+            .merge(crate::webhook::api::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 
@@ -152,8 +156,11 @@ impl Gateway {
             .map(|credentials| credentials.spawn_refresher(REFRESH_CHECK))
             .collect();
         let shared = Arc::clone(&self.shared);
+        // Async webhook deliveries, several per account at once; aborted with the handle.
+        let webhook_workers = AbortOnDrop(crate::webhook::worker::spawn(&self.shared));
         tokio::spawn(async move {
             let _refreshers = refreshers;
+            let _webhook_workers = webhook_workers;
             crate::delivery::run(shared).await;
         })
     }
@@ -237,9 +244,20 @@ impl GatewayBuilder {
                 wxgate_store::registry::open(&url).await?
             }
         };
+        let context = crate::webhook::Context {
+            http: reqwest::Client::builder()
+                .user_agent(concat!("wxgate/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|error| GatewayError::WebhookClient(error.to_string()))?,
+            registry: Arc::clone(&registry),
+            clock: Arc::clone(&self.clock),
+        };
         let mut accounts = HashMap::new();
         for account in &self.config.accounts {
-            accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
+            accounts.insert(
+                account.id.clone(),
+                Arc::new(Account::new(account, Some(context.clone()))?),
+            );
         }
         let metrics = Arc::new(GatewayMetrics::default());
         let credentials = credentials::credentials(&self.config, &store, &self.clock, &metrics)?;
@@ -268,5 +286,17 @@ impl GatewayBuilder {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> axum::response::Response {
+    crate::webhook::read_queue_lengths(&shared).await;
     crate::metrics::exposition(&shared)
+}
+
+/// Aborts its tasks when dropped.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }

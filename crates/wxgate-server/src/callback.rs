@@ -221,6 +221,15 @@ async fn run(
     deadline: Instant,
     unix: u64,
 ) -> Arc<Outcome> {
+    let budget = shared.config.store_call_budget();
+    crate::webhook::enqueue(
+        &shared.store,
+        &shared.metrics,
+        &account.webhooks,
+        &incoming,
+        budget,
+    )
+    .await;
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
         return flight.finish(Outcome::Nothing);
     };

@@ -17,6 +17,7 @@ mod proxy;
 mod replay;
 mod router;
 pub mod token_api;
+pub mod webhook;
 
 pub use app::{
     CALLBACK_PATH, Gateway, GatewayBuilder, GatewayError, HEALTH_PATH, METRICS_PATH, serve,

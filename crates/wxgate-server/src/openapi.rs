@@ -39,6 +39,8 @@ pub(crate) fn json() -> &'static str {
         crate::proxy::forward,
         crate::proxy::forward_post,
         crate::token_api::openapi_json,
+        crate::webhook::api::dead,
+        crate::webhook::api::redrive_route,
     ),
     components(
         // Referenced only from the reusable responses, which do not register it themselves.

@@ -76,7 +76,7 @@ async fn openapi_json() -> impl IntoResponse {
 }
 
 /// What the document says of the request bodies under `/v1`.
-const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
+pub(crate) const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
 
 /// The kind of error: what went wrong, for a program to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -136,7 +136,7 @@ impl ErrorBody {
 }
 
 impl ApiFailure {
-    fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             body: ErrorBody::new(error, message),
@@ -163,7 +163,7 @@ impl ApiFailure {
         )
     }
 
-    fn retry_after(mut self, secs: u64) -> Self {
+    pub(crate) fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs.max(1));
         self
     }
