@@ -11,4 +11,5 @@ mod openapi;
 mod proxy;
 mod redis;
 mod sandboxed;
+mod webhooks;
 mod world;
