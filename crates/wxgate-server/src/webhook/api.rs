@@ -15,9 +15,9 @@ use wxgate_store::{JobId, Store, StoreError};
 
 use super::{Job, queue};
 use crate::app::Shared;
-use crate::json_body::JsonBody;
 use crate::openapi::{AccessErrors, AccountPath, BodyErrors, Error503};
 use crate::token_api::{ApiFailure, Authorized, ErrorCode};
+use axum::body::Bytes;
 
 const DEAD_PATH: &str = "/v1/accounts/{account}/webhooks/dead";
 const REDRIVE_PATH: &str = "/v1/accounts/{account}/webhooks/dead/redrive";
@@ -176,7 +176,7 @@ pub(crate) struct RedriveBody {
     path = "/v1/accounts/{account}/webhooks/dead/redrive",
     tag = "webhooks",
     operation_id = "webhook_redrive",
-    summary = "Queue dead letters again ({} for all, or {\"ids\": [...]})",
+    summary = "Queue dead letters again (an empty body or {} for all, or {\"ids\": [...]})",
     params(AccountPath),
     request_body(content = RedriveBody, description = crate::token_api::JSON_BODY),
     responses(
@@ -190,9 +190,21 @@ pub(crate) async fn redrive_route(
     _key: Authorized,
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
-    JsonBody(body): JsonBody<RedriveBody>,
+    body: Bytes,
 ) -> Result<Json<Redriven>, ApiFailure> {
     known(&shared, &account)?;
+    // An empty body re-drives every dead letter, as `{}` does.
+    let body: RedriveBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RedriveBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                format!("the body must be {{}} or {{\"ids\": [\"…\"]}}: {e}"),
+            )
+        })?
+    };
     let redriven = redrive(shared.store.as_ref(), &account, body.ids.as_deref())
         .await
         .map_err(|e| store_failure(&e))?;

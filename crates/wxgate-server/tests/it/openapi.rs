@@ -285,6 +285,6 @@ async fn every_documented_operation_is_served() {
             called += 1;
         }
     }
-    assert_eq!(called, 8, "operations called");
+    assert_eq!(called, 10, "operations called");
     assert_eq!(w.calls("cgi-bin/menu/create").await, 1);
 }
