@@ -14,3 +14,4 @@ mod proxy;
 mod quota_call;
 mod readme;
 mod store_down;
+mod webhooks;
