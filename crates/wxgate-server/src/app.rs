@@ -55,6 +55,9 @@ pub enum GatewayError {
     /// The HTTP client for WeChat's API could not be built.
     #[error("cannot build the WeChat API client: {0}")]
     Client(#[from] wxgate_api::Error),
+    /// The HTTP client of the webhooks could not be built.
+    #[error("cannot build the webhooks' HTTP client: {0}")]
+    WebhookClient(String),
     /// The HTTP client of the WeChat API proxy could not be built.
     #[error("cannot build the WeChat API proxy's client: {0}")]
     ProxyClient(String),
@@ -136,12 +139,13 @@ impl Gateway {
             .merge(crate::web::routes(Arc::clone(&self.shared)))
             .merge(crate::outbound::routes(Arc::clone(&self.shared)))
             .merge(crate::funnel_api::routes(Arc::clone(&self.shared)))
+            .merge(crate::webhook::api::routes(Arc::clone(&self.shared)))
             .layer(crate::metrics::trace_layer())
     }
 
     /// Starts the background work: delivering deferred replies through the customer-service
-    /// API, and the follower registry's work left over from callbacks (store queue
-    /// `registry`). [`serve`] calls it; call it yourself when you nest [`Gateway::router`] in
+    /// API, async webhook deliveries, and the follower registry's work left over from callbacks
+    /// (store queue `registry`). [`serve`] calls it; call it yourself when you nest [`Gateway::router`] in
     /// your app. The task stops when the returned handle is aborted.
     pub fn spawn_workers(&self) -> tokio::task::JoinHandle<()> {
         // Keep every account's token and tickets fresh ahead of expiry, so requests never wait
@@ -156,8 +160,11 @@ impl Gateway {
             .map(|credentials| credentials.spawn_refresher(REFRESH_CHECK))
             .collect();
         let shared = Arc::clone(&self.shared);
+        // Async webhook deliveries, several per account at once; aborted with the handle.
+        let webhook_workers = AbortOnDrop(crate::webhook::worker::spawn(&self.shared));
         tokio::spawn(async move {
             let _refreshers = refreshers;
+            let _webhook_workers = webhook_workers;
             tokio::join!(
                 crate::delivery::run(Arc::clone(&shared)),
                 crate::funnel::run(shared)
@@ -259,9 +266,20 @@ impl GatewayBuilder {
                 wxgate_store::registry::open(&url).await?
             }
         };
+        let context = crate::webhook::Context {
+            http: reqwest::Client::builder()
+                .user_agent(concat!("wxgate/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|error| GatewayError::WebhookClient(error.to_string()))?,
+            registry: Arc::clone(&registry),
+            clock: Arc::clone(&self.clock),
+        };
         let mut accounts = HashMap::new();
         for account in &self.config.accounts {
-            accounts.insert(account.id.clone(), Arc::new(Account::new(account)?));
+            accounts.insert(
+                account.id.clone(),
+                Arc::new(Account::new(account, Some(context.clone()))?),
+            );
         }
         let metrics = Arc::new(GatewayMetrics::default());
         let credentials = credentials::credentials(&self.config, &store, &self.clock, &metrics)?;
@@ -290,5 +308,17 @@ impl GatewayBuilder {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> axum::response::Response {
+    crate::webhook::read_queue_lengths(&shared).await;
     crate::metrics::exposition(&shared)
+}
+
+/// Aborts its tasks when dropped.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
 }

@@ -221,8 +221,18 @@ async fn run(
     deadline: Instant,
     unix: u64,
 ) -> Arc<Outcome> {
-    #[allow(unused_variables, reason = "for the webhook deliveries")]
-    let follower = crate::funnel::record(shared, account, &incoming).await;
+    // The registry first: webhooks (sync ones now, async ones when delivered) read the
+    // follower it records.
+    crate::funnel::record(shared, account, &incoming).await;
+    let budget = shared.config.store_call_budget();
+    crate::webhook::enqueue(
+        &shared.store,
+        &shared.metrics,
+        &account.webhooks,
+        &incoming,
+        budget,
+    )
+    .await;
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
         return flight.finish(Outcome::Nothing);
     };

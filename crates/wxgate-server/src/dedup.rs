@@ -992,6 +992,14 @@ mod tests {
         ) -> Result<(), wxgate_store::StoreError> {
             std::future::pending().await
         }
+        async fn revive_job(
+            &self,
+            _: &str,
+            _: &wxgate_store::JobId,
+            _: Duration,
+        ) -> Result<bool, wxgate_store::StoreError> {
+            std::future::pending().await
+        }
         async fn bury_job(
             &self,
             _: &str,

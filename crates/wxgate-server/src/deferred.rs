@@ -6,7 +6,7 @@
 //! no longer possible; the customer-service API is the only way left to the user.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -60,29 +60,82 @@ pub(crate) async fn enqueue_or_hold(
     metrics: Arc<GatewayMetrics>,
     deferred: DeferredReply,
 ) {
+    let payload = serde_json::to_vec(&deferred).unwrap_or_default();
+    push_or_hold(
+        store,
+        metrics,
+        Held::DeferredReply,
+        QUEUE,
+        &payload,
+        &deferred.account,
+    )
+    .await;
+}
+
+/// What a job held in memory is, for its counters and log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    /// A reply for the customer-service API (`wxgate_deferred_held`).
+    DeferredReply,
+    /// An async webhook delivery (`wxgate_webhook_held`).
+    Webhook,
+}
+
+impl Held {
+    fn what(self) -> &'static str {
+        match self {
+            Self::DeferredReply => "deferred reply",
+            Self::Webhook => "webhook delivery",
+        }
+    }
+
+    fn counters(self, metrics: &GatewayMetrics) -> (&AtomicU64, &AtomicU64) {
+        match self {
+            Self::DeferredReply => (&metrics.deferred_held, &metrics.deferred_requeued),
+            Self::Webhook => (&metrics.webhook_held, &metrics.webhook_requeued),
+        }
+    }
+}
+
+/// Pushes `payload` on `queue`; when the store cannot take it, holds it in memory and tries
+/// again with back-off until it does (at most [`MAX_HELD`] of a kind at once; past that the job
+/// is logged as lost). Held jobs do not survive a restart of the process.
+pub(crate) async fn push_or_hold(
+    store: Arc<dyn Store>,
+    metrics: Arc<GatewayMetrics>,
+    kind: Held,
+    queue: &str,
+    payload: &[u8],
+    account: &str,
+) {
+    let (held_gauge, requeued) = kind.counters(&metrics);
+    let what = kind.what();
     let mut backoff = Duration::from_millis(250);
     let mut held = false;
     loop {
-        let error = match tokio::time::timeout(HOLD_CALL, deferred.enqueue(store.as_ref())).await {
-            Ok(Ok(_)) => break,
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {} s", HOLD_CALL.as_secs()),
-        };
+        let error =
+            match tokio::time::timeout(HOLD_CALL, store.push_job(queue, payload, Duration::ZERO))
+                .await
+            {
+                Ok(Ok(_)) => break,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no answer within {} s", HOLD_CALL.as_secs()),
+            };
         if !held {
-            if metrics.deferred_held.fetch_add(1, Ordering::Relaxed) >= MAX_HELD {
-                metrics.deferred_held.fetch_sub(1, Ordering::Relaxed);
-                tracing::error!(account = %deferred.account, %error, held = MAX_HELD, "could not queue a deferred reply and too many are held already; it is lost");
+            if held_gauge.fetch_add(1, Ordering::Relaxed) >= MAX_HELD {
+                held_gauge.fetch_sub(1, Ordering::Relaxed);
+                tracing::error!(%account, %error, held = MAX_HELD, "could not queue a {what} and too many are held already; it is lost");
                 return;
             }
             held = true;
-            tracing::warn!(account = %deferred.account, %error, "could not queue a deferred reply; holding it until the store answers");
+            tracing::warn!(%account, %error, "could not queue a {what}; holding it until the store answers");
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
     if held {
-        metrics.deferred_held.fetch_sub(1, Ordering::Relaxed);
-        metrics.deferred_requeued.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(account = %deferred.account, "a held deferred reply is queued");
+        held_gauge.fetch_sub(1, Ordering::Relaxed);
+        requeued.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(%account, "a held {what} is queued");
     }
 }

@@ -77,7 +77,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         let asked = Instant::now();
         match shared.store.claim_job(QUEUE, lease).await {
             Ok(Some(job)) => {
-                let claim = Claim::new(shared.store.as_ref(), job, lease, asked);
+                let claim = Claim::new(shared.store.as_ref(), QUEUE, job, lease, asked);
                 deliver(&shared, &claim, &mut sent).await;
             }
             Ok(None) => tokio::time::sleep(IDLE).await,
@@ -89,10 +89,12 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     }
 }
 
-/// This worker's claim on a job: renewed while it works on the job, checked before it sends.
-struct Claim<'a> {
+/// A worker's claim on a job: renewed while it works on the job, checked before it sends.
+/// Shared with the webhook workers.
+pub(crate) struct Claim<'a> {
     store: &'a dyn Store,
-    job: Job,
+    queue: &'a str,
+    pub(crate) job: Job,
     lease: Duration,
     /// Until when the claim surely holds, by this process's clock: the lease counted from
     /// before the last claim or renewal the store granted.
@@ -102,9 +104,16 @@ struct Claim<'a> {
 }
 
 impl<'a> Claim<'a> {
-    fn new(store: &'a dyn Store, job: Job, lease: Duration, asked: Instant) -> Self {
+    pub(crate) fn new(
+        store: &'a dyn Store,
+        queue: &'a str,
+        job: Job,
+        lease: Duration,
+        asked: Instant,
+    ) -> Self {
         Self {
             store,
+            queue,
             job,
             lease,
             held_until: Mutex::new(asked + lease),
@@ -112,10 +121,19 @@ impl<'a> Claim<'a> {
         }
     }
 
+    /// The store the job is in.
+    pub(crate) fn store(&self) -> &'a dyn Store {
+        self.store
+    }
+
     /// Renews the claim: `Some(true)` renewed, `Some(false)` lost, `None` the store failed.
     async fn renew(&self) -> Option<bool> {
         let asked = Instant::now();
-        match self.store.renew_job(QUEUE, &self.job, self.lease).await {
+        match self
+            .store
+            .renew_job(self.queue, &self.job, self.lease)
+            .await
+        {
             Ok(true) => {
                 *self
                     .held_until
@@ -136,7 +154,7 @@ impl<'a> Claim<'a> {
 
     /// Whether the claim still holds, right before sending: asked of the store, or, if the
     /// store does not answer, whether the last claim or renewal it granted has time left.
-    async fn confirm(&self) -> bool {
+    pub(crate) async fn confirm(&self) -> bool {
         match self.renew().await {
             Some(held) => held,
             None => {
@@ -149,13 +167,13 @@ impl<'a> Claim<'a> {
         }
     }
 
-    fn is_lost(&self) -> bool {
+    pub(crate) fn is_lost(&self) -> bool {
         self.lost.load(Ordering::Relaxed)
     }
 
     /// Runs `work` to its end, renewing the claim every third of its lease meanwhile (until a
     /// renewal finds it lost: then `work` still finishes, and [`Claim::is_lost`] says so).
-    async fn hold_while<F: Future>(&self, work: F) -> F::Output {
+    pub(crate) async fn hold_while<F: Future>(&self, work: F) -> F::Output {
         let renewals = async {
             loop {
                 tokio::time::sleep(self.lease / 3).await;
@@ -426,7 +444,7 @@ mod tests {
     async fn a_claim_is_renewed_while_the_work_outlasts_its_lease() {
         let lease = Duration::from_secs(15);
         let (store, job, asked) = claimed(lease).await;
-        let claim = Claim::new(&store, job, lease, asked);
+        let claim = Claim::new(&store, QUEUE, job, lease, asked);
         claim.hold_while(tokio::time::sleep(lease * 4)).await;
         assert!(!claim.is_lost());
         assert!(
@@ -447,7 +465,7 @@ mod tests {
     async fn a_renewal_that_finds_the_claim_lost_lets_the_work_finish() {
         let lease = Duration::from_secs(15);
         let (store, job, asked) = claimed(lease).await;
-        let claim = Claim::new(&store, job.clone(), lease, asked);
+        let claim = Claim::new(&store, QUEUE, job.clone(), lease, asked);
         let finished = claim
             .hold_while(async {
                 // Another worker finishes the job meanwhile.

@@ -21,6 +21,7 @@ mod replay;
 mod router;
 pub mod token_api;
 mod web;
+pub mod webhook;
 
 pub use app::{
     CALLBACK_PATH, Gateway, GatewayBuilder, GatewayError, HEALTH_PATH, METRICS_PATH, serve,

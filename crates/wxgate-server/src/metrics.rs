@@ -193,6 +193,85 @@ impl TokenMetrics {
     }
 }
 
+/// How a webhook delivery ended, for counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WebhookResult {
+    /// A sync webhook answered a reply, which became the passive reply.
+    SyncReply,
+    /// A sync webhook answered without a reply (the configured reply, if any, was used).
+    SyncNoReply,
+    /// A sync webhook failed (error, timeout, non-2xx, bad answer); the configured reply was used.
+    SyncFailed,
+    /// An async delivery was answered 2xx.
+    Delivered,
+    /// An async delivery failed and will be retried.
+    Retried,
+    /// An async delivery failed for the last time and became a dead letter.
+    Dead,
+}
+
+const WEBHOOK_RESULTS: [(WebhookResult, &str); 6] = [
+    (WebhookResult::SyncReply, "sync_reply"),
+    (WebhookResult::SyncNoReply, "sync_no_reply"),
+    (WebhookResult::SyncFailed, "sync_failed"),
+    (WebhookResult::Delivered, "delivered"),
+    (WebhookResult::Retried, "retried"),
+    (WebhookResult::Dead, "dead"),
+];
+
+/// One account's webhook metrics.
+#[derive(Debug)]
+pub(crate) struct WebhookMetrics {
+    deliveries: IntCounterVec,
+    /// Jobs waiting or being delivered in the account's webhook queue, as last read.
+    queue_length: IntGauge,
+}
+
+impl WebhookMetrics {
+    pub(crate) fn new(account: &str) -> Self {
+        let deliveries = IntCounterVec::new(
+            opts(
+                "wxgate_webhook_deliveries_total",
+                "Webhook deliveries by result (sync_reply, sync_no_reply, sync_failed, delivered, retried, dead).",
+                account,
+            ),
+            &["result"],
+        )
+        .expect("valid counter options");
+        for (_, name) in WEBHOOK_RESULTS {
+            deliveries.with_label_values(&[name]);
+        }
+        let queue_length = IntGauge::with_opts(opts(
+            "wxgate_webhook_queue_length",
+            "Async webhook deliveries waiting or in flight in the account's queue.",
+            account,
+        ))
+        .expect("valid gauge options");
+        Self {
+            deliveries,
+            queue_length,
+        }
+    }
+
+    pub(crate) fn count(&self, result: WebhookResult) {
+        if let Some((_, name)) = WEBHOOK_RESULTS.iter().find(|(r, _)| *r == result) {
+            self.deliveries.with_label_values(&[name]).inc();
+        }
+    }
+
+    pub(crate) fn set_queue_length(&self, length: u64) {
+        self.queue_length
+            .set(i64::try_from(length).unwrap_or(i64::MAX));
+    }
+
+    fn collectors(&self) -> [Box<dyn Collector>; 2] {
+        [
+            Box::new(self.deliveries.clone()),
+            Box::new(self.queue_length.clone()),
+        ]
+    }
+}
+
 /// At most this many distinct WeChat API paths get a label of their own in
 /// `wxgate_wechat_calls_total`; callers choose the paths, so later ones count as `other`.
 pub(crate) const MAX_PATH_LABELS: usize = 256;
@@ -273,6 +352,10 @@ pub(crate) struct GatewayMetrics {
     pub(crate) deferred_held: AtomicU64,
     /// Deferred replies that were held in memory and then queued.
     pub(crate) deferred_requeued: AtomicU64,
+    /// Async webhook deliveries the queue could not take yet, held in memory (a gauge).
+    pub(crate) webhook_held: AtomicU64,
+    /// Async webhook deliveries that were held in memory and then queued.
+    pub(crate) webhook_requeued: AtomicU64,
     /// The gateway's calls to WeChat (the proxy's and its own).
     pub(crate) wechat_calls: WechatCalls,
 }
@@ -317,6 +400,16 @@ impl GatewayMetrics {
                 &self.deferred_requeued,
             ),
             gauge(
+                "wxgate_webhook_held",
+                "Async webhook deliveries held in memory until the queue takes them.",
+                self.webhook_held.load(Ordering::Relaxed),
+            ),
+            counter(
+                "wxgate_webhook_requeued_total",
+                "Async webhook deliveries held in memory and then queued.",
+                &self.webhook_requeued,
+            ),
+            gauge(
                 "wxgate_dedup_bytes",
                 "Bytes held by the de-duplication table.",
                 u64::try_from(dedup_bytes).unwrap_or(u64::MAX),
@@ -334,6 +427,7 @@ pub(crate) fn exposition(shared: &Shared) -> axum::response::Response {
         .flat_map(|account| {
             let mut all: Vec<Box<dyn Collector>> = account.metrics.collectors().into();
             all.extend(account.token_metrics.collectors());
+            all.extend(account.webhooks.metrics.collectors());
             all
         })
         .chain(shared.metrics.collectors(shared.dedup.bytes()));

@@ -48,6 +48,8 @@ pub(crate) fn json() -> &'static str {
         crate::funnel_api::followers,
         crate::funnel_api::follower,
         crate::token_api::openapi_json,
+        crate::webhook::api::dead,
+        crate::webhook::api::redrive_route,
     ),
     components(
         // Referenced only from the reusable responses, which do not register it themselves.

@@ -76,7 +76,7 @@ async fn openapi_json() -> impl IntoResponse {
 }
 
 /// What the document says of the request bodies under `/v1`.
-const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
+pub(crate) const JSON_BODY: &str = "A JSON object, read as JSON whatever the Content-Type (curl -d sends application/x-www-form-urlencoded). Unknown fields are refused.";
 
 /// The kind of error: what went wrong, for a program to act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]

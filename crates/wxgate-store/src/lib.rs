@@ -115,6 +115,18 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Lists the buried jobs of `queue`, oldest first, with their reasons.
     async fn dead_jobs(&self, queue: &str) -> Result<Vec<DeadJob>, StoreError>;
+
+    /// Moves the buried job `id` of `queue` back to the waiting jobs, claimable after `delay`,
+    /// with its id and payload and its `attempts` reset to 0 (re-driving a dead letter).
+    ///
+    /// Atomic: of two callers reviving the same job, one gets `true` and the other `false`, and
+    /// the job is queued once. Returns `false` if `id` is not a dead letter of `queue`.
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The identifier of a queued job, unique within its queue.
@@ -261,6 +273,15 @@ where
 
     async fn dead_jobs(&self, queue: &str) -> Result<Vec<DeadJob>, StoreError> {
         (**self).dead_jobs(queue).await
+    }
+
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        (**self).revive_job(queue, id, delay).await
     }
 }
 

@@ -338,6 +338,38 @@ impl Store for MemoryStore {
             .map(|queue| queue.dead.clone())
             .unwrap_or_default())
     }
+
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        let due = add_millis(self.now(), delay_millis(delay));
+        let mut state = self.lock();
+        let Some(queue) = state.queues.get_mut(queue) else {
+            return Ok(false);
+        };
+        let Some(at) = queue.dead.iter().position(|dead| dead.id == *id) else {
+            return Ok(false);
+        };
+        // Ids in `dead` are the canonical numbers this store handed out.
+        let Ok(number) = id.0.parse::<u64>() else {
+            return Ok(false);
+        };
+        let dead = queue.dead.remove(at);
+        queue.due.insert((due, number));
+        queue.jobs.insert(
+            number,
+            QueuedJob {
+                payload: dead.payload,
+                attempts: 0,
+                due,
+                claimed: false,
+            },
+        );
+        Ok(true)
+    }
 }
 
 /// The optional replacement for `Instant::now`.

@@ -511,6 +511,23 @@ impl Store for RedisStore {
             })
             .collect())
     }
+
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        let delay = delay_millis(delay).to_string();
+        let revived: i64 = self
+            .queue_script(
+                &self.scripts.revive,
+                queue,
+                &[id.0.as_bytes(), delay.as_bytes()],
+            )
+            .await?;
+        Ok(revived == 1)
+    }
 }
 
 /// The keys of one queue, all with the hash tag `{q:NAME}`.
@@ -551,6 +568,7 @@ struct Scripts {
     retry: Script,
     bury: Script,
     dead_jobs: Script,
+    revive: Script,
 }
 
 /// Queue scripts start with this: `now` is the server's clock in unix milliseconds, and
@@ -675,6 +693,16 @@ for _, id in ipairs(redis.call('LRANGE', KEYS[6], 0, -1)) do
   }
 end
 return out
+",
+            ),
+            // ARGV: id, delay ms. Returns 1, or 0 if the job is not buried in this queue.
+            revive: queue(
+                "
+if redis.call('LREM', KEYS[6], 1, ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[2], ms(now + tonumber(ARGV[2])), ARGV[1])
+return 1
 ",
             ),
         }

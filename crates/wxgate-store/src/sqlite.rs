@@ -515,6 +515,42 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        let Ok(number) = job_number(id) else {
+            return Ok(false);
+        };
+        let queue = queue.to_owned();
+        self.call(move |conn, now| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let payload = tx
+                .query_row(
+                    "DELETE FROM wxgate_dead_jobs WHERE queue = ?1 AND job_id = ?2
+                     RETURNING payload",
+                    params![queue, number],
+                    |row| row.get::<_, Vec<u8>>(0),
+                )
+                .optional()?;
+            let Some(payload) = payload else {
+                return Ok(false);
+            };
+            // The same row id: a job keeps its id, and a buried job's id is never reused
+            // (AUTOINCREMENT), so it is free.
+            tx.execute(
+                "INSERT INTO wxgate_jobs (id, queue, payload, attempts, visible_at, claimed)
+                 VALUES (?1, ?2, ?3, 0, ?4, 0)",
+                params![number, queue, payload, add(now, delay_millis(delay))],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
 }
 
 struct Inner {

@@ -247,4 +247,18 @@ where
             queue
         )
     }
+
+    async fn revive_job(
+        &self,
+        queue: &str,
+        id: &JobId,
+        delay: Duration,
+    ) -> Result<bool, StoreError> {
+        traced!(
+            "revive_job",
+            self.inner.revive_job(queue, id, delay).await,
+            |revived: &bool| *revived,
+            queue, job = %id, delay = ?delay
+        )
+    }
 }

@@ -10,6 +10,7 @@ mod qr;
 mod quota;
 mod tags;
 mod users;
+mod webhooks;
 
 /// mimalloc: the callback path allocates per request, and glibc malloc was a third of its CPU
 /// under load (perf, bench/callback.sh).
@@ -84,6 +85,11 @@ enum Command {
     Quota {
         #[command(subcommand)]
         command: quota::QuotaCommand,
+    },
+    /// Dead letters of an account's async webhooks: list them, or queue them again.
+    Webhooks {
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
     },
     /// Call any WeChat API with the account's access token, like curl (GET, or POST with
     /// --data); a rejected token is refreshed once.
@@ -230,6 +236,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Followers { command } => followers::run(command).await,
         Command::Menu { command } => menu::run(command).await,
         Command::Quota { command } => quota::run(command).await,
+        Command::Webhooks { command } => webhooks::run(command).await,
         Command::Call(args) => call::run(args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {

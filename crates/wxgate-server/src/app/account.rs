@@ -9,12 +9,14 @@ use wxgate_proto::reply::Reply;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::config::WebhookMode;
 use crate::config::{
     AccountConfig, ConfigError, NewsCard, Problem, ReplyContent, ReplyRule, Trigger,
 };
 use crate::handler::{BoxFuture, Fixed, Handler, Incoming};
 use crate::metrics::{AccountMetrics, TokenMetrics};
 use crate::router::{EventKind, Matcher, MessageRouter};
+use crate::webhook::{Context, Webhooks};
 
 /// One account at run time.
 #[derive(Debug)]
@@ -25,29 +27,50 @@ pub(crate) struct Account {
     pub(crate) configured: MessageRouter,
     pub(crate) metrics: AccountMetrics,
     pub(crate) token_metrics: TokenMetrics,
+    /// `[[accounts.webhooks]]`.
+    pub(crate) webhooks: Arc<Webhooks>,
 }
 
 impl Account {
-    pub(crate) fn new(config: &AccountConfig) -> Result<Self, ConfigError> {
+    /// The account from its configuration; `webhooks` is what delivering webhooks needs
+    /// (`None`: webhooks are not called, as in unit tests).
+    pub(crate) fn new(
+        config: &AccountConfig,
+        webhooks: Option<Context>,
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             id: Arc::from(config.id.as_str()),
             endpoint: CallbackEndpoint::new(config.token.expose(), config.mode, crypt(config)?),
             configured: configured_routes(config)?,
             metrics: AccountMetrics::new(&config.id),
             token_metrics: TokenMetrics::new(&config.id),
+            webhooks: Arc::new(Webhooks::new(config, webhooks)),
         })
     }
 
-    /// Routes added in code first, then the configured replies, then the code's fallback.
+    /// Routes added in code first, then the sync webhooks, then the configured replies, then
+    /// the code's fallback. A sync webhook without a reply falls through to the handler after
+    /// it.
     pub(crate) fn handler_for(
         &self,
         code: &MessageRouter,
         incoming: &Incoming,
     ) -> Option<Arc<dyn Handler>> {
-        code.find(incoming)
-            .or_else(|| self.configured.find(incoming))
+        if let Some(handler) = code.find(incoming) {
+            return Some(Arc::clone(handler));
+        }
+        let next = self
+            .configured
+            .find(incoming)
             .or_else(|| code.fallback_handler())
-            .cloned()
+            .cloned();
+        if self.webhooks.any(WebhookMode::Sync, incoming) {
+            return Some(Arc::new(crate::webhook::sync::SyncWebhook {
+                webhooks: Arc::clone(&self.webhooks),
+                next,
+            }));
+        }
+        next
     }
 }
 
@@ -262,7 +285,7 @@ mod tests {
             ),
         ];
         config.subscribe_reply = Some(ReplyContent::Text("welcome".into()));
-        Account::new(&config).unwrap()
+        Account::new(&config, None).unwrap()
     }
 
     #[test]
@@ -330,7 +353,7 @@ mod tests {
     fn a_bad_key_names_the_field_not_the_key() {
         let mut config = AccountConfig::new("main", "wx1", Secret::new("tok"));
         config.encoding_aes_key = Some(Secret::new("short-secret"));
-        let err = Account::new(&config).unwrap_err();
+        let err = Account::new(&config, None).unwrap_err();
         assert_eq!(err.0[0].path, "accounts[id=main].encoding_aes_key");
         assert!(!err.to_string().contains("short-secret"));
     }

@@ -14,4 +14,5 @@ mod proxy;
 mod redis;
 mod sandboxed;
 mod web;
+mod webhooks;
 mod world;

@@ -315,6 +315,6 @@ async fn every_documented_operation_is_served() {
             called += 1;
         }
     }
-    assert_eq!(called, 15, "operations called");
+    assert_eq!(called, 17, "operations called");
     assert_eq!(w.calls("cgi-bin/menu/create").await, 1);
 }

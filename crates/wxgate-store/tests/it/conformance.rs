@@ -84,6 +84,8 @@ macro_rules! conformance_suite {
             complete_removes_job,
             retry_requeues,
             bury_moves_to_dead_letters,
+            revive_requeues_a_dead_letter,
+            revive_race,
             unknown_job_errors,
             queues_are_independent,
             binary_payloads,
@@ -693,6 +695,98 @@ pub async fn retry_requeues(store: Arc<dyn Store>) {
         (third.id, third.payload, third.attempts),
         (id, b"job".to_vec(), 3)
     );
+}
+
+pub async fn revive_requeues_a_dead_letter(store: Arc<dyn Store>) {
+    let store = &*store;
+    let a = store.push_job("q", b"a", Duration::ZERO).await.unwrap();
+    let b = store.push_job("q", b"b", Duration::ZERO).await.unwrap();
+    for _ in 0..2 {
+        store.claim_job("q", LONG).await.unwrap().unwrap();
+    }
+    store.bury_job("q", &a, "gave up").await.unwrap();
+    store.bury_job("q", &b, "500").await.unwrap();
+    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+
+    // Not buried (or not in this queue): nothing happens.
+    let unknown = JobId("999999".to_owned());
+    assert!(
+        !store
+            .revive_job("q", &unknown, Duration::ZERO)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revive_job("elsewhere", &a, Duration::ZERO)
+            .await
+            .unwrap()
+    );
+
+    assert!(store.revive_job("q", &a, SHORT).await.unwrap());
+    assert!(
+        !store.revive_job("q", &a, Duration::ZERO).await.unwrap(),
+        "revived once only"
+    );
+    let dead = store.dead_jobs("q").await.unwrap();
+    assert_eq!(dead.len(), 1, "b is still dead");
+    assert_eq!(dead[0].id, b);
+    assert_eq!(store.queue_len("q").await.unwrap(), 1);
+    assert!(
+        store.claim_job("q", LONG).await.unwrap().is_none(),
+        "due only after the delay"
+    );
+    sleep(PAST_SHORT).await;
+    let again = store.claim_job("q", LONG).await.unwrap().unwrap();
+    assert_eq!(
+        (again.id.clone(), again.payload, again.attempts),
+        (a.clone(), b"a".to_vec(), 1),
+        "same id and payload, attempts counted afresh"
+    );
+    // It can die and be revived again.
+    store.bury_job("q", &a, "again").await.unwrap();
+    let dead = store.dead_jobs("q").await.unwrap();
+    assert_eq!(
+        dead.iter()
+            .map(|d| (&d.id, d.attempts, &*d.reason))
+            .collect::<Vec<_>>(),
+        [(&b, 1, "500"), (&a, 1, "again")]
+    );
+    assert!(store.revive_job("q", &a, Duration::ZERO).await.unwrap());
+    assert!(store.revive_job("q", &b, Duration::ZERO).await.unwrap());
+    assert!(store.dead_jobs("q").await.unwrap().is_empty());
+    let mut ids = Vec::new();
+    while let Some(job) = store.claim_job("q", LONG).await.unwrap() {
+        store.complete_job("q", &job.id).await.unwrap();
+        ids.push(job.id);
+    }
+    ids.sort();
+    let mut expected = vec![a, b];
+    expected.sort();
+    assert_eq!(ids, expected);
+    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+}
+
+pub async fn revive_race(store: Arc<dyn Store>) {
+    let id = store.push_job("q", b"x", Duration::ZERO).await.unwrap();
+    store.claim_job("q", LONG).await.unwrap().unwrap();
+    store.bury_job("q", &id, "dead").await.unwrap();
+    let barrier = Arc::new(Barrier::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (store, id, barrier) = (Arc::clone(&store), id.clone(), Arc::clone(&barrier));
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            store.revive_job("q", &id, Duration::ZERO).await.unwrap()
+        }));
+    }
+    let mut revived = 0;
+    for task in tasks {
+        revived += usize::from(task.await.unwrap());
+    }
+    assert_eq!(revived, 1, "exactly one caller revives the job");
+    assert_eq!(store.queue_len("q").await.unwrap(), 1);
+    assert!(store.dead_jobs("q").await.unwrap().is_empty());
 }
 
 pub async fn bury_moves_to_dead_letters(store: Arc<dyn Store>) {

@@ -17,3 +17,4 @@ mod proxy;
 mod quota_call;
 mod readme;
 mod store_down;
+mod webhooks;
