@@ -11,9 +11,9 @@
 //! attempt and `X-Wxgate-Signature` is `sha256=` + hex HMAC-SHA256 of `timestamp + "." + body`
 //! with the webhook's secret.
 //!
-//! A `sync` webhook is asked while WeChat waits ([`sync`]); an `async` one gets a job on the
-//! account's durable queue `webhooks:{account}`, delivered by a worker pool ([`worker`]) with
-//! back-off and dead letters, listed and re-driven through [`api`].
+//! A `sync` webhook is asked while WeChat waits (`webhook::sync`); an `async` one gets a job on the
+//! account's durable queue `webhooks:{account}`, delivered by a worker pool (`webhook::worker`) with
+//! back-off and dead letters, listed and re-driven through `webhook::api`.
 
 pub(crate) mod api;
 pub(crate) mod sync;

@@ -12,105 +12,18 @@
 //! fails.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use futures::FutureExt as _;
 use serde_json::{Value, json};
 
 use crate::common::{APP, Env, SECRET, jssdk_signature, start};
+use crate::webdriver::{find_browser, open_browser, start_driver};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 const NONCE: &str = "Wm3WZYTPz0wzccnW";
 const TIMESTAMP: u64 = 1_700_000_000;
-
-fn required() -> bool {
-    std::env::var("WXGATE_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
-}
-
-/// The first of `names` found on the `PATH`.
-fn on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
-/// `chromedriver`, ended (by its process id) when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_driver(chromedriver: &PathBuf) -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let child = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        let ready = http
-            .get(format!("{}/status", driver.url))
-            .send()
-            .await
-            .ok()
-            .map(|r| r.status().is_success());
-        if ready == Some(true) {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("chromedriver did not answer on port {port} within 10 s");
-}
-
-async fn open_browser(driver: &Driver, chromium: &PathBuf) -> Client {
-    let capabilities = json!({
-        "browserName": "chrome",
-        // Leave alerts open: the escaping checks look for them.
-        "unhandledPromptBehavior": "ignore",
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--window-size=1280,900"],
-        },
-    });
-    let Value::Object(capabilities) = capabilities else {
-        unreachable!("a JSON object")
-    };
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("WebDriver session");
-    client
-        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-            Some(Duration::from_secs(10)),
-            Some(Duration::from_secs(15)),
-            Some(Duration::ZERO),
-        ))
-        .await
-        .expect("timeouts");
-    client
-}
 
 /// The test page's server: `/page` loads the sandbox's `jweixin-1.6.0.js`; `/cb` is an OAuth
 /// redirect target.
@@ -192,17 +105,7 @@ struct Fixture {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_in_headless_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (
-        on_path(&["chromium", "chromium-browser"]),
-        on_path(&["chromedriver"]),
-    ) else {
-        assert!(
-            !required(),
-            "WXGATE_REQUIRE_BROWSER=1 but chromium or chromedriver is not on the PATH"
-        );
-        eprintln!(
-            "skipped: no chromium and chromedriver on the PATH (apt-get install chromium chromium-driver)"
-        );
+    let Some((chromium, chromedriver)) = find_browser() else {
         return;
     };
     let started = Instant::now();

@@ -21,3 +21,4 @@ mod ticket;
 mod token;
 mod user;
 mod web;
+mod webdriver;

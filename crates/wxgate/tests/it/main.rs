@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `wxgate` binary on loopback, with the sandbox as WeChat.
 
 mod account;
+mod browser_demo;
 mod cli;
 mod dedup_rss;
 mod deferred_kill;
@@ -17,4 +18,6 @@ mod proxy;
 mod quota_call;
 mod readme;
 mod store_down;
+#[path = "../../../wxgate-sandbox/tests/it/webdriver.rs"]
+mod webdriver;
 mod webhooks;
