@@ -33,13 +33,16 @@ enum Behaviour {
     Wrong,
 }
 
+/// A message push as the platform saw it: (AppID in the path, query, plaintext).
+type Pushed = (String, BTreeMap<String, String>, String);
+
 #[derive(Clone)]
 struct Platform {
     base: Arc<Mutex<String>>,
     behaviour: Arc<Mutex<Behaviour>>,
     notices: Arc<Mutex<Vec<Notice>>>,
     /// (path AppID, query, plaintext) of each message push.
-    messages: Arc<Mutex<Vec<(String, BTreeMap<String, String>, String)>>>,
+    messages: Arc<Mutex<Vec<Pushed>>>,
 }
 
 fn crypt() -> MessageCrypt {
@@ -187,7 +190,7 @@ impl Platform {
     fn set(&self, behaviour: Behaviour) {
         *self.behaviour.lock().expect("lock") = behaviour;
     }
-    fn messages(&self) -> Vec<(String, BTreeMap<String, String>, String)> {
+    fn messages(&self) -> Vec<Pushed> {
         self.messages.lock().expect("lock").clone()
     }
     async fn wait_notices(&self, n: usize) -> Vec<Notice> {
