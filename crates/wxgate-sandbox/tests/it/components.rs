@@ -395,6 +395,55 @@ async fn verify_tickets_are_pushed_every_ten_minutes_of_virtual_time() {
 }
 
 #[tokio::test]
+async fn a_running_clock_pushes_tickets_without_anyone_moving_it() {
+    // Not frozen: the virtual clock follows the wall clock; the background scheduler notices.
+    let running = wxgate_sandbox::spawn(wxgate_sandbox::SandboxConfig {
+        start_time: Some(crate::common::START),
+        ..Default::default()
+    })
+    .await
+    .expect("spawn");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let router = axum::Router::new().route(
+        "/events",
+        axum::routing::post(
+            move |Query(q): Query<BTreeMap<String, String>>, body: String| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(open(&q, &body));
+                    "success"
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    let http = reqwest::Client::new();
+    let created = http
+        .post(format!("{}/sandbox/components", running.base_url()))
+        .json(
+            &json!({"component_appid": COMPONENT, "component_appsecret": COMPONENT_SECRET,
+                      "token": TOKEN, "encoding_aes_key": KEY,
+                      "events_url": format!("http://{addr}/events")}),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(created.status(), 201);
+    // 599 s by hand (nothing due yet), then about a second of wall time.
+    running.sandbox.advance_clock(599);
+    assert!(rx.try_recv().is_err());
+    let pushed = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a ticket within 5 s")
+        .expect("pushed");
+    assert!(pushed.contains("component_verify_ticket"), "{pushed}");
+}
+
+#[tokio::test]
 async fn the_component_token_checks_secret_ticket_and_quota() {
     let (env, platform) = setup().await;
     let ticket = env.ticket(&platform).await;
