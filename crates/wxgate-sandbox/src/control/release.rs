@@ -59,6 +59,7 @@ pub(crate) async fn run(sb: &Sandbox, id: &str, app_id: Option<String>) -> Resul
         .to_owned();
     let openid = test_user(sb, &app_id).await?;
     let mut cases = Vec::new();
+    cases.push(ticket_case(sb, id).await);
     cases.push(reply_case(
         sb,
         &app_id,
@@ -132,6 +133,17 @@ fn action(value: Value) -> Result<Action> {
 
 fn case(name: &str, reason: Option<String>) -> Value {
     json!({"name": name, "passed": reason.is_none(), "reason": reason})
+}
+
+async fn ticket_case(sb: &Sandbox, id: &str) -> Value {
+    let delivery = crate::push::component::push_ticket(sb, id)
+        .await
+        .unwrap_or_default();
+    let reason = (delivery["outcome"] != "success").then(|| {
+        let error = delivery["error"].as_str().unwrap_or("no answer");
+        format!("the verify ticket push was not answered success: {error}")
+    });
+    case("ticket", reason)
 }
 
 /// Why a delivery did not bring the passive text `expected`, if it did not.

@@ -590,6 +590,20 @@ async fn the_authorization_page_redirects_with_an_auth_code_and_pushes_the_notic
         .await
         .expect("send");
     assert_eq!(bad.status(), 400);
+    for bad_redirect in ["javascript:alert(1)", "https://x/\r\nSet-Cookie: a=b"] {
+        let refused = env
+            .http
+            .get(env.url("/cgi-bin/componentloginpage"))
+            .query(&[
+                ("component_appid", COMPONENT),
+                ("pre_auth_code", &pre),
+                ("redirect_uri", bad_redirect),
+            ])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(refused.status(), 400, "{bad_redirect}");
+    }
     let form = [
         ("component_appid", COMPONENT),
         ("pre_auth_code", pre.as_str()),
@@ -1020,7 +1034,7 @@ async fn the_release_test_passes_a_correct_platform_and_explains_a_wrong_one() {
         .iter()
         .map(|c| c["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(names, ["event", "text", "api"]);
+    assert_eq!(names, ["ticket", "event", "text", "api"]);
     let app = env.get("/sandbox/apps/wx570bc396a51b8ff8").await;
     assert_eq!(app["original_id"], "gh_3c884a361561");
     let pushed = platform.messages();
@@ -1039,7 +1053,11 @@ async fn the_release_test_passes_a_correct_platform_and_explains_a_wrong_one() {
         )
         .await;
     assert_eq!(report["passed"], false, "{report}");
-    for case in report["cases"].as_array().expect("cases") {
+    assert_eq!(
+        report["cases"][0]["passed"], true,
+        "the events URL still answers success"
+    );
+    for case in &report["cases"].as_array().expect("cases")[1..] {
         assert_eq!(case["passed"], false, "{case}");
         assert!(
             case["reason"].as_str().is_some_and(|r| !r.is_empty()),
@@ -1047,13 +1065,13 @@ async fn the_release_test_passes_a_correct_platform_and_explains_a_wrong_one() {
         );
     }
     assert!(
-        report["cases"][0]["reason"]
+        report["cases"][1]["reason"]
             .as_str()
             .expect("reason")
             .contains("LOCATIONfrom_callback")
     );
     assert!(
-        report["cases"][2]["reason"]
+        report["cases"][3]["reason"]
             .as_str()
             .expect("reason")
             .contains("empty answer")

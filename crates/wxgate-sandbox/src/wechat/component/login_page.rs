@@ -48,7 +48,11 @@ fn error_page(message: &str) -> Response {
 
 /// Checks the component, the pre-auth code and the redirect URI.
 fn check(sb: &Sandbox, q: &PageQuery) -> Result<(), &'static str> {
-    if !(q.redirect_uri.starts_with("http://") || q.redirect_uri.starts_with("https://")) {
+    if !(q.redirect_uri.starts_with("http://") || q.redirect_uri.starts_with("https://"))
+        || q.redirect_uri
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
         return Err("redirect_uri must be an http(s) URL");
     }
     sb.with_state_ro(|s| {
