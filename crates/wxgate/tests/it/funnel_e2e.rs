@@ -316,13 +316,24 @@ impl Funnel {
     async fn start_with(server: &str, sync_events: &str) -> Self {
         let receiver = Receiver::start().await;
         let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
+        let http = reqwest::Client::new();
+        // The app exists before the gateway starts, as on WeChat (a token refused at start is
+        // served as refused until its back-off ends), so the gateway's port is chosen first.
+        let port = free_port();
+        post(
+            &http,
+            format!("{}/sandbox/apps", sandbox.base),
+            json!({"app_id": FUNNEL_APP, "app_secret": SECRET, "token": TOKEN, "mode": "plaintext",
+                   "callback_url": format!("http://127.0.0.1:{port}/wechat/main")}),
+        )
+        .await;
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("wxgate.toml");
         std::fs::write(
             &config,
             format!(
                 r#"[server]
-listen = "127.0.0.1:0"
+listen = "127.0.0.1:{port}"
 api_keys = ["{API_KEY}"]
 {server}
 [storage]
@@ -353,14 +364,7 @@ mode = "sync"
         )
         .unwrap();
         let gateway = start(&["serve", "--config", &config.display().to_string()]);
-        let http = reqwest::Client::new();
-        post(
-            &http,
-            format!("{}/sandbox/apps", sandbox.base),
-            json!({"app_id": FUNNEL_APP, "app_secret": SECRET, "token": TOKEN,
-                   "mode": "plaintext", "callback_url": format!("{}/wechat/main", gateway.base)}),
-        )
-        .await;
+        assert_eq!(gateway.base, format!("http://127.0.0.1:{port}"));
         Self {
             sandbox,
             gateway,
