@@ -5,6 +5,9 @@
 //!   the scene filled in; an async and a sync webhook get the signed push with the scene; the
 //!   registry has the follower with profile and scene; an unfollow shows in the registry and the
 //!   scene's figures. The same for a follower's SCAN.
+//! - A sync webhook's reply is the passive reply; one past the callback deadline reaches the
+//!   user through customer service. An async webhook that is down is retried, dead-lettered and
+//!   re-driven, each delivery arriving once.
 //! - `kill -9` of the gateway with async deliveries queued (the receiver is slow) and a restart
 //!   on the same SQLite store: every delivery arrives; duplicates are counted and bounded.
 //! - Two gateways on one Redis store and one PostgreSQL registry: the same push sent to both
@@ -12,7 +15,7 @@
 //!   `Idempotency-Key` sent to both sends one message.
 
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -59,10 +62,13 @@ struct Hooks {
     delay_ms: AtomicU64,
     /// Requests whose signature or timestamp was wrong (answered 401, not recorded).
     forged: AtomicU64,
+    /// While set, every signed request is answered 503 (and counted, not recorded).
+    down: AtomicBool,
+    refused: AtomicU64,
 }
 
 /// A small axum server on loopback: `POST /async` and `POST /sync` verify the signature, record
-/// the delivery and answer 204 (no passive reply), except that `/sync` answers a text message
+/// the delivery and answer 204 (no passive reply) — or 503 while `down` —, except that `/sync` answers a text message
 /// `C` with the reply `got: C` (after [`SLOW_SYNC_MS`] when `C` starts with `slow`).
 struct Receiver {
     base: String,
@@ -92,6 +98,10 @@ impl Receiver {
             .into_iter()
             .filter(|r| r.path == path && r.body["openid"] == openid && r.body["event"] == event)
             .collect()
+    }
+
+    fn refused(&self) -> u64 {
+        self.hooks.refused.load(Ordering::Relaxed)
     }
 
     fn forged(&self) -> u64 {
@@ -135,6 +145,10 @@ async fn hook(
     if !fresh || !signed(&timestamp, &header("x-wxgate-signature"), &body) {
         hooks.forged.fetch_add(1, Ordering::Relaxed);
         return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if hooks.down.load(Ordering::Relaxed) {
+        hooks.refused.fetch_add(1, Ordering::Relaxed);
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let delay = hooks.delay_ms.load(Ordering::Relaxed);
     if delay > 0 {
@@ -649,20 +663,33 @@ fn text_push(n: usize) -> String {
     xml.finish()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_with_async_deliveries_queued_loses_none_of_them() {
-    let receiver = Receiver::start().await;
-    receiver.hooks.delay_ms.store(SLOW_MS, Ordering::Relaxed);
-    let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state.db");
-    let config = dir.path().join("wxgate.toml");
+/// Adds `app_id` to the sandbox (its pushes come from the test) and writes the configuration of
+/// a gateway on a SQLite store in `dir` with an async webhook for text messages; its path.
+async fn text_hook(
+    http: &reqwest::Client,
+    sandbox: &Wxgate,
+    app_id: &str,
+    dir: &std::path::Path,
+    receiver: &Receiver,
+    server: &str,
+    hook: &str,
+) -> String {
+    // The app exists before the gateway fetches its token at start.
+    post(
+        http,
+        format!("{}/sandbox/apps", sandbox.base),
+        json!({"app_id": app_id, "app_secret": SECRET, "token": TOKEN,
+               "mode": "plaintext", "callback_url": "http://127.0.0.1:9/unused"}),
+    )
+    .await;
+    let config = dir.join("wxgate.toml");
     std::fs::write(
         &config,
         format!(
             r#"[server]
 listen = "127.0.0.1:0"
-deferred_claim_ms = {CLAIM_MS}
+api_keys = ["{API_KEY}"]
+{server}
 [storage]
 url = "sqlite://{db}"
 {account}
@@ -671,22 +698,33 @@ url = "{hooks}/async"
 secret = "{HOOK_SECRET}"
 events = ["text"]
 mode = "async"
-timeout_ms = 30000
+{hook}
 "#,
-            db = db.display(),
-            account = account(KILL_APP, &sandbox.base),
+            db = dir.join("state.db").display(),
+            account = account(app_id, &sandbox.base),
             hooks = receiver.base,
         ),
     )
     .unwrap();
-    let config = config.display().to_string();
+    config.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_with_async_deliveries_queued_loses_none_of_them() {
+    let receiver = Receiver::start().await;
+    receiver.hooks.delay_ms.store(SLOW_MS, Ordering::Relaxed);
+    let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
     let http = reqwest::Client::new();
-    // The app exists (the gateway fetches its token at start), its pushes come from the test.
-    post(
+    let config = text_hook(
         &http,
-        format!("{}/sandbox/apps", sandbox.base),
-        json!({"app_id": KILL_APP, "app_secret": SECRET, "token": TOKEN,
-               "mode": "plaintext", "callback_url": "http://127.0.0.1:9/unused"}),
+        &sandbox,
+        KILL_APP,
+        dir.path(),
+        &receiver,
+        &format!("deferred_claim_ms = {CLAIM_MS}"),
+        "timeout_ms = 30000",
     )
     .await;
     let gateway = start(&["serve", "--config", &config]);
@@ -763,6 +801,94 @@ timeout_ms = 30000
         duplicates <= WORKERS,
         "{duplicates} duplicates from one kill with {WORKERS} deliveries in flight"
     );
+    assert_eq!(receiver.forged(), 0);
+}
+
+const DEAD_APP: &str = "wxe2e0000000f0e204";
+/// Pushes whose deliveries die while the receiver is down.
+const LETTERS: usize = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_is_down_is_retried_dead_lettered_and_redriven_each_delivery_once() {
+    let receiver = Receiver::start().await;
+    receiver.hooks.down.store(true, Ordering::Relaxed);
+    let sandbox = start(&["sandbox", "--listen", "127.0.0.1:0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let config = text_hook(
+        &http,
+        &sandbox,
+        DEAD_APP,
+        dir.path(),
+        &receiver,
+        "",
+        "max_attempts = 2",
+    )
+    .await;
+    let gateway = start(&["serve", "--config", &config]);
+    let gateway = gateway.base.as_str();
+    for n in 0..LETTERS {
+        push(&http, gateway, &text_push(n)).await;
+    }
+    // Two attempts each (the second after up to 1 s of back-off), then dead letters.
+    let letters = until("the dead letters", async || {
+        let (status, dead) = api(&http, gateway, "/webhooks/dead", None).await;
+        assert_eq!(status, 200, "{dead}");
+        let dead = dead.as_array().unwrap().clone();
+        (dead.len() == LETTERS).then_some(dead)
+    })
+    .await;
+    for letter in &letters {
+        assert_eq!(letter["attempts"], 2, "{letter}");
+        assert_eq!(letter["event"], "text", "{letter}");
+        assert_eq!(
+            letter["url"],
+            format!("{}/async", receiver.base),
+            "{letter}"
+        );
+        assert!(
+            letter["reason"].as_str().unwrap().contains("503"),
+            "{letter}"
+        );
+        assert!(!letter.to_string().contains(HOOK_SECRET), "{letter}");
+    }
+    assert_eq!(receiver.refused(), 2 * LETTERS as u64);
+    assert!(receiver.received().is_empty());
+
+    // The receiver is back; every dead letter is re-driven and delivered once.
+    receiver.hooks.down.store(false, Ordering::Relaxed);
+    let (status, redriven) = api(&http, gateway, "/webhooks/dead/redrive", Some(json!({}))).await;
+    assert_eq!(status, 200, "{redriven}");
+    assert_eq!(
+        redriven["redriven"].as_array().unwrap().len(),
+        LETTERS,
+        "{redriven}"
+    );
+    assert_eq!(redriven["missing"], json!([]), "{redriven}");
+    until("the re-driven deliveries", async || {
+        (receiver.received().len() >= LETTERS).then_some(())
+    })
+    .await;
+    // The workers poll every 500 ms at most: a second copy would have come by now.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let mut delivered: Vec<String> = receiver
+        .received()
+        .into_iter()
+        .map(|r| r.delivery)
+        .collect();
+    delivered.sort();
+    let mut expected: Vec<String> = letters
+        .iter()
+        .map(|l| l["delivery"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(
+        delivered, expected,
+        "each dead letter delivered once, same delivery id"
+    );
+    let (_, dead) = api(&http, gateway, "/webhooks/dead", None).await;
+    assert_eq!(dead, json!([]));
+    assert_eq!(receiver.refused(), 2 * LETTERS as u64);
     assert_eq!(receiver.forged(), 0);
 }
 
