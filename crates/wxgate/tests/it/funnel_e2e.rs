@@ -1076,17 +1076,36 @@ async fn connect() -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     Ok(client)
 }
 
-/// A subscribe through the code of `scene` by `openid`, as WeChat pushes it.
-fn subscribe_push(openid: &str, scene: &str, ticket: &str) -> String {
+/// An event `openid` caused at `create_time`, as WeChat pushes it: `key` and `ticket` as
+/// `EventKey` and `Ticket` when given.
+fn event_push(
+    openid: &str,
+    create_time: u64,
+    event: &str,
+    key: Option<&str>,
+    ticket: Option<&str>,
+) -> String {
     let mut xml = Writer::new();
     xml.text("ToUserName", "gh_e2e0000000003")
         .text("FromUserName", openid)
-        .number("CreateTime", now())
+        .number("CreateTime", create_time)
         .text("MsgType", "event")
-        .text("Event", "subscribe")
-        .text("EventKey", &format!("qrscene_{scene}"))
-        .text("Ticket", ticket);
+        .text("Event", event);
+    if let Some(key) = key {
+        xml.text("EventKey", key);
+    }
+    if let Some(ticket) = ticket {
+        xml.text("Ticket", ticket);
+    }
     xml.finish()
+}
+
+/// Sends `xml` to both gateways at once (a retry after a failover), then to each once more.
+async fn to_both(http: &reqwest::Client, gateways: [&str; 2], xml: &str) {
+    tokio::join!(push(http, gateways[0], xml), push(http, gateways[1], xml));
+    for gateway in gateways {
+        push(http, gateway, xml).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1124,7 +1143,7 @@ url = "{registry}"
 [[accounts.webhooks]]
 url = "{hooks}/async"
 secret = "{HOOK_SECRET}"
-events = ["subscribe"]
+events = ["subscribe", "SCAN", "unsubscribe"]
 mode = "async"
 "#,
             port = redis.port,
@@ -1165,15 +1184,16 @@ mode = "async"
     .await;
 
     // WeChat's push reaches both gateways at once (a retry after a failover), then each once
-    // more.
-    let xml = subscribe_push(&openid, "table-3", &ticket);
-    tokio::join!(
-        push(&http, gateways[0], &xml),
-        push(&http, gateways[1], &xml)
+    // more. (Its de-dup key is the sender and CreateTime: the test's events are seconds apart.)
+    let at = now() - 30;
+    let xml = event_push(
+        &openid,
+        at,
+        "subscribe",
+        Some("qrscene_table-3"),
+        Some(&ticket),
     );
-    for gateway in gateways {
-        push(&http, gateway, &xml).await;
-    }
+    to_both(&http, gateways, &xml).await;
     let delivered = until("the webhook delivery", async || {
         receiver.about("/async", &openid, "subscribe").pop()
     })
@@ -1251,10 +1271,40 @@ mode = "async"
         .collect();
     assert_eq!(custom.len(), 1, "{custom:?}");
     assert_eq!(custom[0]["message"]["text"]["content"], "order 3 is ready");
+
+    // A scan by the follower, then the unfollow, each to both gateways: counted once each.
+    let xml = event_push(&openid, at + 10, "SCAN", Some("table-3"), Some(&ticket));
+    to_both(&http, gateways, &xml).await;
+    let xml = event_push(&openid, at + 20, "unsubscribe", None, None);
+    to_both(&http, gateways, &xml).await;
+    for event in ["SCAN", "unsubscribe"] {
+        until(&format!("the {event} webhook"), async || {
+            receiver.about("/async", &openid, event).pop()
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let events: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.body["event"].clone())
+        .collect();
+    assert_eq!(
+        events,
+        ["subscribe", "SCAN", "unsubscribe"],
+        "one delivery per push"
+    );
+    assert_eq!(schema.rows("registry_events", &openid).await, 3);
+    assert_eq!(schema.rows("registry_followers", &openid).await, 1);
+    for gateway in gateways {
+        figures_reach(&http, gateway, "table-3", (1, 1, 1)).await;
+        let record = follower(&http, gateway, &openid).await;
+        assert_eq!(record["subscribed"], false, "{record}");
+    }
     eprintln!(
-        "two gateways: the push sent 4 times (2 at once) → {} webhook delivery, {} registry row; \
-         the key sent 4 times (2 at once: {} and {}) → {} message",
-        hooks.len(),
+        "two gateways: each of 3 pushes sent 4 times (2 at once) → {} webhook deliveries, {} \
+         registry row; the key sent 4 times (2 at once: {} and {}) → {} message",
+        events.len(),
         schema.rows("registry_followers", &openid).await,
         first.0,
         second.0,
