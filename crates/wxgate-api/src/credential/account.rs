@@ -98,6 +98,10 @@ pub struct CredentialOptions {
     /// after the last attempt, so a recovered WeChat is noticed within about this time instead
     /// of after the whole back-off (default 1 s; zero: no probes).
     pub failure_probe: Duration,
+    /// A third-party platform's authorizers refresh their tokens ahead of expiry by
+    /// `refresh_margin` plus a share of this (default 30 min), fixed per authorizer from its
+    /// AppID, so thousands of authorizers authorized together do not refresh together.
+    pub authorizer_refresh_spread: Duration,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
     /// This instance's lease owner id (default: random).
@@ -120,6 +124,7 @@ impl Default for CredentialOptions {
             min_stale_age: Duration::ZERO,
             refresh_limit_per_minute: 0,
             failure_probe: Duration::from_secs(1),
+            authorizer_refresh_spread: Duration::from_secs(1800),
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),
@@ -184,6 +189,13 @@ impl CredentialOptions {
     #[must_use]
     pub fn failure_probe(mut self, after: Duration) -> Self {
         self.failure_probe = after;
+        self
+    }
+
+    /// Sets [`authorizer_refresh_spread`](Self::authorizer_refresh_spread).
+    #[must_use]
+    pub fn authorizer_refresh_spread(mut self, spread: Duration) -> Self {
+        self.authorizer_refresh_spread = spread;
         self
     }
 
