@@ -5,7 +5,9 @@
 mod apps;
 mod browser;
 mod clock;
+mod components;
 mod faults;
+mod release;
 mod users;
 pub(crate) mod verify;
 
@@ -20,6 +22,7 @@ use crate::state::App;
 use apps::{calls, create_app, deliveries, get_app, list_apps, media, qrcodes, tickets};
 use browser::{get_device, set_device, shares};
 use clock::{get_clock, set_clock};
+pub(crate) use components::authorize_app;
 use faults::{add_fault, clear_faults, list_faults};
 use users::{action, conversation, create_user, get_user, inbox, list_users, user_menu};
 use verify::{verify_jssdk, verify_url};
@@ -58,6 +61,31 @@ pub(crate) fn routes() -> Router<Sandbox> {
             get(get_device).post(set_device),
         )
         .route("/sandbox/apps/{app_id}/verify", post(verify_url))
+        .route(
+            "/sandbox/components",
+            post(components::create_component).get(components::list_components),
+        )
+        .route("/sandbox/components/{id}", get(components::get_component))
+        .route(
+            "/sandbox/components/{id}/deliveries",
+            get(components::deliveries),
+        )
+        .route(
+            "/sandbox/components/{id}/authorize",
+            post(components::authorize),
+        )
+        .route(
+            "/sandbox/components/{id}/unauthorize",
+            post(components::unauthorize),
+        )
+        .route(
+            "/sandbox/components/{id}/push-ticket",
+            post(components::ticket),
+        )
+        .route(
+            "/sandbox/components/{id}/release-test",
+            post(components::release_test),
+        )
         .route("/sandbox/clock", post(set_clock).get(get_clock))
         .route("/sandbox/media/{media_id}", get(media))
 }

@@ -48,6 +48,7 @@ struct Inner {
     http: reqwest::Client,
     dirty: AtomicBool,
     saver_started: AtomicBool,
+    scheduler_started: AtomicBool,
     save_notify: Arc<Notify>,
 }
 
@@ -87,6 +88,7 @@ impl Sandbox {
                 http,
                 dirty: AtomicBool::new(false),
                 saver_started: AtomicBool::new(false),
+                scheduler_started: AtomicBool::new(false),
                 save_notify: Arc::new(Notify::new()),
             }),
         })
@@ -107,6 +109,9 @@ impl Sandbox {
     /// # drop(app);
     /// ```
     pub fn router(&self) -> Router {
+        if self.with_state_ro(|s| !s.components.is_empty()) {
+            self.start_scheduler();
+        }
         Router::new()
             .merge(wechat::routes(self))
             .merge(control::routes())
@@ -169,10 +174,12 @@ impl Sandbox {
     /// assert_eq!(sandbox.advance_clock(86_400), 1_700_086_400);
     /// ```
     pub fn advance_clock(&self, secs: u64) -> u64 {
-        self.with_state(|s| {
+        let now = self.with_state(|s| {
             s.advance(secs);
             s.now()
-        })
+        });
+        push::component::run_due(self);
+        now
     }
 
     /// Sets the virtual clock to `unix` seconds, later or earlier than now; returns the new time.
@@ -192,10 +199,12 @@ impl Sandbox {
     /// assert_eq!(sandbox.set_clock(1_700_000_000), 1_700_000_000);
     /// ```
     pub fn set_clock(&self, unix: u64) -> u64 {
-        self.with_state(|s| {
+        let now = self.with_state(|s| {
             s.set_now(unix);
             s.now()
-        })
+        });
+        push::component::run_due(self);
+        now
     }
 
     /// Write the state file now (no-op without `state_file`).
@@ -226,6 +235,16 @@ impl Sandbox {
                 }
             }
         }))
+    }
+
+    /// Starts the background push of due verify tickets (once; needs a Tokio runtime).
+    pub(crate) fn start_scheduler(&self) {
+        if !self.inner.scheduler_started.load(Ordering::SeqCst)
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+            && !self.inner.scheduler_started.swap(true, Ordering::SeqCst)
+        {
+            handle.spawn(push::component::scheduler(Arc::downgrade(&self.inner)));
+        }
     }
 
     pub(crate) fn config(&self) -> &SandboxConfig {

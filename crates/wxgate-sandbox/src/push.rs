@@ -9,6 +9,7 @@
 //! the answer (WeChat waits 5 s, then retries, three deliveries in all): `reply`, `success`, `empty`, `invalid`, `timeout`.
 
 mod action;
+pub(crate) mod component;
 mod deliver;
 mod reply;
 
@@ -34,6 +35,7 @@ pub(crate) fn notify(
     let prepared = sb.with_state(|s| {
         let now = s.now();
         let random16 = s.random16();
+        let component = s.message_component(app_id).map(|c| c.spec.clone());
         let app = s.app(app_id)?;
         let mut w = Writer::new();
         w.text("ToUserName", &app.spec.original_id())
@@ -44,6 +46,7 @@ pub(crate) fn notify(
         fill(&mut w);
         Some(deliver::Prepared::new(
             app,
+            component.as_ref(),
             from_user,
             w.finish(),
             None,

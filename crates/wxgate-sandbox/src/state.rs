@@ -5,6 +5,7 @@
 
 mod app;
 mod browser;
+mod component;
 mod messaging;
 mod publish;
 mod random;
@@ -23,6 +24,10 @@ use crate::error::WxError;
 
 pub(crate) use app::{App, Fault};
 pub(crate) use browser::{Device, JsSession, NETWORK_TYPES, SESSIONS_KEPT, SHARES_KEPT};
+pub(crate) use component::{
+    AUTH_CODE_TTL, Component, ComponentSpec, OpenAccount, PRE_AUTH_TTL,
+    TOKEN_TTL as COMPONENT_TOKEN_TTL, func_info, not_authorized,
+};
 pub(crate) use messaging::{
     RID_KEEP, RID_TTL, RidRecord, TEMPLATE_LIMIT, Template, industry, preset_templates,
 };
@@ -53,6 +58,12 @@ pub(crate) struct State {
     pub(crate) oauth_tokens: BTreeMap<String, OAuthToken>,
     #[serde(default)]
     pub(crate) refresh_tokens: BTreeMap<String, OAuthToken>,
+    /// Third-party platforms by component AppID.
+    #[serde(default)]
+    pub(crate) components: BTreeMap<String, Component>,
+    /// Open Platform accounts (`cgi-bin/open/*`) by `open_appid`.
+    #[serde(default)]
+    pub(crate) open_accounts: BTreeMap<String, OpenAccount>,
     /// A serial that prefixes access tokens, like WeChat's `79_…`.
     #[serde(default)]
     pub(crate) serial: u64,
@@ -80,6 +91,8 @@ impl State {
             oauth_codes: BTreeMap::new(),
             oauth_tokens: BTreeMap::new(),
             refresh_tokens: BTreeMap::new(),
+            components: BTreeMap::new(),
+            open_accounts: BTreeMap::new(),
             serial: 0,
             loads: 0,
             clock,

@@ -13,6 +13,7 @@
 //! router sets no fallback so it can be merged).
 
 pub(crate) mod api;
+mod component;
 mod draft;
 mod freepublish;
 mod ip;
@@ -21,6 +22,7 @@ mod media;
 pub(crate) mod menu;
 mod message;
 mod oauth;
+mod open;
 pub(crate) mod qrcode;
 mod quota;
 mod rids;
@@ -81,6 +83,8 @@ fn build() -> (Router<Sandbox>, Vec<Api>) {
     let routes = draft::routes(routes);
     let routes = freepublish::routes(routes);
     let routes = oauth::routes(routes);
+    let routes = component::routes(routes);
+    let routes = open::routes(routes);
     routes.into_parts()
 }
 
@@ -159,6 +163,7 @@ impl Sandbox {
             .clone();
         let (app_id, fault) = self.with_state(|s| {
             let app_id = s.token_owner(&token)?;
+            s.note_authorizer_call(&token, path);
             let app = s.app_mut(&app_id)?;
             app.count_call(path);
             Ok::<_, WxError>((app_id, app.take_fault(path)))

@@ -10,7 +10,7 @@ use super::reply;
 use crate::Sandbox;
 use crate::config::Mode;
 use crate::config::Secret;
-use crate::state::App;
+use crate::state::{App, ComponentSpec};
 
 /// At most this many characters of a refusing callback's body are kept as the reason.
 pub(crate) const REASON_MAX_CHARS: usize = 200;
@@ -56,13 +56,24 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// A push of `app`'s user message or event: to the app's callback URL, or, when a component
+    /// manages the app's messages, to the component's message URL (`$APPID$` replaced) in safe
+    /// mode with the component's token, key and AppID.
     pub(crate) fn new(
         app: &App,
+        component: Option<&ComponentSpec>,
         openid: &str,
         xml: String,
         news_limit: Option<usize>,
         random16: [u8; 16],
     ) -> Self {
+        if let Some(component) = component {
+            let mut prepared = Self::component(component, &app.spec.original_id(), xml, random16);
+            prepared.url = component.message_url.replace("$APPID$", &app.spec.app_id);
+            prepared.openid = openid.to_owned();
+            prepared.news_limit = news_limit;
+            return prepared;
+        }
         let spec = &app.spec;
         let crypt = spec
             .encoding_aes_key
@@ -98,6 +109,51 @@ impl Prepared {
             body,
             encrypt,
             news_limit,
+        }
+    }
+}
+
+impl Prepared {
+    /// A push encrypted with the component's token, key and AppID, to its events URL: with
+    /// `to_user` empty, an authorization-event body (`<AppId>` + `<Encrypt>`), otherwise a
+    /// message body (`<ToUserName>` + `<Encrypt>`). Answers are not read as replies.
+    pub(crate) fn component(
+        spec: &ComponentSpec,
+        to_user: &str,
+        xml: String,
+        random16: [u8; 16],
+    ) -> Self {
+        let crypt = AesKey::parse(spec.encoding_aes_key.expose())
+            .ok()
+            .map(|key| {
+                MessageCrypt::new(
+                    spec.token.expose().to_owned(),
+                    key,
+                    spec.component_appid.clone(),
+                )
+            });
+        let encrypt = crypt
+            .as_ref()
+            .map(|c| c.encrypt(xml.as_bytes(), random16))
+            .unwrap_or_default();
+        let mut w = wxgate_proto::xml::Writer::new();
+        if to_user.is_empty() {
+            w.text("AppId", &spec.component_appid);
+        } else {
+            w.text("ToUserName", to_user);
+        }
+        w.text("Encrypt", &encrypt);
+        Self {
+            url: spec.events_url.clone(),
+            token: spec.token.clone(),
+            mode: Mode::Safe,
+            crypt,
+            original_id: to_user.to_owned(),
+            openid: String::new(),
+            xml,
+            body: w.finish(),
+            encrypt: Some(encrypt),
+            news_limit: None,
         }
     }
 }
@@ -148,8 +204,10 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
             ),
             ("timestamp", timestamp.clone()),
             ("nonce", nonce.clone()),
-            ("openid", prepared.openid.clone()),
         ];
+        if !prepared.openid.is_empty() {
+            query.push(("openid", prepared.openid.clone()));
+        }
         if let Some(encrypt) = &prepared.encrypt {
             query.push(("encrypt_type", "aes".to_owned()));
             query.push((

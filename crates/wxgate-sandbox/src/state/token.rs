@@ -33,6 +33,7 @@ impl State {
                 issued_at: now,
                 expires_at: now + ttl,
                 revoked_at: None,
+                component: None,
             },
         );
         Ok((token, ttl))
@@ -90,6 +91,7 @@ impl State {
                 issued_at: now,
                 expires_at: now + ttl,
                 revoked_at: None,
+                component: None,
             },
         );
         Ok((token, ttl))
@@ -98,6 +100,10 @@ impl State {
     /// Which app a presented access token belongs to, valid or not.
     pub(crate) fn token_owner(&self, token: &str) -> Result<String, WxError> {
         if let Some(rec) = self.tokens.get(token) {
+            if rec.kind == TokenKind::Component {
+                // A component token is not an account's access token.
+                return Err(WxError::invalid_credential());
+            }
             return Ok(rec.app_id.clone());
         }
         if is_malformed_token(token) {
@@ -107,12 +113,14 @@ impl State {
         }
     }
 
-    /// 40001 for revoked/superseded tokens, 42001 for expired ones.
+    /// 40001 for revoked/superseded tokens, 42001 for expired ones, 61003 for authorizer tokens
+    /// whose account withdrew its authorization.
     pub(crate) fn check_token(&self, token: &str) -> Result<(), WxError> {
         let now = self.now();
         let Some(rec) = self.tokens.get(token) else {
             return Err(WxError::invalid_credential());
         };
+        self.check_authorizer_token(rec)?;
         rec.check(now)
     }
 
@@ -124,7 +132,7 @@ impl State {
         }
     }
 
-    pub(super) fn prune_tokens(&mut self, now: u64) {
+    pub(crate) fn prune_tokens(&mut self, now: u64) {
         self.tokens
             .retain(|_, rec| rec.expires_at + EXPIRED_TOKEN_RETENTION > now);
     }
@@ -168,6 +176,10 @@ fn is_malformed_token(token: &str) -> bool {
 pub(crate) enum TokenKind {
     Basic,
     Stable,
+    /// A `component_access_token` (its `app_id` is the component AppID).
+    Component,
+    /// An `authorizer_access_token`: the account's token, issued to a component.
+    Authorizer,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -178,6 +190,9 @@ pub(crate) struct TokenRec {
     pub(crate) expires_at: u64,
     /// From this instant on the token answers 40001.
     pub(crate) revoked_at: Option<u64>,
+    /// For authorizer tokens: the component they were issued to.
+    #[serde(default)]
+    pub(crate) component: Option<String>,
 }
 
 impl TokenRec {
@@ -218,6 +233,7 @@ mod tests {
             issued_at: 0,
             expires_at,
             revoked_at,
+            component: None,
         }
     }
 

@@ -56,7 +56,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
 
 const CODE_TTL: u64 = 300;
 const TOKEN_TTL: u64 = 7200;
-const REFRESH_TTL: u64 = 30 * 86_400;
+pub(super) const REFRESH_TTL: u64 = 30 * 86_400;
 
 pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -66,7 +66,11 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn token_body(s: &mut crate::state::State, grant: &OAuthToken, refresh: String) -> Value {
+pub(super) fn token_body(
+    s: &mut crate::state::State,
+    grant: &OAuthToken,
+    refresh: String,
+) -> Value {
     let now = s.now();
     let access = s.random_token();
     s.oauth_tokens.insert(

@@ -67,6 +67,7 @@ pub(super) fn build(
         md5: s.random_string(b"0123456789abcdef", 32),
     };
     let random16 = s.random16();
+    let component = s.message_component(app_id).map(|c| c.spec.clone());
     let qr = match action {
         Action::Scan { ticket } => Some(live_qr(s, app_id, ticket, now)?),
         _ => None,
@@ -103,7 +104,14 @@ pub(super) fn build(
     let summary = summary(action, push.button_name);
     let sent_seq = user.record_sent(now, name, summary.clone());
     let news_limit = answer.news_limit(news_reply_limit);
-    let prepared = Prepared::new(app, openid, push.w.finish(), news_limit, random16);
+    let prepared = Prepared::new(
+        app,
+        component.as_ref(),
+        openid,
+        push.w.finish(),
+        news_limit,
+        random16,
+    );
     Ok(Built {
         prepared,
         answer,
