@@ -99,8 +99,11 @@ pub struct CredentialOptions {
     /// of after the whole back-off (default 1 s; zero: no probes).
     pub failure_probe: Duration,
     /// A third-party platform's authorizers refresh their tokens ahead of expiry by
-    /// `refresh_margin` plus a share of this (default 30 min), fixed per authorizer from its
-    /// AppID, so thousands of authorizers authorized together do not refresh together.
+    /// `refresh_margin` plus a share of this (default 50 min), fixed per authorizer from its
+    /// AppID, so thousands of authorizers authorized together do not refresh together: 10,000
+    /// tokens issued in the same second refresh over 50 minutes, at most about a dozen in any
+    /// one second. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
+    /// the margin is capped there.
     pub authorizer_refresh_spread: Duration,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
@@ -124,7 +127,7 @@ impl Default for CredentialOptions {
             min_stale_age: Duration::ZERO,
             refresh_limit_per_minute: 0,
             failure_probe: Duration::from_secs(1),
-            authorizer_refresh_spread: Duration::from_secs(1800),
+            authorizer_refresh_spread: Duration::from_secs(3000),
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),

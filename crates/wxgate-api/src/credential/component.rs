@@ -25,7 +25,7 @@
 //!   is written over the old (compare-and-set) before the new access token is used, so it
 //!   cannot be lost; the access token's store lease makes one instance the refresher of each
 //!   authorizer. A refresh token WeChat refuses (61023, or 61003) marks the authorizer: its
-//!   calls fail with [`ErrorKind::ReauthorizationRequired`](crate::ErrorKind::ReauthorizationRequired)
+//!   calls fail with [`ErrorKind::ReauthorizationRequired`]
 //!   without asking WeChat again, until the account authorizes again
 //!   ([`ComponentCredentials::query_auth`]);
 //! - **spread refreshes**: each authorizer refreshes ahead of expiry by

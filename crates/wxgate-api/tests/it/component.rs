@@ -523,3 +523,92 @@ async fn two_instances_on_redis_refresh_an_authorizer_once() {
     second.refresh_authorizer(APP_ID).await.unwrap();
     second.forget_authorizer(APP_ID).await.unwrap();
 }
+
+/// VmRSS of this process, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// 10,000 authorizers on a warm store: served without a single upstream call (the client points
+/// at a closed port), and what each costs in memory. Run alone, it measures this process:
+/// `cargo test -p wxgate-api --test it ten_thousand -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement: run alone with --ignored --nocapture"]
+async fn ten_thousand_authorizers_on_a_warm_store() {
+    const N: usize = 10_000;
+    let store = memory_store();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let app_ids: Vec<String> = (0..N).map(|i| format!("wx{i:016x}")).collect();
+    for app_id in &app_ids {
+        let record = json!({"refresh_token": format!("refreshtoken@@@{app_id}"), "func_info": [1, 2, 3], "authorized_at": now});
+        store
+            .set(
+                &format!("wxgate:component:open:{{{app_id}}}:authorizer"),
+                record.to_string().as_bytes(),
+                None,
+            )
+            .await
+            .unwrap();
+        let token = json!({"token": format!("{app_id}-{}", "x".repeat(120)), "expires_at": now + 7000, "issued_at": now});
+        store
+            .set(
+                &format!("wxgate:component:open:{{{app_id}}}:access_token"),
+                token.to_string().as_bytes(),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .set(
+            "wxgate:component:{open}:authorizers",
+            &serde_json::to_vec(&app_ids).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    let client = wxgate_api::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .retry(wxgate_api::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let platform = ComponentCredentials::new(
+        client,
+        store,
+        ComponentAccount::new("open", COMPONENT_APPID, Secret::new(COMPONENT_SECRET)),
+        wxgate_api::CredentialOptions::default(),
+    );
+    let before = rss_kib();
+    let started = std::time::Instant::now();
+    let listed = platform.authorizers().await.unwrap();
+    assert_eq!(listed.len(), N);
+    let mut held = Vec::with_capacity(N);
+    for app_id in &listed {
+        let credentials = platform
+            .authorizer_credentials(app_id.as_str())
+            .await
+            .unwrap();
+        credentials.access_token().await.unwrap();
+        held.push(credentials);
+    }
+    let elapsed = started.elapsed();
+    let per_authorizer = (rss_kib().saturating_sub(before) * 1024) / N as u64;
+    println!(
+        "{N} authorizers loaded from a warm store in {elapsed:?}, no upstream call; ~{per_authorizer} bytes of RSS each"
+    );
+    assert!(
+        per_authorizer < 20_000,
+        "{per_authorizer} bytes per authorizer"
+    );
+}
