@@ -218,7 +218,13 @@ impl ComponentCredentials {
             client.clone(),
             Arc::clone(&store),
             own_account,
-            own_options.refresh_margin(Duration::from_secs(600)),
+            // A used code is replaced however young it is: the guards against callers that
+            // report good tokens as stale do not apply to it.
+            own_options
+                .refresh_margin(Duration::from_secs(600))
+                .min_refresh_interval(Duration::ZERO)
+                .min_stale_age(Duration::ZERO)
+                .refresh_limit_per_minute(0),
             Arc::new(sources::PreAuthCode {
                 app_id: component.app_id.clone(),
                 component: token.clone(),

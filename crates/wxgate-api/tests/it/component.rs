@@ -437,6 +437,43 @@ async fn two_instances_on_one_store_refresh_an_authorizer_once() {
     second.refresh_authorizer(APP_ID).await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refresher_renews_authorizers_ahead_of_expiry_without_callers() {
+    let env = start().await;
+    let store = memory_store();
+    let platform = authorized(&env, store.clone(), "open").await;
+    let seeded = platform
+        .authorizer_credentials(APP_ID)
+        .await
+        .unwrap()
+        .access_token()
+        .await
+        .unwrap();
+    let _refresher = platform.spawn_refresher(std::time::Duration::from_millis(20));
+    // Not yet inside any authorizer's margin (5 min plus at most 50 min of spread).
+    env.advance(7200 - 3400).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        component_calls(&env, "cgi-bin/component/api_authorizer_token").await,
+        0
+    );
+    // Inside every margin: refreshed with nobody asking, once.
+    env.advance(3400 - 200).await;
+    crate::common::eventually("the authorizer refreshed in the background", || async {
+        component_calls(&env, "cgi-bin/component/api_authorizer_token").await == 1
+    })
+    .await;
+    let credentials = platform.authorizer_credentials(APP_ID).await.unwrap();
+    crate::common::eventually("the new token served", || async {
+        credentials.access_token().await.unwrap() != seeded
+    })
+    .await;
+    assert_eq!(
+        component_calls(&env, "cgi-bin/component/api_authorizer_token").await,
+        1
+    );
+}
+
 #[tokio::test]
 async fn a_forgotten_authorizer_is_refused_clearly() {
     let env = start().await;
@@ -458,7 +495,17 @@ async fn a_forgotten_authorizer_is_refused_clearly() {
 async fn pre_auth_codes_are_shared_until_used() {
     let env = start().await;
     let store = memory_store();
-    let first = platform(&env, store.clone(), "open", "a");
+    // A gateway guarding its accounts' tokens against needless refreshes: a used pre-auth code
+    // is replaced all the same.
+    let first = ComponentCredentials::new(
+        env.client(),
+        store.clone(),
+        ComponentAccount::new("open", COMPONENT_APPID, Secret::new(COMPONENT_SECRET)),
+        env.options()
+            .instance_id("a")
+            .min_refresh_interval(std::time::Duration::from_secs(60))
+            .refresh_limit_per_minute(1),
+    );
     let other = platform(&env, store, "open", "b");
     let platform = first;
     platform
