@@ -206,7 +206,7 @@ async fn api_case(sb: &Sandbox, id: &str, app_id: &str, openid: &str, code: &str
                 })
                 .unwrap_or_default()
         });
-        if received.iter().any(|r| *r == expected) {
+        if received.contains(&expected) {
             if cs_sends(sb, id, app_id) > sends_before {
                 return Ok(case("api", None));
             }

@@ -197,24 +197,7 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
     let mut last_error = None;
     for attempt in 1..=attempts {
         let (timestamp, nonce) = sb.with_state(|s| (s.now().to_string(), s.random_nonce()));
-        let mut query = vec![
-            (
-                "signature",
-                signature::sign(&[prepared.token.expose(), &timestamp, &nonce]),
-            ),
-            ("timestamp", timestamp.clone()),
-            ("nonce", nonce.clone()),
-        ];
-        if !prepared.openid.is_empty() {
-            query.push(("openid", prepared.openid.clone()));
-        }
-        if let Some(encrypt) = &prepared.encrypt {
-            query.push(("encrypt_type", "aes".to_owned()));
-            query.push((
-                "msg_signature",
-                signature::sign(&[prepared.token.expose(), &timestamp, &nonce, encrypt]),
-            ));
-        }
+        let query = push_query(&prepared, &timestamp, &nonce);
         let try_started = Instant::now();
         let result = sb
             .http()
@@ -281,6 +264,30 @@ pub(crate) async fn deliver(sb: &Sandbox, prepared: Prepared) -> Delivery {
     }
 }
 
+/// The query of one delivery attempt: `signature`, `timestamp`, `nonce`, `openid` (user pushes),
+/// and for encrypted pushes `encrypt_type=aes` and `msg_signature`.
+fn push_query(prepared: &Prepared, timestamp: &str, nonce: &str) -> Vec<(&'static str, String)> {
+    let mut query = vec![
+        (
+            "signature",
+            signature::sign(&[prepared.token.expose(), timestamp, nonce]),
+        ),
+        ("timestamp", timestamp.to_owned()),
+        ("nonce", nonce.to_owned()),
+    ];
+    if !prepared.openid.is_empty() {
+        query.push(("openid", prepared.openid.clone()));
+    }
+    if let Some(encrypt) = &prepared.encrypt {
+        query.push(("encrypt_type", "aes".to_owned()));
+        query.push((
+            "msg_signature",
+            signature::sign(&[prepared.token.expose(), timestamp, nonce, encrypt]),
+        ));
+    }
+    query
+}
+
 /// Why a callback that answered a non-2xx status refused the push: the status and the start of
 /// its body (the gateway explains itself in text, e.g. `timestamp outside the accepted window`),
 /// whitespace collapsed and bounded to [`REASON_MAX_CHARS`].
@@ -336,6 +343,105 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec(appid: &str, token: &str, key: &str) -> ComponentSpec {
+        ComponentSpec {
+            component_appid: appid.to_owned(),
+            component_appsecret: "s".into(),
+            token: token.into(),
+            encoding_aes_key: key.into(),
+            events_url: "http://127.0.0.1:9/events".to_owned(),
+            message_url: "https://www.qq.com/$APPID$/revice".to_owned(),
+        }
+    }
+
+    fn rand16(text: &str) -> [u8; 16] {
+        text.as_bytes().try_into().expect("16 bytes")
+    }
+
+    /// The official third-party `message_push` example: an authorizer's message, encrypted with
+    /// the component's key and AppID, to the message URL with `$APPID$` replaced.
+    #[test]
+    fn authorizer_messages_match_the_documented_example() {
+        let spec = spec("wx134c8103faa5a59e", "AAAAA", &"A".repeat(43));
+        let msg = "<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>\n<FromUserName><![CDATA[o9AgO5Kd5ggOC-bXrbNODIiE3bGY]]></FromUserName>\n<CreateTime>1715943329</CreateTime>\n<MsgType><![CDATA[event]]></MsgType>\n<Event><![CDATA[debug_demo]]></Event>\n<debug_str><![CDATA[hello world]]></debug_str>\n</xml>";
+        let mut prepared = Prepared::component(
+            &spec,
+            "gh_97417a04a28d",
+            msg.to_owned(),
+            rand16("1205899eaf019bbd"),
+        );
+        prepared.openid = "o9AgO5Kd5ggOC-bXrbNODIiE3bGY".to_owned();
+        let encrypt = "D7yzvUNAL930rd28wf21s4hvXhz0L6Uit/p2Di6C5DHyYGpEgdBRnKjBec34JwoQXicwaZC7fOVihW80F4VtsdvE//1vr7oAbqjDv8KenVp+ajKYpJnyQ4zMRhIC+a31fCVOMC03FfzV/QuC94kBP55a+Za3sJgvAn+ZbsNqZI5DkyuzkhQN8OBqCzFhizGmy0xpM0MEA4agpvE+RuNO1rhHTtuJB5yltw1FiYzecSXJ+y/D2r81VkRn2eYjh2ltsoyfbDR7Is6ookXIFxTfyeNyeHxMeT4KN5WpCDmSbTcUYrbBUlkGLJ9n/rU8YOywma6G7aTb7KZKOqCxgfoUlYEZPk4FUL/TK7ShriFDMVCLyjQJ15Ob++agDWtcxhfUfe6HIoIpRW8mKNBQiY/Jd1svvuskA1wLef1RTtzKfMpagSCX/laZINmdnX4zrF6kIaR9P4xQrWXbsTFHTYe0Mg==";
+        assert_eq!(prepared.encrypt.as_deref(), Some(encrypt));
+        assert_eq!(
+            prepared.body,
+            format!(
+                "<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+            )
+        );
+        let query = push_query(&prepared, "1715943329", "1590219412");
+        let get = |k: &str| query.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        assert_eq!(
+            get("signature"),
+            Some("cc0c594499c1634947d5b502f158ee518947db27")
+        );
+        assert_eq!(
+            get("msg_signature"),
+            Some("6c12a4205838198b8fa631b3220723bb07f1015c")
+        );
+        assert_eq!(get("openid"), Some("o9AgO5Kd5ggOC-bXrbNODIiE3bGY"));
+        assert_eq!(get("encrypt_type"), Some("aes"));
+    }
+
+    /// Component notices (the `unauthorized` and `component_verify_ticket` pushes of a peer SDK's
+    /// test suite): `<AppId>` + `<Encrypt>`, no `openid`.
+    #[test]
+    fn component_notices_match_the_peer_vectors() {
+        let spec = spec(
+            "wxbbd3f07e2945cf2a",
+            "senparc",
+            "0123456789012345678901234567890123456789012",
+        );
+        let cases = [
+            (
+                "<xml><AppId><![CDATA[wxbbd3f07e2945cf2a]]></AppId>\n<CreateTime>1436876196</CreateTime>\n<InfoType><![CDATA[unauthorized]]></InfoType><AuthorizerAppid><![CDATA[wx570bc396a51b8ff8]]></AuthorizerAppid></xml>",
+                "7b1c479310a7c12d",
+                "7d7R2gPF37VXWzQoveo4Ts2xG4iuOS3gwJ3kbc56PBL40BY6uHNjvlBrvaw3LqS4Th3Z93DIOjs7Yhlv8YW72oh1ARDuR0aXUTySTXQ8CWJWVz7VNWruFT25hfGBOnPlNW1GJyV5l8LLoIIasaiWJbteqEfgCW7ehwL8F7kTNClFaiFrS7AzlK6DMR4gMBdL0b0mfpfp8bfEkPmEcy/ARQiQBTwXz/NhxBvHTFGtKIv3VYR+ZztzoV1wVc/nXBg/FhvW7fzQRsqbCBZ2gegRwfz5j10HPB5rfjaZjO4fvEsx8V2/rTICtcUxkMV1GO5cgbasw/FEIDCH2NAUl/ht0w==",
+                ("1436876197", "1879066412"),
+                (
+                    "6cd59ed9ca88d3993475bd4960052c5e5204391e",
+                    "346f1ed0ed84e80342072f2b88e2f4f018b8c79d",
+                ),
+            ),
+            (
+                "<xml><AppId><![CDATA[wxbbd3f07e2945cf2a]]></AppId>\n<CreateTime>1436881222</CreateTime>\n<InfoType><![CDATA[component_verify_ticket]]></InfoType>\n<ComponentVerifyTicket><![CDATA[ticket@@@hXh2446N-P9OOZqW4EeuPO9zFXEnAz5Vzc0JaWczBkIqcw2javRF0C_VVdwVYrEwyw1xHOiui7gB0WqKaYPMUQ]]></ComponentVerifyTicket>\n</xml>",
+                "975d750afe6d0afe",
+                "/RWeOUN4J839ynYH960Duj2k0WwvSfwq2dBFQ1NG78v9CZKbiCk5F8Fq/RGV0oFALoy+2L7KDe+1EbitZK7T4KtHMxntcEeQDxhWGdbeyTYJStcl7pudKA/ltfPP2nDbMrvmdl6JAX/XY4El0XEaYMrxegU3B1aUMZJ1GDjz9pIFv5+DPWj2mf7mhwIKcJSfeMctifS5UyJHKmIM+gnPQjtcKsVdnjaLckEScUsKKTygeG9IOtWFfE720W6g5UfOg3yxPFCUrqjWKRTue7g0yT0vQyb0L5cODKh1bCjIRcgikJsRVo3tAX1QO/CrHzKEEDqaD3Rx1hRkvRl/2KQlFd/DkhOzWp1LmpsCZQiNj0Fdc41aVleaFrwUQ8svg9Wt2iJLDhdqlz1Us2Pb6Ayx3dJLhXtb4ynJGsPFq0N8RrCuLgU391BpAiga5JBcjzS50pfvBBEEPQDyAE7znPphrA==",
+                ("1436881222", "296318614"),
+                (
+                    "60d1ddec039f51cc8c7ee4ea9ae9a479dd7c7d01",
+                    "066523677e42a15c64a725ba0058cd7651174624",
+                ),
+            ),
+        ];
+        for (xml, random, encrypt, (ts, nonce), (sig, msg_sig)) in cases {
+            let prepared = Prepared::component(&spec, "", xml.to_owned(), rand16(random));
+            assert_eq!(prepared.encrypt.as_deref(), Some(encrypt));
+            assert_eq!(
+                prepared.body,
+                format!(
+                    "<xml><AppId><![CDATA[wxbbd3f07e2945cf2a]]></AppId><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+                )
+            );
+            assert_eq!(prepared.url, "http://127.0.0.1:9/events");
+            let query = push_query(&prepared, ts, nonce);
+            let get = |k: &str| query.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+            assert_eq!(get("signature"), Some(sig));
+            assert_eq!(get("msg_signature"), Some(msg_sig));
+            assert_eq!(get("openid"), None);
+        }
+    }
 
     #[test]
     fn refusals_keep_the_start_of_the_body() {

@@ -4,6 +4,7 @@
 mod common;
 
 mod browser;
+mod components;
 mod console_data;
 mod control;
 mod determinism;

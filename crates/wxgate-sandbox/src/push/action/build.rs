@@ -129,7 +129,8 @@ fn live_qr(s: &State, app_id: &str, ticket: &str, now: u64) -> Result<QrCode, Co
         .ok_or_else(|| ControlError::not_found("QR ticket unknown, expired or of another app"))
 }
 
-/// The app (which must have a callback URL) and the user the action happens to.
+/// The app (which must have a callback URL, or a component that receives its messages) and the
+/// user the action happens to.
 fn target<'a>(
     s: &'a mut State,
     app_id: &'a str,
@@ -137,11 +138,12 @@ fn target<'a>(
     qr: Option<QrCode>,
     now: u64,
 ) -> Result<Target<'a>, ControlError> {
+    let routed = s.message_component(app_id).is_some();
     let app = s
         .apps
         .get_mut(app_id)
         .ok_or_else(|| ControlError::not_found(format!("no app {app_id}")))?;
-    if app.spec.callback_url.is_empty() {
+    if app.spec.callback_url.is_empty() && !routed {
         return Err(ControlError::conflict(format!(
             "{app_id} has no callback_url"
         )));
