@@ -69,16 +69,8 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         callback_url: format!("{base}/wechat/{ACCOUNT}"),
         // The demo's pages (the H5 example) are on its own host, as on a real account's domains.
         // (An IPv6 address cannot be written as a domain entry: no list then, any origin.)
-        js_domains: addr
-            .is_ipv4()
-            .then(|| addr.ip().to_string())
-            .into_iter()
-            .collect(),
-        oauth_domains: addr
-            .is_ipv4()
-            .then(|| addr.ip().to_string())
-            .into_iter()
-            .collect(),
+        js_domains: addr.is_ipv4().then(|| addr.ip().to_string()).into_iter().collect(),
+        oauth_domains: addr.is_ipv4().then(|| addr.ip().to_string()).into_iter().collect(),
         ..AppSpec::default()
     })?;
 
