@@ -33,6 +33,35 @@ pub struct SandboxConfig {
     pub permanent_qr_limit: usize,
     /// Articles allowed in a passive `news` reply to a user message (WeChat: 1; 8 for events).
     pub news_reply_limit: usize,
+    /// Pages of the embedding application shown in the console beside the chat (the demo shows
+    /// its follow funnel there). Only same-origin paths are shown.
+    pub console_panels: Vec<ConsolePanel>,
+}
+
+/// A page the console shows in a panel: a title and a path on the sandbox's own origin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsolePanel {
+    /// The panel's heading.
+    pub title: String,
+    /// The page, as a path on this origin (`/demo/funnel`); anything else is not shown.
+    pub path: String,
+}
+
+impl ConsolePanel {
+    /// A panel showing `path` under `title`.
+    #[must_use]
+    pub fn new(title: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            path: path.into(),
+        }
+    }
+
+    /// Whether the path stays on the sandbox's origin.
+    #[must_use]
+    pub fn is_same_origin(&self) -> bool {
+        self.path.starts_with('/') && !self.path.starts_with("//") && !self.path.contains('\\')
+    }
 }
 
 impl Default for SandboxConfig {
@@ -47,6 +76,7 @@ impl Default for SandboxConfig {
             user_page_size: 10_000,
             permanent_qr_limit: 100_000,
             news_reply_limit: 1,
+            console_panels: Vec::new(),
         }
     }
 }

@@ -16,7 +16,19 @@ const PAGE: &str = include_str!("console.html");
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/sandbox/console", get(|| async { Html(PAGE) }))
+        .route("/sandbox/console/panels", get(panels))
         .route("/favicon.ico", get(favicon))
+}
+
+/// `GET /sandbox/console/panels`: the embedding application's pages the console shows.
+async fn panels(axum::extract::State(sb): axum::extract::State<Sandbox>) -> Response {
+    let panels: Vec<&crate::ConsolePanel> = sb
+        .config()
+        .console_panels
+        .iter()
+        .filter(|panel| panel.is_same_origin())
+        .collect();
+    axum::Json(panels).into_response()
 }
 
 /// A 32×32 PNG (browsers accept PNG bytes at `/favicon.ico`): a green chat bubble.

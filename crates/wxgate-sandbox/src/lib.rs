@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use tokio::sync::Notify;
 
-pub use crate::config::{AppSpec, Mode, SandboxConfig, Secret};
+pub use crate::config::{AppSpec, ConsolePanel, Mode, SandboxConfig, Secret};
 pub use crate::error::SandboxError;
 
 /// Every WeChat API the sandbox serves, as `(method, path)`: `("POST", "/cgi-bin/menu/create")`.

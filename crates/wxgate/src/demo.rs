@@ -17,7 +17,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use wxgate_sandbox::{AppSpec, Mode, Sandbox, SandboxConfig};
+use wxgate_sandbox::{AppSpec, ConsolePanel, Mode, Sandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway};
 
 mod funnel;
@@ -57,6 +57,11 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
 
     let sandbox = Sandbox::new(SandboxConfig {
         state_file: Some(dir.join(SANDBOX_STATE_FILE)),
+        // The gateway's side of the funnel, beside the chat.
+        console_panels: vec![
+            ConsolePanel::new("Follow funnel (the gateway's registry)", funnel::PAGE_PATH),
+            ConsolePanel::new("H5 page (WeChat login, JS-SDK)", h5::PAGE_PATH),
+        ],
         ..SandboxConfig::default()
     })
     .context("loading the sandbox's saved state")?;

@@ -122,7 +122,18 @@ async fn run(demo: &Demo, client: &Client) {
     click(client, "#scan").await;
     page_shows(client, "Welcome to table-1").await;
     no_alert(client, "the console").await;
+    // The gateway's funnel, in the console beside the chat, shows the scan's follow.
+    client
+        .find(Locator::Css("#extras iframe[src='/demo/funnel']"))
+        .await
+        .expect("the funnel panel");
     screenshot(client, "console.png").await;
+    client
+        .execute("document.getElementById('extras').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    tokio::time::sleep(Duration::from_millis(2500)).await; // the funnel page refreshes every 2 s
+    screenshot(client, "console-funnel.png").await;
     eprintln!("console: {:?}", started.elapsed());
 
     // The H5 page: the JS-SDK is ready, the login goes through the consent page and back.

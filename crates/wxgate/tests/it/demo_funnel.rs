@@ -41,6 +41,11 @@ async fn a_scan_follow_and_unfollow_show_on_the_funnel_page() {
         .unwrap();
     assert!(page.status().is_success());
     assert!(page.text().await.unwrap().contains("Follow funnel"));
+    let panels = demo.get("/sandbox/console/panels").await;
+    assert_eq!(
+        panels[0]["path"], "/demo/funnel",
+        "the console shows the funnel: {panels}"
+    );
 
     let user = demo
         .post(
