@@ -136,6 +136,10 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         "  follow funnel and followers:      {base}{}",
         funnel::PAGE_PATH
     );
+    println!(
+        "  H5 page (WeChat login, JS-SDK):   {base}{}",
+        h5::PAGE_PATH
+    );
     for (scene, url) in &codes {
         println!("  QR code of scene {scene:<16} {url}");
     }
