@@ -35,12 +35,17 @@
 //! | `wxgate:{main}:wx_card_ticket` | same shape |
 //! | `wxgate:{main}:access_token:lease` (and per ticket) | the refresh lease, owner = instance id |
 //!
-//! `{`, `}` and `%` in an account id are percent-encoded in keys.
+//! `{`, `}` and `%` in an account id are percent-encoded in keys. A third-party platform's keys
+//! are listed in [`component`].
 
 mod account;
+pub mod component;
 mod manager;
 mod record;
 
 pub use account::{AccountCredentials, CredentialOptions, TokenPolicy};
+pub use component::{
+    Authorizer, ComponentAccount, ComponentCredentials, PreAuthCode, VerifyTicket,
+};
 pub use manager::{AccessToken, Credentials, Refresher, StaleOutcome, StaleReport, Ticket};
 pub use wxgate_proto::clock::{Clock, ManualClock, SystemClock};

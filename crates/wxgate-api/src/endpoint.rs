@@ -20,6 +20,7 @@ use crate::error::Error;
 
 pub mod callback;
 pub mod clear_quota;
+pub mod component;
 pub mod draft;
 pub mod freepublish;
 pub mod get_api_domain_ip;
@@ -29,6 +30,7 @@ pub mod material;
 pub mod media;
 pub mod menu;
 pub mod message;
+pub mod open;
 pub mod openapi;
 pub mod qrcode;
 pub mod shorten;

@@ -84,6 +84,30 @@ pub enum ErrorKind {
         /// When the next refresh will be allowed.
         retry_after: std::time::Duration,
     },
+    /// A third-party platform's authorizer must authorize the component again: WeChat refused
+    /// its refresh token (61023) or says the component is no longer authorized (61003), or the
+    /// account revoked the authorization. Not retried until it authorizes again.
+    ReauthorizationRequired {
+        /// The component's AppID.
+        component_app_id: String,
+        /// The authorizer's AppID.
+        authorizer_app_id: String,
+        /// WeChat's `errcode` that revealed it, if one did.
+        errcode: Option<i64>,
+    },
+    /// A third-party platform has no `component_verify_ticket` yet, so no component token can
+    /// be fetched (WeChat pushes one every 10 minutes; `api_start_push_ticket` asks for one).
+    NoVerifyTicket {
+        /// The component's AppID.
+        component_app_id: String,
+    },
+    /// The account never authorized the component (or was forgotten).
+    UnknownAuthorizer {
+        /// The component's AppID.
+        component_app_id: String,
+        /// The authorizer's AppID.
+        authorizer_app_id: String,
+    },
 }
 
 /// A WeChat error answer: `{"errcode": N, "errmsg": "... rid: ..."}`.
@@ -303,6 +327,31 @@ impl Error {
                 f,
                 "too many refreshes of the credential; the next is allowed in {} s",
                 retry_after.as_secs_f64().ceil()
+            ),
+            ErrorKind::ReauthorizationRequired {
+                component_app_id,
+                authorizer_app_id,
+                errcode,
+            } => {
+                write!(
+                    f,
+                    "account {authorizer_app_id} must authorize component {component_app_id} again"
+                )?;
+                match errcode {
+                    Some(code) => write!(f, " (wechat refused its refresh token: {code})"),
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::NoVerifyTicket { component_app_id } => write!(
+                f,
+                "component {component_app_id} has no component_verify_ticket yet (wechat pushes one every 10 minutes)"
+            ),
+            ErrorKind::UnknownAuthorizer {
+                component_app_id,
+                authorizer_app_id,
+            } => write!(
+                f,
+                "account {authorizer_app_id} has not authorized component {component_app_id}"
             ),
         }
     }

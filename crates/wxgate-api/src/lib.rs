@@ -16,8 +16,9 @@ mod redact;
 pub use client::{Attempt, Call, Client, ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
 #[cfg(feature = "credentials")]
 pub use credential::{
-    AccessToken, AccountCredentials, Clock, CredentialOptions, Credentials, ManualClock, Refresher,
-    StaleOutcome, StaleReport, SystemClock, Ticket, TokenPolicy,
+    AccessToken, AccountCredentials, Authorizer, Clock, ComponentAccount, ComponentCredentials,
+    CredentialOptions, Credentials, ManualClock, PreAuthCode, Refresher, StaleOutcome, StaleReport,
+    SystemClock, Ticket, TokenPolicy, VerifyTicket,
 };
 pub use errcode::ErrCode;
 pub use error::{ApiError, Error, ErrorKind};
@@ -32,6 +33,8 @@ mod tests {
     assert_impl_all!(Client: Send, Sync, Clone);
     #[cfg(feature = "credentials")]
     assert_impl_all!(Credentials: Send, Sync, Clone);
+    #[cfg(feature = "credentials")]
+    assert_impl_all!(ComponentCredentials: Send, Sync, Clone);
     assert_impl_all!(Error: Send, Sync, std::error::Error);
     assert_impl_all!(ErrorKind: Send, Sync, Clone);
     #[cfg(feature = "credentials")]

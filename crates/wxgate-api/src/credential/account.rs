@@ -98,6 +98,13 @@ pub struct CredentialOptions {
     /// after the last attempt, so a recovered WeChat is noticed within about this time instead
     /// of after the whole back-off (default 1 s; zero: no probes).
     pub failure_probe: Duration,
+    /// A third-party platform's authorizers refresh their tokens ahead of expiry by
+    /// `refresh_margin` plus a share of this (default 50 min), fixed per authorizer from its
+    /// AppID, so thousands of authorizers authorized together do not refresh together: 10,000
+    /// tokens issued in the same second refresh over 50 minutes, at most about a dozen in any
+    /// one second. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
+    /// the margin is capped there.
+    pub authorizer_refresh_spread: Duration,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
     /// This instance's lease owner id (default: random).
@@ -120,6 +127,7 @@ impl Default for CredentialOptions {
             min_stale_age: Duration::ZERO,
             refresh_limit_per_minute: 0,
             failure_probe: Duration::from_secs(1),
+            authorizer_refresh_spread: Duration::from_secs(3000),
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),
@@ -184,6 +192,13 @@ impl CredentialOptions {
     #[must_use]
     pub fn failure_probe(mut self, after: Duration) -> Self {
         self.failure_probe = after;
+        self
+    }
+
+    /// Sets [`authorizer_refresh_spread`](Self::authorizer_refresh_spread).
+    #[must_use]
+    pub fn authorizer_refresh_spread(mut self, spread: Duration) -> Self {
+        self.authorizer_refresh_spread = spread;
         self
     }
 

@@ -22,6 +22,7 @@ mod flight;
 mod refresh;
 mod refresher;
 mod slot;
+mod source;
 mod stale;
 mod stored;
 mod trigger;
@@ -29,6 +30,7 @@ mod value;
 
 pub use refresher::Refresher;
 use slot::{Cached, CredentialSlot};
+pub(crate) use source::{FetchFuture, FetchedToken, TokenSource};
 pub use stale::{StaleOutcome, StaleReport};
 use trigger::Trigger;
 pub use value::{AccessToken, Ticket};
@@ -61,6 +63,9 @@ struct Inner {
     account: AccountCredentials,
     options: CredentialOptions,
     instance_id: String,
+    /// Where the access token comes from when not from the account's AppSecret (an
+    /// authorizer's refresh token, a component's verify ticket).
+    source: Option<Arc<dyn TokenSource>>,
     access_token: CredentialSlot,
     jsapi_ticket: CredentialSlot,
     wx_card_ticket: CredentialSlot,
@@ -82,6 +87,30 @@ impl Credentials {
         account: AccountCredentials,
         options: CredentialOptions,
     ) -> Self {
+        Self::build(client, store, account, options, None, "access_token")
+    }
+
+    /// A manager whose access token comes from `source`, kept under the store name
+    /// `token_name` (`access_token`, `pre_auth_code`); tickets are fetched with it as usual.
+    pub(crate) fn with_source(
+        client: Client,
+        store: Arc<dyn Store>,
+        account: AccountCredentials,
+        options: CredentialOptions,
+        source: Arc<dyn TokenSource>,
+        token_name: &'static str,
+    ) -> Self {
+        Self::build(client, store, account, options, Some(source), token_name)
+    }
+
+    fn build(
+        client: Client,
+        store: Arc<dyn Store>,
+        account: AccountCredentials,
+        options: CredentialOptions,
+        source: Option<Arc<dyn TokenSource>>,
+        token_name: &'static str,
+    ) -> Self {
         let instance_id = options
             .instance_id
             .clone()
@@ -96,7 +125,7 @@ impl Credentials {
             replacements: Mutex::new(VecDeque::new()),
         };
         let inner = Inner {
-            access_token: slot("access_token"),
+            access_token: slot(token_name),
             jsapi_ticket: slot("jsapi_ticket"),
             wx_card_ticket: slot("wx_card_ticket"),
             verdict: tokio::sync::Mutex::new(None),
@@ -105,6 +134,7 @@ impl Credentials {
             account,
             options,
             instance_id,
+            source,
         };
         Self {
             inner: Arc::new(inner),
@@ -287,6 +317,60 @@ impl Credentials {
     pub async fn send_custom_message(&self, request: &send::Request) -> Result<(), Error> {
         self.call(request).await.map(drop)
     }
+    /// Stores `token` as the access token, replacing any, and forgets failures: a token WeChat
+    /// handed over outside a refresh (the first authorizer token of `api_query_auth`).
+    pub(crate) async fn seed_access_token(
+        &self,
+        token: String,
+        expires_in: i64,
+    ) -> Result<(), Error> {
+        let inner = &self.inner;
+        let slot = &inner.access_token;
+        let now = inner.now_ms();
+        let issued_at = now.div_euclid(1000);
+        let record = StoredCredential {
+            token,
+            expires_at: issued_at + expires_in,
+            issued_at: Some(issued_at),
+        };
+        let ttl = Duration::from_secs(u64::try_from(expires_in).unwrap_or(0).max(1));
+        inner
+            .store
+            .set(&slot.key, &record.encode(), Some(ttl))
+            .await
+            .map_err(Error::store)?;
+        slot.set_cache(record, now);
+        slot.clear_failure();
+        Ok(())
+    }
+
+    /// Forgets the back-off of a failed access token refresh, so the next caller tries at once
+    /// (what failed was fixed: a verify ticket arrived, the account authorized again).
+    pub(crate) fn clear_failure(&self) {
+        self.inner.access_token.clear_failure();
+    }
+
+    /// Deletes the stored access token and tickets and empties the memory cache.
+    pub(crate) async fn forget(&self) -> Result<(), Error> {
+        for slot in [
+            &self.inner.access_token,
+            &self.inner.jsapi_ticket,
+            &self.inner.wx_card_ticket,
+        ] {
+            self.inner
+                .store
+                .delete(&slot.key)
+                .await
+                .map_err(Error::store)?;
+            *slot
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            slot.clear_failure();
+        }
+        Ok(())
+    }
+
     async fn ticket(&self, kind: TicketType) -> Result<Ticket, Error> {
         let record = self.inner.get(Kind::Ticket(kind)).await?;
         Ok(Ticket {

@@ -53,8 +53,13 @@ impl std::fmt::Debug for StoredCredential {
 /// `{prefix}:{{account}}:{name}`, with `{`, `}` and `%` of the account percent-encoded so the
 /// hash tag stays the account's.
 pub(crate) fn key(prefix: &str, account: &str, name: &str) -> String {
-    let mut escaped = String::with_capacity(account.len());
-    for c in account.chars() {
+    format!("{prefix}:{{{}}}:{name}", escape(account))
+}
+
+/// `id` with `{`, `}` and `%` percent-encoded, so it cannot open or close a hash tag.
+pub(crate) fn escape(id: &str) -> String {
+    let mut escaped = String::with_capacity(id.len());
+    for c in id.chars() {
         match c {
             '%' => escaped.push_str("%25"),
             '{' => escaped.push_str("%7B"),
@@ -62,7 +67,7 @@ pub(crate) fn key(prefix: &str, account: &str, name: &str) -> String {
             c => escaped.push(c),
         }
     }
-    format!("{prefix}:{{{escaped}}}:{name}")
+    escaped
 }
 
 #[cfg(test)]

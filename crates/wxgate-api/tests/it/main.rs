@@ -2,6 +2,7 @@
 
 mod client;
 mod common;
+mod component;
 mod coverage;
 mod credential;
 mod draft;

@@ -8,7 +8,7 @@ use wxgate_store::Store;
 use crate::common::{Env, eventually, unique};
 
 /// A Redis store, or `None` (with a notice) when none answers and it is not required.
-async fn redis() -> Option<Arc<dyn Store>> {
+pub(crate) async fn redis() -> Option<Arc<dyn Store>> {
     let url = std::env::var("WXGATE_TEST_REDIS_URL")
         .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned());
     let required = std::env::var("WXGATE_REQUIRE_REDIS").is_ok_and(|v| v == "1");

@@ -17,9 +17,17 @@ impl Inner {
         trigger: &Trigger,
     ) -> Result<StoredCredential, Error> {
         let (token, expires_in) = match kind {
-            Kind::AccessToken => match self.account.policy {
-                TokenPolicy::Token => self.fetch_token().await?,
-                TokenPolicy::StableToken => self.fetch_stable_token(trigger).await?,
+            Kind::AccessToken => match (&self.source, self.account.policy) {
+                (Some(source), _) => {
+                    let replacing = match trigger {
+                        Trigger::Replace { old, .. } => old.as_deref(),
+                        _ => None,
+                    };
+                    let fetched = source.fetch(&self.client, replacing).await?;
+                    (fetched.token, fetched.expires_in)
+                }
+                (None, TokenPolicy::Token) => self.fetch_token().await?,
+                (None, TokenPolicy::StableToken) => self.fetch_stable_token(trigger).await?,
             },
             Kind::Ticket(ticket_type) => self.fetch_ticket(ticket_type).await?,
         };

@@ -48,6 +48,11 @@ pub struct Refresher {
 }
 
 impl Refresher {
+    /// A refresher of another background task (a component's).
+    pub(crate) fn from_task(task: tokio::task::JoinHandle<()>) -> Self {
+        Self { task }
+    }
+
     /// Stops the task (as dropping does).
     pub fn stop(self) {}
 }
@@ -55,6 +60,14 @@ impl Refresher {
 impl Drop for Refresher {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+impl Credentials {
+    /// One round of the [`Refresher`] for this manager (a component's refresher runs it for
+    /// every authorizer).
+    pub(crate) async fn warm(&self) {
+        self.inner.warm().await;
     }
 }
 

@@ -6,6 +6,7 @@ use crate::OpenId;
 use crate::Secret;
 
 pub mod access_token;
+pub mod component;
 pub mod refresh_token;
 
 /// A user's web authorization token, as `sns/oauth2/access_token` and
