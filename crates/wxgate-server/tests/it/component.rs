@@ -1,0 +1,311 @@
+//! Third-party platforms against the sandbox over loopback: verify tickets and authorization
+//! notices at `/wechat/component/{component}/events`.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use wxgate_sandbox::{AppSpec, RunningSandbox, SandboxConfig};
+use wxgate_server::{Config, Gateway};
+use wxgate_store::{MemoryStore, Store};
+
+const COMPONENT_APPID: &str = "wxc0mp0nent0000001";
+const COMPONENT_SECRET: &str = "component-app-secret";
+const TOKEN: &str = "componenttoken";
+const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const AUTHORIZER: &str = "wx5a1db0c0ffee0a01";
+
+struct Platform {
+    sandbox: RunningSandbox,
+    http: reqwest::Client,
+    gateway_url: String,
+}
+
+impl Platform {
+    /// A control call to the sandbox: its status and JSON answer.
+    async fn control(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sandbox.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// How many verify tickets the sandbox pushed to the gateway.
+    async fn ticket_pushes(&self) -> usize {
+        let deliveries: Value = self
+            .http
+            .get(format!(
+                "{}/sandbox/components/{COMPONENT_APPID}/deliveries",
+                self.sandbox.base_url()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["info_type"] == "component_verify_ticket")
+            .count()
+    }
+}
+
+fn config(api_base: &str) -> Config {
+    let toml = format!(
+        r#"
+[storage]
+url = "memory://"
+
+[[components]]
+id = "open"
+app_id = "{COMPONENT_APPID}"
+app_secret = "{COMPONENT_SECRET}"
+token = "{TOKEN}"
+encoding_aes_key = "{KEY}"
+api_base = "{api_base}"
+
+[[components.replies]]
+keyword = "hello"
+text = "Hi from the platform"
+"#
+    );
+    Config::from_toml(&toml, Vec::new()).unwrap()
+}
+
+/// A gateway on `store` with component `open` and no `[[accounts]]`, serving over loopback.
+async fn gateway(api_base: &str, store: &Arc<dyn Store>) -> (Gateway, tokio::net::TcpListener) {
+    let gateway = Gateway::builder(config(api_base))
+        .store(Arc::clone(store))
+        .build()
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    (gateway, listener)
+}
+
+/// The sandbox with the component (its events going to the gateway) and one account, and the
+/// gateway serving.
+async fn platform(store: &Arc<dyn Store>) -> (Platform, Gateway, tokio::task::JoinHandle<()>) {
+    let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
+        .await
+        .unwrap();
+    let (gateway, listener) = gateway(&sandbox.base_url(), store).await;
+    let gateway_url = format!("http://{}", listener.local_addr().unwrap());
+    let serving = gateway.clone();
+    let server = tokio::spawn(async move {
+        let _ = wxgate_server::serve(&serving, listener).await;
+    });
+    sandbox
+        .sandbox
+        .add_app(AppSpec {
+            app_id: AUTHORIZER.to_owned(),
+            app_secret: "authorizer-own-secret".into(),
+            token: "accounttoken".into(),
+            ..AppSpec::default()
+        })
+        .unwrap();
+    let platform = Platform {
+        sandbox,
+        http: reqwest::Client::new(),
+        gateway_url,
+    };
+    let (status, body) = platform
+        .control(
+            "/sandbox/components",
+            json!({
+                "component_appid": COMPONENT_APPID,
+                "component_appsecret": COMPONENT_SECRET,
+                "token": TOKEN,
+                "encoding_aes_key": KEY,
+                "events_url": format!("{}/wechat/component/open/events", platform.gateway_url),
+                "message_url": format!("{}/wechat/component/open/message/$APPID$", platform.gateway_url),
+            }),
+        )
+        .await;
+    assert!(status == 201 || status == 200, "{status} {body}");
+    (platform, gateway, server)
+}
+
+#[tokio::test]
+async fn a_pushed_ticket_gives_a_component_token_that_survives_a_restart() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, server) = platform(&store).await;
+    let (status, delivery) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{delivery}");
+    assert_eq!(delivery["outcome"], "success", "{delivery}");
+    let component = gateway.component("open").unwrap();
+    assert!(component.verify_ticket().await.unwrap().is_some());
+    let token = component.component_access_token().await.unwrap();
+    assert!(!token.token.is_empty());
+
+    // A restarted gateway on the same store: a token at once, with no ticket pushed since.
+    server.abort();
+    let pushes = platform.ticket_pushes().await;
+    let (restarted, _listener) = gateway_on(&platform, &store).await;
+    let again = restarted
+        .component("open")
+        .unwrap()
+        .component_access_token()
+        .await
+        .unwrap();
+    assert_eq!(again.token, token.token, "the stored token, not a new one");
+    assert_eq!(platform.ticket_pushes().await, pushes);
+}
+
+async fn gateway_on(
+    platform: &Platform,
+    store: &Arc<dyn Store>,
+) -> (Gateway, tokio::net::TcpListener) {
+    gateway(&platform.sandbox.base_url(), store).await
+}
+
+#[tokio::test]
+async fn authorization_notices_store_and_forget_the_authorizer() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, _server) = platform(&store).await;
+    platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    let (status, authorized) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    assert_eq!(status, 200, "{authorized}");
+    assert_eq!(authorized["notice"]["outcome"], "success", "{authorized}");
+    let component = gateway.component("open").unwrap();
+    let listed: Vec<String> = component
+        .authorizers()
+        .await
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(listed, [AUTHORIZER]);
+    // Its token came with the exchange of the authorization code.
+    let credentials = component.authorizer_credentials(AUTHORIZER).await.unwrap();
+    assert!(!credentials.access_token().await.unwrap().token.is_empty());
+
+    let (status, unauthorized) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/unauthorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    assert_eq!(status, 200, "{unauthorized}");
+    assert_eq!(
+        unauthorized["notice"]["outcome"], "success",
+        "{unauthorized}"
+    );
+    assert!(component.authorizers().await.unwrap().is_empty());
+    assert!(component.authorizer_credentials(AUTHORIZER).await.is_err());
+}
+
+#[tokio::test]
+async fn forged_or_unknown_notices_are_refused() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, _gateway, _server) = platform(&store).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let body = format!("<xml><AppId>{COMPONENT_APPID}</AppId><Encrypt>AAAA</Encrypt></xml>");
+    let post = |path: String, query: String| {
+        platform
+            .http
+            .post(format!("{}{path}?{query}", platform.gateway_url))
+            .body(body.clone())
+            .send()
+    };
+    let bad = post(
+        "/wechat/component/open/events".into(),
+        format!("timestamp={now}&nonce=1&msg_signature=0000"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 401);
+    let unsigned = post(
+        "/wechat/component/open/events".into(),
+        format!("timestamp={now}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let unknown = post(
+        "/wechat/component/nope/events".into(),
+        format!("timestamp={now}&nonce=1&msg_signature=0000"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn an_authorizers_user_gets_the_components_configured_reply() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, _gateway, _server) = platform(&store).await;
+    // Before it authorized the component, its pushes are refused.
+    let early = platform
+        .http
+        .post(format!(
+            "{}/wechat/component/open/message/{AUTHORIZER}?timestamp=1&nonce=1&msg_signature=0",
+            platform.gateway_url
+        ))
+        .body("<xml/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), 404);
+    platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    let (status, authorized) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    assert_eq!(status, 200, "{authorized}");
+    let (_, user) = platform
+        .control(
+            &format!("/sandbox/apps/{AUTHORIZER}/users"),
+            json!({"nickname": "Alice"}),
+        )
+        .await;
+    let openid = user["openid"].as_str().unwrap();
+    let actions = format!("/sandbox/apps/{AUTHORIZER}/users/{openid}/actions");
+    let act = |action: Value| platform.control(&actions, action);
+    let (_, follow) = act(json!({"type": "follow"})).await;
+    assert_ne!(follow["outcome"], "invalid", "{follow}");
+    // Sealed with the component's key and AppID by the sandbox, opened and answered (and
+    // sealed again) by the gateway.
+    let (_, outcome) = act(json!({"type": "text", "content": "hello"})).await;
+    assert_eq!(outcome["outcome"], "reply", "{outcome}");
+    assert_eq!(
+        outcome["reply"]["text"]["content"].as_str(),
+        Some("Hi from the platform"),
+        "{outcome}"
+    );
+    // Other texts: no configured reply, `success`.
+    let (_, other) = act(json!({"type": "text", "content": "something else"})).await;
+    assert_eq!(other["outcome"], "success", "{other}");
+}
