@@ -305,6 +305,22 @@ pub(crate) async fn message(
     }
 }
 
+/// The credentials of `app_id` if it authorized one of the components (the first that knows
+/// it), for the `/v1/accounts/{appid}/…` routes.
+pub(crate) async fn authorizer_credentials(
+    shared: &Shared,
+    app_id: &str,
+) -> Result<Option<wxgate_api::Credentials>, wxgate_api::Error> {
+    for component in shared.components.values() {
+        match component.credentials.authorizer_credentials(app_id).await {
+            Ok(credentials) => return Ok(Some(credentials)),
+            Err(error) if matches!(error.kind(), ErrorKind::UnknownAuthorizer { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(None)
+}
+
 fn success() -> Response {
     (
         StatusCode::OK,

@@ -482,7 +482,7 @@ pub(crate) async fn redeem(
     State(shared): State<Arc<Shared>>,
     Path((account, ticket)): Path<(String, String)>,
 ) -> Result<Json<WebLogin>, ApiFailure> {
-    crate::token_api::credentials(&shared, &account)?;
+    crate::token_api::credentials(&shared, &account).await?;
     match take_ticket(&shared, &account, &ticket).await {
         Ok(Redeemed::Login(login)) => Ok(Json(login)),
         Ok(Redeemed::AlreadyRedeemed) => Err(ApiFailure::new(

@@ -2,10 +2,11 @@
 //! notices at `/wechat/component/{component}/events`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wxgate_sandbox::{AppSpec, RunningSandbox, SandboxConfig};
-use wxgate_server::{Config, Gateway};
+use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
 use wxgate_store::{MemoryStore, Store};
 
 const COMPONENT_APPID: &str = "wxc0mp0nent0000001";
@@ -21,6 +22,64 @@ struct Platform {
 }
 
 impl Platform {
+    /// `GET /v1/accounts/{account}/access-token` of the gateway: status and JSON body.
+    async fn access_token(&self, account: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!(
+                "{}/v1/accounts/{account}/access-token",
+                self.gateway_url
+            ))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Pushes a ticket and lets `AUTHORIZER` authorize the component.
+    async fn authorize(&self) {
+        let (_, ticket) = self
+            .control(
+                &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(ticket["outcome"], "success", "{ticket}");
+        let (status, authorized) = self
+            .control(
+                &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+                json!({"app_id": AUTHORIZER}),
+            )
+            .await;
+        assert_eq!(status, 200, "{authorized}");
+        assert_eq!(authorized["notice"]["outcome"], "success", "{authorized}");
+    }
+
+    /// A new user of `AUTHORIZER` who follows it: its openid.
+    async fn follower(&self) -> String {
+        let (_, user) = self
+            .control(
+                &format!("/sandbox/apps/{AUTHORIZER}/users"),
+                json!({"nickname": "Alice"}),
+            )
+            .await;
+        let openid = user["openid"].as_str().unwrap().to_owned();
+        let (_, follow) = self.act(&openid, json!({"type": "follow"})).await;
+        assert_ne!(follow["outcome"], "invalid", "{follow}");
+        openid
+    }
+
+    /// A user action in the sandbox.
+    async fn act(&self, openid: &str, action: Value) -> (u16, Value) {
+        self.control(
+            &format!("/sandbox/apps/{AUTHORIZER}/users/{openid}/actions"),
+            action,
+        )
+        .await
+    }
+
     /// A control call to the sandbox: its status and JSON answer.
     async fn control(&self, path: &str, body: Value) -> (u16, Value) {
         let response = self
@@ -57,9 +116,15 @@ impl Platform {
     }
 }
 
-fn config(api_base: &str) -> Config {
+const API_KEY: &str = "component-api-key";
+
+fn config(api_base: &str, server: &str) -> Config {
     let toml = format!(
         r#"
+[server]
+api_keys = ["{API_KEY}"]
+{server}
+
 [storage]
 url = "memory://"
 
@@ -81,7 +146,18 @@ text = "Hi from the platform"
 
 /// A gateway on `store` with component `open` and no `[[accounts]]`, serving over loopback.
 async fn gateway(api_base: &str, store: &Arc<dyn Store>) -> (Gateway, tokio::net::TcpListener) {
-    let gateway = Gateway::builder(config(api_base))
+    gateway_with(api_base, store, "", MessageRouter::new()).await
+}
+
+/// As [`gateway`], with lines added to `[server]` and message handlers.
+async fn gateway_with(
+    api_base: &str,
+    store: &Arc<dyn Store>,
+    server: &str,
+    messages: MessageRouter,
+) -> (Gateway, tokio::net::TcpListener) {
+    let gateway = Gateway::builder(config(api_base, server))
+        .messages(messages)
         .store(Arc::clone(store))
         .build()
         .await
@@ -93,10 +169,19 @@ async fn gateway(api_base: &str, store: &Arc<dyn Store>) -> (Gateway, tokio::net
 /// The sandbox with the component (its events going to the gateway) and one account, and the
 /// gateway serving.
 async fn platform(store: &Arc<dyn Store>) -> (Platform, Gateway, tokio::task::JoinHandle<()>) {
+    platform_with(store, "", MessageRouter::new()).await
+}
+
+/// As [`platform`], with lines added to the gateway's `[server]` and message handlers.
+async fn platform_with(
+    store: &Arc<dyn Store>,
+    server: &str,
+    messages: MessageRouter,
+) -> (Platform, Gateway, tokio::task::JoinHandle<()>) {
     let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
         .await
         .unwrap();
-    let (gateway, listener) = gateway(&sandbox.base_url(), store).await;
+    let (gateway, listener) = gateway_with(&sandbox.base_url(), store, server, messages).await;
     let gateway_url = format!("http://{}", listener.local_addr().unwrap());
     let serving = gateway.clone();
     let server = tokio::spawn(async move {
@@ -308,4 +393,84 @@ async fn an_authorizers_user_gets_the_components_configured_reply() {
     // Other texts: no configured reply, `success`.
     let (_, other) = act(json!({"type": "text", "content": "something else"})).await;
     assert_eq!(other["outcome"], "success", "{other}");
+}
+
+#[tokio::test]
+async fn the_v1_routes_serve_an_authorizer_by_its_appid_until_it_revokes() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, _server) = platform(&store).await;
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("unknown_account")),
+        "{body}"
+    );
+    platform.authorize().await;
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(status, 200, "{body}");
+    let expected = gateway
+        .component("open")
+        .unwrap()
+        .authorizer_credentials(AUTHORIZER)
+        .await
+        .unwrap()
+        .access_token()
+        .await
+        .unwrap();
+    assert_eq!(body["access_token"].as_str(), Some(expected.token.as_str()));
+    let (status, body) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/unauthorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("unknown_account")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_authorizers_late_reply_is_sent_with_its_authorizer_token() {
+    let router = MessageRouter::new().fallback(|m: Incoming| async move {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        m.text().map(|text| format!("late answer to {text}"))
+    });
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, _gateway, _server) =
+        platform_with(&store, "callback_deadline_ms = 200", router).await;
+    platform.authorize().await;
+    let openid = platform.follower().await;
+    let (_, outcome) = platform
+        .act(
+            &openid,
+            json!({"type": "text", "content": "are you there?"}),
+        )
+        .await;
+    assert_eq!(outcome["outcome"], "success", "{outcome}");
+    let inbox_url = format!(
+        "{}/sandbox/apps/{AUTHORIZER}/users/{openid}/inbox",
+        platform.sandbox.base_url()
+    );
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let inbox: Value = platform
+            .http
+            .get(&inbox_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if inbox.as_array().unwrap().iter().any(|e| {
+            e["source"] == "custom" && e.to_string().contains("late answer to are you there?")
+        }) {
+            return;
+        }
+    }
+    panic!("the deferred reply never reached the authorizer's user");
 }
