@@ -474,3 +474,42 @@ async fn an_authorizers_late_reply_is_sent_with_its_authorizer_token() {
     }
     panic!("the deferred reply never reached the authorizer's user");
 }
+
+#[tokio::test]
+async fn the_sandboxs_full_network_release_test_passes_every_case() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, _server) = platform(&store).await;
+    // The platform has been receiving tickets for a while when it applies for release.
+    platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    let (status, report) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/release-test"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let cases: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|case| case["name"].as_str())
+        .collect();
+    assert_eq!(cases, ["ticket", "event", "text", "api"], "{report}");
+    assert_eq!(report["passed"], true, "{report}");
+    // The test account is an authorizer like any other.
+    let listed = gateway
+        .component("open")
+        .unwrap()
+        .authorizers()
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|a| a.as_str() == "wx570bc396a51b8ff8"),
+        "{listed:?}"
+    );
+}
