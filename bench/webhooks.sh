@@ -7,8 +7,10 @@
 # is de-duplicated and queued as a webhook job (durable, in SQLite) before it is answered. Then
 # the script waits until the webhook workers have delivered every queued job, and prints:
 # pushes/s answered, deliveries/s from the first push until the queue was empty, and the
-# difference between pushes answered and deliveries made (0: nothing lost). Target (issue 8):
-# ≥ 5,000 pushes/s with nothing lost.
+# difference between pushes answered and deliveries made (0: nothing lost). Then the registry's
+# side: subscribes recorded per second on SQLite and PostgreSQL (bench/registry.sh, with
+# REGISTRY_FOLLOWERS followers, default 10000). Targets (issue 8): ≥ 5,000 pushes/s with nothing
+# lost, ≥ 2,000 subscribes/s recorded.
 #
 # Usage: bench/webhooks.sh [DURATION_SECONDS]   (default 10)
 # Set WXGATE_BENCH_BIN to a directory holding wxgate, bare-server and gen-requests to measure
@@ -92,3 +94,7 @@ echo "pushes answered: $answered ($non2xx non-2xx) at $rps/s, p99 $p99"
 awk -v d="$delivered" -v s="$start" -v e="$drained" 'BEGIN {printf "deliveries: %d in %.1f s = %.0f/s (from the first push until the queue was empty)\n", d, e - s, d / (e - s)}'
 echo "lost: $((pushes - delivered))   retried: $retried   dead letters: $dead"
 kill $gateway; wait $gateway 2>/dev/null || true
+
+echo
+echo "registry: subscribes recorded per second (bench/registry.sh ${REGISTRY_FOLLOWERS:-10000} 16)"
+bench/registry.sh "${REGISTRY_FOLLOWERS:-10000}" 16

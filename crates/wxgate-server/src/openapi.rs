@@ -41,6 +41,7 @@ pub(crate) fn json() -> &'static str {
         crate::proxy::forward,
         crate::proxy::forward_post,
         crate::web::oauth::redeem,
+        crate::web::oauth::login_user,
         crate::outbound::send_message,
         crate::outbound::send_template_message,
         crate::funnel_api::create_qrcode,

@@ -96,6 +96,8 @@ pub(crate) enum ErrorCode {
     RefreshRateLimited,
     UnknownTicket,
     TicketRedeemed,
+    UnknownLogin,
+    LoginExpired,
     // 45015: the user's customer-service window is closed (no interaction in 48 hours).
     OutsideWindow,
     // 43004: the user does not follow the account.

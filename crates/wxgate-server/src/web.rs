@@ -21,6 +21,10 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router {
             "/v1/accounts/{account}/oauth/tickets/{ticket}",
             post(oauth::redeem),
         )
+        .route(
+            "/v1/accounts/{account}/oauth/users/{openid}",
+            get(oauth::login_user),
+        )
         .route("/jssdk/{account}/config", get(jssdk::config))
         .with_state(shared)
 }

@@ -362,17 +362,7 @@ async fn exchange(
                 if unionid.is_none() {
                     unionid.clone_from(&info.unionid);
                 }
-                Some(json!({
-                    "openid": info.openid.as_str(),
-                    "nickname": info.nickname,
-                    "sex": info.sex,
-                    "province": info.province,
-                    "city": info.city,
-                    "country": info.country,
-                    "headimgurl": info.headimgurl,
-                    "privilege": info.privilege,
-                    "unionid": info.unionid,
-                }))
+                Some(user_json(&info))
             }
             Err(error) => {
                 tracing::warn!(account, errcode = ?error.errcode().map(|c| c.code()), "WeChat login: sns/userinfo failed");
@@ -422,6 +412,21 @@ async fn exchange(
         }
     }
     Ok(result)
+}
+
+/// `sns/userinfo`'s answer as handed to the backend.
+fn user_json(info: &userinfo::Response) -> Value {
+    json!({
+        "openid": info.openid.as_str(),
+        "nickname": info.nickname,
+        "sex": info.sex,
+        "province": info.province,
+        "city": info.city,
+        "country": info.country,
+        "headimgurl": info.headimgurl,
+        "privilege": info.privilege,
+        "unionid": info.unionid,
+    })
 }
 
 async fn exchanged(shared: &Shared, code_key: &str) -> Result<Option<WebLogin>, Refusal> {
@@ -536,6 +541,127 @@ pub(crate) async fn take_ticket(
         return Ok(Redeemed::AlreadyRedeemed);
     }
     Ok(Redeemed::Unknown)
+}
+
+/// A user who logged in, as the kept web tokens let the backend see them again.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct WebUser {
+    openid: String,
+    scope: String,
+    /// Unix seconds: when the current web access token expires.
+    expires_at: u64,
+    /// A fresh `sns/userinfo` for `snsapi_userinfo`, else null.
+    #[schema(value_type = Option<Object>)]
+    user: Option<Value>,
+}
+
+/// `GET /v1/accounts/{account}/oauth/users/{openid}`: the user again, through the web tokens
+/// kept at login: checked with `sns/auth`, refreshed with `sns/oauth2/refresh_token` when
+/// expired or refused, and the profile read anew for `snsapi_userinfo`.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/oauth/users/{openid}",
+    tag = "WeChat login",
+    operation_id = "login_user",
+    summary = "A user who logged in, with a fresh profile, through the kept (and refreshed) web tokens",
+    params(AccountPath, ("openid" = String, Path, description = "The user's OpenID")),
+    responses(
+        (status = 200, description = "The user", body = WebUser),
+        (status = 404, description = "No login of this user is kept", body = ErrorBody),
+        (status = 410, description = "The login expired (the refresh token is refused): the user must log in again", body = ErrorBody),
+        (status = 401, response = crate::openapi::Error401),
+        (status = 403, response = crate::openapi::Error403),
+        (status = 502, response = crate::openapi::Error502),
+        (status = 503, response = crate::openapi::Error503),
+    ),
+)]
+pub(crate) async fn login_user(
+    _key: Authorized,
+    State(shared): State<Arc<Shared>>,
+    Path((account, openid)): Path<(String, String)>,
+) -> Result<Json<WebUser>, ApiFailure> {
+    let credentials = crate::token_api::credentials(&shared, &account).await?;
+    let store_failed = |error: wxgate_store::StoreError| {
+        ApiFailure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::StoreUnavailable,
+            error.to_string(),
+        )
+    };
+    let key = format!("oauth:token:{account}:{openid}");
+    let unknown = || {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownLogin,
+            "no login of this user is kept",
+        )
+    };
+    let raw = shared
+        .store
+        .get(&key)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(unknown)?;
+    let mut tokens: WebTokens = serde_json::from_slice(&raw).map_err(|_| unknown())?;
+    let client = credentials.client();
+    let now = shared.unix_now();
+    let valid = tokens.expires_at > now + 60
+        && client
+            .call(&wxgate_api::endpoint::sns::auth::Request::new(
+                tokens.access_token.as_str().into(),
+                openid.as_str(),
+            ))
+            .await
+            .is_ok();
+    if !valid {
+        let app_id = credentials.account().app_id.clone();
+        let request = wxgate_api::endpoint::sns::oauth2::refresh_token::Request::new(
+            app_id,
+            tokens.refresh_token.as_str().into(),
+        );
+        match client.call(&request).await {
+            Ok(fresh) => {
+                tokens = WebTokens {
+                    access_token: fresh.access_token.expose().to_owned(),
+                    refresh_token: fresh.refresh_token.expose().to_owned(),
+                    scope: fresh.scope.clone(),
+                    expires_at: now + u64::try_from(fresh.expires_in.max(0)).unwrap_or(0),
+                };
+                let value = serde_json::to_vec(&tokens).unwrap_or_default();
+                // Only over the tokens read: a concurrent refresh's newer ones are kept.
+                let _ = shared
+                    .store
+                    .compare_and_set(&key, Some(&raw), &value, Some(WEB_TOKEN_TTL))
+                    .await;
+            }
+            Err(error) if matches!(error.errcode().map(|c| c.code()), Some(42002 | 40030)) => {
+                let _ = shared.store.compare_and_delete(&key, &raw).await;
+                return Err(ApiFailure::new(
+                    StatusCode::GONE,
+                    ErrorCode::LoginExpired,
+                    "the login expired (WeChat refused its refresh token): the user must log in again",
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let user = if tokens
+        .scope
+        .split(',')
+        .any(|s| s.trim() == Scope::UserInfo.as_str())
+    {
+        let request = userinfo::Request::new(tokens.access_token.as_str().into(), openid.as_str())
+            .lang("zh_CN");
+        Some(user_json(&client.call(&request).await?))
+    } else {
+        None
+    };
+    Ok(Json(WebUser {
+        openid,
+        scope: tokens.scope,
+        expires_at: tokens.expires_at,
+        user,
+    }))
 }
 
 fn state_key(account: &str, state: &str) -> String {

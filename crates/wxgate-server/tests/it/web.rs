@@ -415,3 +415,63 @@ async fn accounts_without_the_web_side_refuse_it() {
         .unwrap();
     assert_eq!(response.status(), 404);
 }
+
+async fn login_user(world: &World, openid: &str) -> (u16, Value) {
+    world
+        .api(
+            Method::GET,
+            &format!("/v1/accounts/main/oauth/users/{openid}"),
+            Some(KEY),
+            None,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn kept_web_tokens_are_checked_refreshed_and_given_up_when_refused() {
+    let world = start(300).await;
+    let openid = user(&world, "Eve").await;
+    assert_eq!(login_user(&world, &openid).await.0, 404, "no login yet");
+    let login = login(&world, &format!("{SHOP}/"), "snsapi_userinfo").await;
+    let (status, _) = arrive(&consent(&login, &openid).await, Some(&login.cookie)).await;
+    assert_eq!(status, 302);
+
+    let (status, body) = login_user(&world, &openid).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["nickname"], "Eve");
+    assert_eq!(world.calls("sns/auth").await, 1);
+    assert_eq!(world.calls("sns/oauth2/refresh_token").await, 0);
+
+    // Three hours on, WeChat refuses the web access token: it is refreshed once.
+    world
+        .sandbox(
+            Method::POST,
+            "/sandbox/clock",
+            Some(json!({"advance_secs": 3 * 3600})),
+        )
+        .await;
+    let (status, body) = login_user(&world, &openid).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["nickname"], "Eve");
+    assert_eq!(world.calls("sns/oauth2/refresh_token").await, 1);
+    let (status, _) = login_user(&world, &openid).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        world.calls("sns/oauth2/refresh_token").await,
+        1,
+        "the refreshed token is kept"
+    );
+
+    // A month on, the refresh token is refused too: the user must log in again.
+    world
+        .sandbox(
+            Method::POST,
+            "/sandbox/clock",
+            Some(json!({"advance_secs": 31 * 86_400})),
+        )
+        .await;
+    let (status, body) = login_user(&world, &openid).await;
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"], "login_expired");
+    assert_eq!(login_user(&world, &openid).await.0, 404, "given up");
+}

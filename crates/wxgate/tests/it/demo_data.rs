@@ -121,8 +121,15 @@ async fn news_cards_use_the_demos_own_images_and_say_hi_answers() {
     );
 
     // Following by scanning the campaign's QR code: the scene's card replaces the greeting.
+    // The demo makes several codes (the sale's and the tables'), listed in no set order.
     let qrcodes = demo.get(&format!("/sandbox/apps/{APP_ID}/qrcodes")).await;
-    let ticket = qrcodes[0]["ticket"].as_str().unwrap();
+    let ticket = qrcodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|qr| qr["scene_str"] == "spring-sale")
+        .and_then(|qr| qr["ticket"].as_str())
+        .unwrap_or_else(|| panic!("no spring-sale code: {qrcodes}"));
     let user = demo
         .post(&format!("/sandbox/apps/{APP_ID}/users"), json!({}))
         .await;

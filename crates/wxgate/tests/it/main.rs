@@ -11,6 +11,7 @@ mod demo_funnel;
 mod demo_h5;
 mod faults;
 mod followers;
+mod funnel_e2e;
 mod menu;
 mod operator;
 mod process;

@@ -234,7 +234,8 @@ impl AuthorizerToken {
         new: &str,
     ) -> Result<(), Error> {
         let mut failures = 0;
-        loop {
+        // Bounded: each round is a store answer, and only other writers' changes repeat it.
+        for _ in 0..16 {
             let updated = StoredAuthorizer {
                 refresh_token: Some(new.to_owned()),
                 rotated_at: Some(self.now()),
@@ -276,6 +277,12 @@ impl AuthorizerToken {
                 }
             }
         }
+        tracing::error!(
+            component = %self.component_app_id,
+            authorizer = %self.app_id,
+            "the authorizer record kept changing; the rotated refresh token was not stored"
+        );
+        Err(Error::new(ErrorKind::LeaseTimeout))
     }
 }
 
