@@ -137,6 +137,14 @@ impl Gateway {
                 axum::routing::post(crate::component::events),
             )
             .route(
+                crate::component::authorize::COMPONENT_AUTHORIZE_PATH,
+                get(crate::component::authorize::page),
+            )
+            .route(
+                crate::component::authorize::COMPONENT_AUTHORIZED_PATH,
+                get(crate::component::authorize::authorized),
+            )
+            .route(
                 crate::component::COMPONENT_MESSAGE_PATH,
                 axum::routing::post(crate::component::message),
             )

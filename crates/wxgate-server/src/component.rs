@@ -24,6 +24,7 @@ use wxgate_proto::crypto::{AesKey, CryptoError, MessageCrypt};
 use wxgate_proto::envelope::RequestEnvelope;
 use wxgate_proto::reply::SUCCESS;
 
+pub(crate) mod authorize;
 mod release;
 
 use crate::app::{Account, Shared};
@@ -45,7 +46,7 @@ pub(crate) struct Component {
     /// Its Token, key and AppID: notices and authorizers' messages are sealed with them.
     pub(crate) crypt: MessageCrypt,
     /// Its configuration, the template of its authorizers' accounts.
-    config: ComponentConfig,
+    pub(crate) config: ComponentConfig,
     /// The authorizers seen since start, as accounts (built on first use; read-mostly).
     authorizers: RwLock<HashMap<String, Arc<Account>>>,
 }

@@ -24,6 +24,10 @@ pub struct ComponentConfig {
     /// Base URL of WeChat's API (the sandbox's address in tests and the demo).
     #[serde(default = "super::default_api_base")]
     pub api_base: String,
+    /// Base URL of WeChat's authorization pages (default: WeChat's own, `https://mp.weixin.qq.com`
+    /// for PC and `https://open.weixin.qq.com` for mobile; the sandbox's address in tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_base: Option<String>,
     /// Replies configured without code, shared by every authorizer, tried in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replies: Vec<ReplyRule>,
@@ -49,6 +53,7 @@ impl ComponentConfig {
             token,
             encoding_aes_key,
             api_base: super::default_api_base(),
+            authorize_base: None,
             replies: Vec::new(),
             subscribe_reply: None,
         }

@@ -117,6 +117,13 @@ fn component_problems(component: &ComponentConfig) -> Vec<(String, String)> {
     if !is_http_url(&component.api_base) {
         problem("api_base", "must be an http:// or https:// URL");
     }
+    if component
+        .authorize_base
+        .as_deref()
+        .is_some_and(|url| !is_http_url(url))
+    {
+        problem("authorize_base", "must be an http:// or https:// URL");
+    }
     for (j, rule) in component.replies.iter().enumerate() {
         if let Trigger::Regex(pattern) = &rule.trigger
             && let Some(detail) = regex_problem(pattern)

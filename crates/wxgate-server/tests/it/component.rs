@@ -135,6 +135,7 @@ app_secret = "{COMPONENT_SECRET}"
 token = "{TOKEN}"
 encoding_aes_key = "{KEY}"
 api_base = "{api_base}"
+authorize_base = "{api_base}"
 
 [[components.replies]]
 keyword = "hello"
@@ -512,4 +513,93 @@ async fn the_sandboxs_full_network_release_test_passes_every_case() {
         listed.iter().any(|a| a.as_str() == "wx570bc396a51b8ff8"),
         "{listed:?}"
     );
+}
+
+#[tokio::test]
+async fn the_authorization_page_links_to_wechat_and_its_return_stores_the_authorizer() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, _server) = platform(&store).await;
+    platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str| http.get(format!("{}{path}", platform.gateway_url)).send();
+    let page = get("/component/open/authorize?redirect=/done")
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let link = |id: &str| {
+        let start = html.find(&format!("id=\"{id}\" href=\"")).unwrap() + id.len() + 12;
+        html[start..start + html[start..].find('"').unwrap()].replace("&amp;", "&")
+    };
+    let (pc, mobile) = (link("pc"), link("mobile"));
+    let base = platform.sandbox.base_url();
+    assert!(
+        pc.starts_with(&format!(
+            "{base}/cgi-bin/componentloginpage?component_appid={COMPONENT_APPID}&pre_auth_code="
+        )),
+        "{pc}"
+    );
+    assert!(pc.contains("redirect_uri=http%3A%2F%2F127.0.0.1"), "{pc}");
+    assert!(
+        mobile.starts_with(&format!("{base}/wxaopen/safe/bindcomponent?")),
+        "{mobile}"
+    );
+    // WeChat's page (the sandbox's) accepts the link's pre-auth code.
+    let wechat = http.get(&pc).send().await.unwrap();
+    assert_eq!(wechat.status(), 200);
+    // Redirects to other sites, and unknown platforms, are refused.
+    let bad = get("/component/open/authorize?redirect=https://evil.example")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let unknown = get("/component/nope/authorize").await.unwrap();
+    assert_eq!(unknown.status(), 404);
+
+    // The administrator agreed: WeChat sends them back with an auth code.
+    let (_, authorized) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    let code = authorized["auth_code"].as_str().unwrap();
+    gateway
+        .component("open")
+        .unwrap()
+        .forget_authorizer(AUTHORIZER)
+        .await
+        .unwrap();
+    let back = get(&format!(
+        "/component/open/authorized?auth_code={}&expires_in=600&redirect=/done",
+        code.replace('@', "%40")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(back.status(), 303);
+    assert_eq!(
+        back.headers()["location"],
+        format!("/done?authorizer_appid={AUTHORIZER}").as_str()
+    );
+    let listed = gateway
+        .component("open")
+        .unwrap()
+        .authorizers()
+        .await
+        .unwrap();
+    assert!(
+        listed.iter().any(|a| a.as_str() == AUTHORIZER),
+        "{listed:?}"
+    );
+    let refused = get("/component/open/authorized?auth_code=nonsense")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
 }
