@@ -603,3 +603,35 @@ async fn the_authorization_page_links_to_wechat_and_its_return_stores_the_author
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn an_authorization_before_any_ticket_is_refused_so_wechat_pushes_it_again() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let (platform, gateway, _server) = platform(&store).await;
+    let (_, early) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+            json!({"app_id": AUTHORIZER}),
+        )
+        .await;
+    assert_ne!(early["notice"]["outcome"], "success", "{early}");
+    assert_eq!(early["notice"]["status"], 503, "{early}");
+    let component = gateway.component("open").unwrap();
+    assert!(component.authorizers().await.unwrap().is_empty());
+    // Once tickets flow, the next notice of that account (its grants changed) goes through.
+    platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
+            json!({}),
+        )
+        .await;
+    let (_, update) = platform
+        .control(
+            &format!("/sandbox/components/{COMPONENT_APPID}/authorize"),
+            json!({"app_id": AUTHORIZER, "func_scopes": [1, 2]}),
+        )
+        .await;
+    assert_eq!(update["notice"]["outcome"], "success", "{update}");
+    let stored = component.authorizer(AUTHORIZER).await.unwrap().unwrap();
+    assert_eq!(stored.func_scope_ids, [1, 2]);
+}
