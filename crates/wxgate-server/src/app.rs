@@ -94,6 +94,8 @@ pub(crate) struct Shared {
     /// Followers, scene figures and idempotency keys.
     pub(crate) registry: Arc<dyn Registry>,
     pub(crate) credentials: HashMap<String, Credentials>,
+    /// `[[components]]`, by id.
+    pub(crate) components: HashMap<String, Arc<crate::component::Component>>,
     /// The WeChat API proxy's client.
     pub(crate) upstream: crate::proxy::Upstream,
     pub(crate) deadline: Duration,
@@ -130,6 +132,22 @@ impl Gateway {
                 CALLBACK_PATH,
                 get(crate::callback::verify).post(crate::callback::push),
             )
+            .route(
+                crate::component::COMPONENT_EVENTS_PATH,
+                axum::routing::post(crate::component::events),
+            )
+            .route(
+                crate::component::authorize::COMPONENT_AUTHORIZE_PATH,
+                get(crate::component::authorize::page),
+            )
+            .route(
+                crate::component::authorize::COMPONENT_AUTHORIZED_PATH,
+                get(crate::component::authorize::authorized),
+            )
+            .route(
+                crate::component::COMPONENT_MESSAGE_PATH,
+                axum::routing::post(crate::component::message),
+            )
             .layer(DefaultBodyLimit::max(limit))
             .route(HEALTH_PATH, get(health_route::healthz))
             .route(METRICS_PATH, get(metrics))
@@ -158,6 +176,13 @@ impl Gateway {
             .filter(|account| !account.app_secret.expose().is_empty())
             .filter_map(|account| self.shared.credentials.get(&account.id))
             .map(|credentials| credentials.spawn_refresher(REFRESH_CHECK))
+            .chain(
+                // The component token and every authorizer's, each ahead of its expiry.
+                self.shared
+                    .components
+                    .values()
+                    .map(|component| component.credentials.spawn_refresher(REFRESH_CHECK)),
+            )
             .collect();
         let shared = Arc::clone(&self.shared);
         // Async webhook deliveries, several per account at once; aborted with the handle.
@@ -176,6 +201,16 @@ impl Gateway {
     #[must_use]
     pub fn credentials(&self, account: &str) -> Option<&Credentials> {
         self.shared.credentials.get(account)
+    }
+
+    /// The credentials of a third-party platform (`[[components]]`): its verify ticket,
+    /// component token, pre-auth codes and authorizers.
+    #[must_use]
+    pub fn component(&self, component: &str) -> Option<&wxgate_api::ComponentCredentials> {
+        self.shared
+            .components
+            .get(component)
+            .map(|component| &component.credentials)
     }
 
     /// The configuration the gateway was built from.
@@ -283,6 +318,17 @@ impl GatewayBuilder {
         }
         let metrics = Arc::new(GatewayMetrics::default());
         let credentials = credentials::credentials(&self.config, &store, &self.clock, &metrics)?;
+        let mut components = HashMap::new();
+        let mut component_credentials =
+            credentials::components(&self.config, &store, &self.clock, &metrics)?;
+        for config in &self.config.components {
+            if let Some(credentials) = component_credentials.remove(&config.id) {
+                components.insert(
+                    config.id.clone(),
+                    Arc::new(crate::component::Component::new(config, credentials)?),
+                );
+            }
+        }
         let upstream = crate::proxy::Upstream::new(&self.config)
             .map_err(|error| GatewayError::ProxyClient(error.without_url().to_string()))?;
         let (dedup, replay) = guards::guards(&self.config, &store, &metrics);
@@ -297,6 +343,7 @@ impl GatewayBuilder {
                 store,
                 registry,
                 credentials,
+                components,
                 upstream,
                 deadline: Duration::from_millis(server.callback_deadline_ms),
                 timestamp_window_secs: server.timestamp_window_secs,

@@ -38,11 +38,16 @@ pub(crate) struct Rejection {
 }
 
 impl Rejection {
-    fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, reason: impl Into<String>) -> Self {
         Self {
             status,
             reason: reason.into(),
         }
+    }
+
+    /// The reason given, for logs.
+    pub(crate) fn reason(&self) -> &str {
+        &self.reason
     }
 
     fn ending(&self) -> Ending {
@@ -131,6 +136,18 @@ pub(crate) async fn push(
     let Some(account) = shared.accounts.get(&account) else {
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
+    push_to(&shared, account, query, body).await
+}
+
+/// A push to `account`, through the whole pipeline: verify, decrypt, de-dup, route, reply
+/// within the deadline. Authorizers of a component come here too.
+pub(crate) async fn push_to(
+    shared: &Arc<Shared>,
+    account: &Arc<Account>,
+    query: Option<String>,
+    body: Bytes,
+) -> Response {
+    let shared = Arc::clone(shared);
     // Observes `wxgate_callback_duration_seconds` when the push is answered, whichever way.
     let _timer = account.metrics.callback_timer();
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
@@ -418,7 +435,11 @@ fn elapsed_micros(started: std::time::Instant) -> u64 {
 
 impl Shared {
     /// Refuses a request whose timestamp is missing, not a number, or outside the window.
-    fn check_timestamp(&self, query: &callback::Query, now: u64) -> Result<(), Rejection> {
+    pub(crate) fn check_timestamp(
+        &self,
+        query: &callback::Query,
+        now: u64,
+    ) -> Result<(), Rejection> {
         if self.timestamp_window_secs == 0 {
             return Ok(());
         }

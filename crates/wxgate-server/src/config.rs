@@ -8,6 +8,7 @@
 //! `locate`), the environment overrides in `env`, and the checks in `validate`.
 
 mod api_key;
+mod component;
 mod env;
 mod funnel;
 mod load;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use wxgate_proto::callback::Mode;
 
 pub use api_key::ApiKey;
+pub use component::ComponentConfig;
 pub use env::{apply_env, overrides};
 pub use funnel::{Campaign, RegistryConfig, WebhookConfig, WebhookMode};
 pub use problem::{ConfigError, Problem};
@@ -45,6 +47,9 @@ pub struct Config {
     /// `[[accounts]]`.
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+    /// `[[components]]`: third-party platforms, whose authorizers are served as accounts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentConfig>,
 }
 
 /// `[server]`: where and how the gateway listens.
@@ -296,6 +301,12 @@ impl Config {
         } else {
             None
         }
+    }
+
+    /// The component with this id.
+    #[must_use]
+    pub fn component(&self, id: &str) -> Option<&ComponentConfig> {
+        self.components.iter().find(|c| c.id == id)
     }
 
     /// The account with this id.

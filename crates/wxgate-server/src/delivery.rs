@@ -210,9 +210,24 @@ async fn deliver(shared: &Shared, claim: &Claim<'_>, sent: &mut Sent) {
         bury(store, job, "payload is not a deferred reply").await;
         return;
     };
-    let Some(credentials) = shared.credentials.get(&deferred.account) else {
-        bury(store, job, "account no longer configured").await;
-        return;
+    // A configured account, or an account that authorized one of the components.
+    let credentials = match shared.credentials.get(&deferred.account) {
+        Some(credentials) => credentials.clone(),
+        None => match crate::component::authorizer_credentials(shared, &deferred.account).await {
+            Ok(Some(credentials)) => credentials,
+            Ok(None) => {
+                bury(store, job, "account no longer configured nor authorized").await;
+                return;
+            }
+            Err(error) => {
+                let delay = backoff(job.attempts);
+                tracing::warn!(account = %deferred.account, %error, ?delay, "authorizer lookup failed; the deferred reply will be retried");
+                if let Err(e) = store.retry_job(QUEUE, &job.id, delay).await {
+                    tracing::warn!(error = %e, "could not reschedule a deferred reply");
+                }
+                return;
+            }
+        },
     };
     let Some(message) = to_custom(&deferred.reply) else {
         bury(
@@ -230,7 +245,7 @@ async fn deliver(shared: &Shared, claim: &Claim<'_>, sent: &mut Sent) {
             if !claim.confirm().await {
                 return Err(Failure::ClaimLost);
             }
-            send(credentials, &deferred, message)
+            send(&credentials, &deferred, message)
                 .await
                 .map_err(Failure::Api)
         })

@@ -241,7 +241,17 @@ async fn fetch_profile(
     openid: &str,
     bound: Duration,
 ) -> Option<FollowerProfile> {
-    let credentials = shared.credentials.get(account)?;
+    let credentials = match shared.credentials.get(account) {
+        Some(credentials) => credentials.clone(),
+        None => tokio::time::timeout(
+            bound,
+            crate::component::authorizer_credentials(shared, account),
+        )
+        .await
+        .ok()?
+        .ok()
+        .flatten()?,
+    };
     match tokio::time::timeout(bound, credentials.call(&info::Request::new(openid))).await {
         Ok(Ok(info)) => Some(profile(info)),
         Ok(Err(error)) => {

@@ -103,7 +103,7 @@ pub(crate) async fn create_qrcode(
     Path(account): Path<String>,
     JsonBody(body): JsonBody<QrCodeRequest>,
 ) -> Result<Json<QrCodeBody>, ApiFailure> {
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let request = qr_request(&body)?;
     let created =
         credentials
@@ -197,8 +197,8 @@ async fn registry<T>(
 }
 
 /// 404 `unknown_account` unless `account` is configured.
-fn known_account(shared: &Shared, account: &str) -> Result<(), ApiFailure> {
-    credentials(shared, account).map(drop)
+async fn known_account(shared: &Shared, account: &str) -> Result<(), ApiFailure> {
+    credentials(shared, account).await.map(drop)
 }
 
 /// The funnel figures of one scene.
@@ -244,7 +244,7 @@ pub(crate) async fn scene(
     State(shared): State<Arc<Shared>>,
     Path((account, scene)): Path<(String, String)>,
 ) -> Result<Json<SceneBody>, ApiFailure> {
-    known_account(&shared, &account)?;
+    known_account(&shared, &account).await?;
     check_scene(&scene)?;
     let counts = registry(shared.registry.scene_counts(&account, &scene)).await?;
     Ok(Json(SceneBody {
@@ -394,7 +394,7 @@ pub(crate) async fn followers(
     Path(account): Path<String>,
     query: Result<Query<FollowersQuery>, QueryRejection>,
 ) -> Result<Json<FollowerPageBody>, ApiFailure> {
-    known_account(&shared, &account)?;
+    known_account(&shared, &account).await?;
     let Query(query) = query.map_err(|rejection| bad_request(rejection.body_text()))?;
     let filter = query.filter()?;
     let limit = query.limit()?;
@@ -442,7 +442,7 @@ pub(crate) async fn follower(
     State(shared): State<Arc<Shared>>,
     Path((account, openid)): Path<(String, String)>,
 ) -> Result<Json<FollowerBody>, ApiFailure> {
-    known_account(&shared, &account)?;
+    known_account(&shared, &account).await?;
     registry(shared.registry.follower(&account, &openid))
         .await?
         .map(|follower| Json(FollowerBody::from(follower)))

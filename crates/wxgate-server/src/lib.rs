@@ -4,6 +4,7 @@
 
 mod app;
 mod callback;
+mod component;
 pub mod config;
 mod dedup;
 pub mod deferred;
@@ -26,6 +27,8 @@ pub mod webhook;
 pub use app::{
     CALLBACK_PATH, Gateway, GatewayBuilder, GatewayError, HEALTH_PATH, METRICS_PATH, serve,
 };
+pub use component::authorize::{COMPONENT_AUTHORIZE_PATH, COMPONENT_AUTHORIZED_PATH};
+pub use component::{COMPONENT_EVENTS_PATH, COMPONENT_MESSAGE_PATH};
 pub use config::{Config, ConfigError};
 pub use dedup::Outcome;
 pub use handler::{BoxFuture, Handler, Incoming, IntoReply};

@@ -322,7 +322,7 @@ async fn outbound(
             kind.wechat_path()
         )));
     }
-    credentials(&shared, &account)?;
+    credentials(&shared, &account).await?;
     kind.check(&body).map_err(|message| {
         ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -477,7 +477,7 @@ fn registry_failure(error: RegistryError) -> ApiFailure {
 
 /// Sends `body` once (twice if WeChat rejects the token), and shapes the answer.
 async fn send(shared: &Shared, account: &str, kind: Kind, body: &Value) -> Outcome {
-    let credentials = match credentials(shared, account) {
+    let credentials = match credentials(shared, account).await {
         Ok(credentials) => credentials,
         Err(failure) => return Outcome::failure(&failure, Sent::No),
     };

@@ -101,7 +101,7 @@ pub(crate) async fn forward(
             "this API key may not call this WeChat API path",
         ));
     }
-    let credentials = credentials(&shared, account)?;
+    let credentials = credentials(&shared, account).await?;
     let token = bounded(&shared, account, credentials.access_token()).await?;
     let outgoing = Outgoing {
         account,

@@ -108,6 +108,9 @@ pub(crate) enum ErrorCode {
     MayHaveBeenSent,
     // Another request with the same `Idempotency-Key` is still being sent.
     IdempotencyKeyInFlight,
+    // WeChat refused the authorizer's refresh token: the account must authorize the
+    // component again.
+    ReauthorizationRequired,
     // The `Idempotency-Key` was used before with another request.
     IdempotencyKeyReused,
     Internal,
@@ -285,6 +288,16 @@ impl From<wxgate_api::Error> for ApiFailure {
                 )
                 .retry_after(RETRY_AFTER_SECS)
             }
+            ErrorKind::ReauthorizationRequired { .. } => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::ReauthorizationRequired,
+                error.to_string(),
+            ),
+            ErrorKind::UnknownAuthorizer { .. } => Self::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownAccount,
+                error.to_string(),
+            ),
             ErrorKind::RateLimited { retry_after } => Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 ErrorCode::RefreshRateLimited,
@@ -399,17 +412,20 @@ pub(crate) async fn bounded<T>(
     }
 }
 
-pub(crate) fn credentials<'a>(
-    shared: &'a Shared,
-    account: &str,
-) -> Result<&'a Credentials, ApiFailure> {
-    shared.credentials.get(account).ok_or_else(|| {
-        ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownAccount,
-            format!("no account {account:?} in the configuration"),
-        )
-    })
+/// The credentials of `account`: a configured account by id, or an account that authorized
+/// one of the `[[components]]`, by its AppID.
+pub(crate) async fn credentials(shared: &Shared, account: &str) -> Result<Credentials, ApiFailure> {
+    if let Some(credentials) = shared.credentials.get(account) {
+        return Ok(credentials.clone());
+    }
+    if let Some(credentials) = crate::component::authorizer_credentials(shared, account).await? {
+        return Ok(credentials);
+    }
+    Err(ApiFailure::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::UnknownAccount,
+        format!("no account {account:?} in the configuration, nor an authorizer of a component"),
+    ))
 }
 
 /// An access_token and when it expires.
@@ -448,7 +464,7 @@ pub(crate) async fn access_token(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TokenBody>, ApiFailure> {
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let token = bounded(&shared, &account, credentials.access_token()).await?;
     Ok(Json(TokenBody {
         access_token: token.token,
@@ -497,7 +513,7 @@ pub(crate) async fn refresh(
             "\"stale\" must be the token that failed",
         )
     })?;
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let metrics = shared.accounts.get(&account).map(|a| &a.token_metrics);
     let report = match bounded(&shared, &account, credentials.report_stale(&stale)).await {
         Ok(report) => report,
@@ -546,7 +562,7 @@ pub(crate) async fn jsapi_ticket(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let ticket = bounded(&shared, &account, credentials.jsapi_ticket()).await?;
     Ok(Json(TicketBody {
         ticket: ticket.ticket,
@@ -572,7 +588,7 @@ pub(crate) async fn wx_card_ticket(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<TicketBody>, ApiFailure> {
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let ticket = bounded(&shared, &account, credentials.wx_card_ticket()).await?;
     Ok(Json(TicketBody {
         ticket: ticket.ticket,
@@ -654,7 +670,7 @@ pub(crate) async fn jssdk_config(
             "\"url\" must be the page's full http(s) URL",
         ));
     }
-    let credentials = credentials(&shared, &account)?;
+    let credentials = credentials(&shared, &account).await?;
     let ticket = bounded(&shared, &account, credentials.jsapi_ticket()).await?;
     let nonce = wxgate_proto::nonce::alphanumeric(&mut rand::rng(), 16);
     let app_id = credentials.account().app_id.to_string();

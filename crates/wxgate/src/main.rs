@@ -2,6 +2,7 @@
 
 mod account;
 mod call;
+mod component;
 #[cfg(feature = "sandbox")]
 mod demo;
 mod followers;
@@ -90,6 +91,11 @@ enum Command {
     Webhooks {
         #[command(subcommand)]
         command: webhooks::WebhooksCommand,
+    },
+    /// A third-party platform's authorizers: list them, or refresh one's token now.
+    Component {
+        #[command(subcommand)]
+        command: component::ComponentCommand,
     },
     /// Call any WeChat API with the account's access token, like curl (GET, or POST with
     /// --data); a rejected token is refreshed once.
@@ -237,6 +243,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Menu { command } => menu::run(command).await,
         Command::Quota { command } => quota::run(command).await,
         Command::Webhooks { command } => webhooks::run(command).await,
+        Command::Component { command } => component::run(command).await,
         Command::Call(args) => call::run(args).await,
         #[cfg(feature = "sandbox")]
         Command::Sandbox {

@@ -25,6 +25,9 @@ pub(crate) struct Account {
     pub(crate) endpoint: CallbackEndpoint,
     /// Routes from the config (`replies`, `subscribe_reply`).
     pub(crate) configured: MessageRouter,
+    /// Routes built into the gateway, tried before any other (the full-network release test's
+    /// answers for WeChat's test account); empty for configured accounts.
+    pub(crate) builtin: MessageRouter,
     pub(crate) metrics: AccountMetrics,
     pub(crate) token_metrics: TokenMetrics,
     /// `[[accounts.webhooks]]`.
@@ -42,6 +45,7 @@ impl Account {
             id: Arc::from(config.id.as_str()),
             endpoint: CallbackEndpoint::new(config.token.expose(), config.mode, crypt(config)?),
             configured: configured_routes(config)?,
+            builtin: MessageRouter::new(),
             metrics: AccountMetrics::new(&config.id),
             token_metrics: TokenMetrics::new(&config.id),
             webhooks: Arc::new(Webhooks::new(config, webhooks)),
@@ -56,6 +60,9 @@ impl Account {
         code: &MessageRouter,
         incoming: &Incoming,
     ) -> Option<Arc<dyn Handler>> {
+        if let Some(handler) = self.builtin.find(incoming) {
+            return Some(Arc::clone(handler));
+        }
         if let Some(handler) = code.find(incoming) {
             return Some(Arc::clone(handler));
         }

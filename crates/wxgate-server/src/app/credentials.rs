@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wxgate_api::{AccountCredentials, Attempt, Client, Clock, CredentialOptions, Credentials};
+use wxgate_api::{
+    AccountCredentials, Attempt, Client, Clock, ComponentAccount, ComponentCredentials,
+    CredentialOptions, Credentials,
+};
 use wxgate_store::Store;
 
 use crate::config::Config;
@@ -20,17 +23,7 @@ pub(super) fn credentials(
 ) -> Result<HashMap<String, Credentials>, wxgate_api::Error> {
     let mut credentials = HashMap::new();
     for account in &config.accounts {
-        let (metrics, id) = (Arc::clone(metrics), account.id.clone());
-        let client = Client::builder()
-            .base_url(account.api_base.clone())
-            .on_attempt(move |path, attempt| {
-                let errcode = match attempt {
-                    Attempt::Answered { errcode } => Some(errcode),
-                    _ => None,
-                };
-                metrics.wechat_calls.count(&id, path, errcode);
-            })
-            .build()?;
+        let client = counted_client(&account.api_base, &account.id, metrics)?;
         let owner = AccountCredentials::new(
             &account.id,
             account.app_id.as_str(),
@@ -44,6 +37,50 @@ pub(super) fn credentials(
         );
     }
     Ok(credentials)
+}
+
+/// The credentials of every component (its verify ticket, token, pre-auth codes and
+/// authorizers), by component id; WeChat calls are counted under the component's id.
+pub(super) fn components(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    metrics: &Arc<GatewayMetrics>,
+) -> Result<HashMap<String, ComponentCredentials>, wxgate_api::Error> {
+    let mut components = HashMap::new();
+    for component in &config.components {
+        let client = counted_client(&component.api_base, &component.id, metrics)?;
+        let owner = ComponentAccount::new(
+            &component.id,
+            component.app_id.as_str(),
+            component.app_secret.clone(),
+        );
+        let options = credential_options(config).clock(Arc::clone(clock));
+        components.insert(
+            component.id.clone(),
+            ComponentCredentials::new(client, Arc::clone(store), owner, options),
+        );
+    }
+    Ok(components)
+}
+
+/// A client of WeChat's API at `api_base` whose every attempt is counted under `id`.
+fn counted_client(
+    api_base: &str,
+    id: &str,
+    metrics: &Arc<GatewayMetrics>,
+) -> Result<Client, wxgate_api::Error> {
+    let (metrics, id) = (Arc::clone(metrics), id.to_owned());
+    Client::builder()
+        .base_url(api_base.to_owned())
+        .on_attempt(move |path, attempt| {
+            let errcode = match attempt {
+                Attempt::Answered { errcode } => Some(errcode),
+                _ => None,
+            };
+            metrics.wechat_calls.count(&id, path, errcode);
+        })
+        .build()
 }
 
 /// The credential manager's tuning from `[server]`.

@@ -625,3 +625,76 @@ fn menu_problems_name_field_and_line() {
     );
     assert!(error.0[0].line.is_some(), "{error}");
 }
+
+const COMPONENT_ONLY: &str = r#"
+[storage]
+url = "memory://"
+
+[[components]]
+id = "open"
+app_id = "wxc0mp0nent000001"
+app_secret = "component-secret"
+token = "comptoken"
+encoding_aes_key = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+api_base = "http://127.0.0.1:9999"
+
+[[components.replies]]
+keyword = "hello"
+text = "Hi from the platform"
+"#;
+
+#[test]
+fn a_gateway_may_serve_components_and_no_accounts() {
+    let config = Config::from_toml(COMPONENT_ONLY, no_env()).unwrap();
+    let component = config.component("open").unwrap();
+    assert_eq!(component.app_id, "wxc0mp0nent000001");
+    assert_eq!(component.replies.len(), 1);
+    assert!(config.accounts.is_empty());
+    // Neither accounts nor components: the one problem names both.
+    let err = Config::from_toml("[storage]\nurl = \"memory://\"\n", no_env()).unwrap_err();
+    assert!(
+        err.0
+            .iter()
+            .any(|p| p.path == "accounts" && p.message.contains("[[components]]")),
+        "{err}"
+    );
+}
+
+#[test]
+fn component_problems_name_the_field_and_hide_secrets() {
+    let bad = format!(
+        "{}\n{}",
+        COMPONENT_ONLY
+            .replace(
+                "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                "shortSecretKey"
+            )
+            .replace("\"comptoken\"", "\"t!\"")
+            .replace("\"component-secret\"", "\"\""),
+        "[[components]]\nid = \"open\"\napp_id = \"wx-bad\"\napp_secret = \"x\"\ntoken = \"abc\"\n\
+         encoding_aes_key = \"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\"\napi_base = \"ftp://x\"\n"
+    );
+    let err = Config::from_toml(&bad, no_env()).unwrap_err();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    for expected in [
+        "components[0].encoding_aes_key",
+        "components[0].token",
+        "components[0].app_secret",
+        "components[1].id",
+        "components[1].app_id",
+        "components[1].api_base",
+    ] {
+        assert!(paths.contains(&expected), "{expected} missing in {paths:?}");
+    }
+    let key_line = bad
+        .lines()
+        .position(|l| l.contains("shortSecretKey"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.0
+            .iter()
+            .any(|p| p.path == "components[0].encoding_aes_key" && p.line == Some(key_line))
+    );
+    assert!(!err.to_string().contains("shortSecretKey"), "{err}");
+}

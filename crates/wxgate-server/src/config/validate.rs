@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use wxgate_proto::callback::Mode;
 use wxgate_proto::crypto::AesKey;
 
-use super::{AccountConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger};
+use super::{
+    AccountConfig, ComponentConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger,
+};
 
 /// The message of a scoped key's empty list.
 const EMPTY_SCOPE: &str = "is empty: leave it out to allow all";
@@ -38,10 +40,10 @@ impl Config {
             )),
             _ => {}
         }
-        if self.accounts.is_empty() {
+        if self.accounts.is_empty() && self.components.is_empty() {
             out.push(Problem::new(
                 "accounts",
-                "at least one [[accounts]] is needed",
+                "at least one [[accounts]] or [[components]] is needed",
             ));
         }
         for (i, key) in self.server.api_keys.iter().enumerate() {
@@ -70,8 +72,73 @@ impl Config {
                     .map(|(field, message)| Problem::new(at(&field), message)),
             );
         }
+        for (i, component) in self.components.iter().enumerate() {
+            let at = |field: &str| format!("components[{i}].{field}");
+            if !is_account_id(&component.id) {
+                out.push(Problem::new(
+                    at("id"),
+                    "must be letters, digits, '-' or '_'",
+                ));
+            } else if self.components[..i].iter().any(|c| c.id == component.id) {
+                out.push(Problem::new(at("id"), "is used by another component"));
+            }
+            out.extend(
+                component_problems(component)
+                    .into_iter()
+                    .map(|(field, message)| Problem::new(at(&field), message)),
+            );
+        }
         out
     }
+}
+
+/// A component's problems (but its id's), as (field below the component, message).
+fn component_problems(component: &ComponentConfig) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut problem = |field: &str, message: &str| out.push((field.into(), message.into()));
+    if !is_app_id(&component.app_id) {
+        problem("app_id", "must be letters and digits (wx…)");
+    }
+    if component.app_secret.expose().trim().is_empty() {
+        problem(
+            "app_secret",
+            "is required: the component token is fetched with it",
+        );
+    }
+    if !is_callback_token(component.token.expose()) {
+        problem(
+            "token",
+            "must be 3-32 letters or digits (as on the WeChat platform)",
+        );
+    }
+    if AesKey::parse(component.encoding_aes_key.expose()).is_err() {
+        problem("encoding_aes_key", BAD_AES_KEY);
+    }
+    if !is_http_url(&component.api_base) {
+        problem("api_base", "must be an http:// or https:// URL");
+    }
+    if component
+        .authorize_base
+        .as_deref()
+        .is_some_and(|url| !is_http_url(url))
+    {
+        problem("authorize_base", "must be an http:// or https:// URL");
+    }
+    for (j, rule) in component.replies.iter().enumerate() {
+        if let Trigger::Regex(pattern) = &rule.trigger
+            && let Some(detail) = regex_problem(pattern)
+        {
+            let message = format!("is not a valid regular expression: {detail}");
+            problem(&format!("replies[{j}].regex"), &message);
+        }
+        if let Some(message) = content_problem(&rule.content) {
+            problem(&format!("replies[{j}]"), message);
+        }
+    }
+    if let Some(message) = component.subscribe_reply.as_ref().and_then(content_problem) {
+        problem("subscribe_reply", message);
+    }
+    out
 }
 
 /// `[server]`'s problems.

@@ -56,7 +56,7 @@ async fn sign(
     pages: Option<&JsSdkPages>,
     query: ConfigQuery,
 ) -> Result<jssdk::Config, ApiFailure> {
-    let credentials = credentials(shared, account)?;
+    let credentials = credentials(shared, account).await?;
     let pages = pages.ok_or_else(|| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,

@@ -487,7 +487,7 @@ pub(crate) async fn redeem(
     State(shared): State<Arc<Shared>>,
     Path((account, ticket)): Path<(String, String)>,
 ) -> Result<Json<WebLogin>, ApiFailure> {
-    crate::token_api::credentials(&shared, &account)?;
+    crate::token_api::credentials(&shared, &account).await?;
     match take_ticket(&shared, &account, &ticket).await {
         Ok(Redeemed::Login(login)) => Ok(Json(login)),
         Ok(Redeemed::AlreadyRedeemed) => Err(ApiFailure::new(
@@ -580,7 +580,7 @@ pub(crate) async fn login_user(
     State(shared): State<Arc<Shared>>,
     Path((account, openid)): Path<(String, String)>,
 ) -> Result<Json<WebUser>, ApiFailure> {
-    let credentials = crate::token_api::credentials(&shared, &account)?;
+    let credentials = crate::token_api::credentials(&shared, &account).await?;
     let store_failed = |error: wxgate_store::StoreError| {
         ApiFailure::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@
 mod bad_input;
 mod callback;
 mod common;
+mod component;
 mod dedup;
 mod faults_callback;
 mod faults_tokens;

@@ -3,6 +3,7 @@
 mod account;
 mod browser_demo;
 mod cli;
+mod component;
 mod dedup_rss;
 mod deferred_kill;
 mod demo_clock;
