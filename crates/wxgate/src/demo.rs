@@ -97,6 +97,16 @@ pub(crate) async fn run(listen: SocketAddr, data_dir: Option<PathBuf>) -> anyhow
         .clock(Arc::new(sandbox.clock()))
         .build()
         .await?;
+    // The sandbox in this process is WeChat here. A token the gateway kept from an earlier run
+    // may be one the sandbox's saved state never recorded (the process was killed between the
+    // two saves); WeChat would refuse it, so the kept credentials are dropped and fetched again.
+    for credential in ["access_token", "jsapi_ticket", "wx_card_ticket"] {
+        gateway
+            .store()
+            .delete(&format!("wxgate:{{{ACCOUNT}}}:{credential}"))
+            .await
+            .context("clearing the demo's kept credentials")?;
+    }
     let app = gateway
         .router()
         .merge(sandbox.router())

@@ -150,3 +150,25 @@ async fn news_cards_use_the_demos_own_images_and_say_hi_answers() {
         .unwrap();
     assert_eq!(favicon.status().as_u16(), 200);
 }
+
+/// A demo killed right after it came up (its sandbox's state saved or not) starts again on the
+/// same data dir and its tokens work: the gateway never keeps a token the restarted sandbox does
+/// not know. (CI once saw the README's second `demo --data-dir` fail with 40001 from
+/// `menu/create` after the first was killed.)
+#[tokio::test]
+async fn kill_9_then_restart_on_the_same_data_dir_comes_up_with_working_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    for round in 0..4 {
+        let process = start_in(dir.path());
+        let key = api_key(dir.path());
+        let token = http
+            .get(format!("{}/v1/accounts/demo/access-token", process.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert!(token.status().is_success(), "round {round}: {token:?}");
+        drop(process); // SIGKILL: nothing is saved on the way out
+    }
+}
