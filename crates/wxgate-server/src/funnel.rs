@@ -24,7 +24,7 @@ use wxgate_api::endpoint::user::UserInfo;
 use wxgate_api::endpoint::user::info;
 use wxgate_proto::backoff::Backoff;
 use wxgate_proto::event::Event;
-use wxgate_store::registry::{EventKind, Follower, FollowerProfile, Push, Registry, qr_scene_text};
+use wxgate_store::registry::{EventKind, FollowerProfile, Push, Registry, qr_scene_text};
 use wxgate_store::{Job, Store};
 
 use crate::app::{Account, Shared};
@@ -97,15 +97,15 @@ fn step_bound(shared: &Shared) -> Duration {
 }
 
 /// Records a push that won the de-dup claim in the follower registry, before its handler runs:
-/// `subscribe`, `unsubscribe` and `SCAN`; any other push is left alone (`None`, no registry
-/// call). Returns the follower as recorded (`None` when the registry did not answer in time:
-/// the push is then queued for the worker).
-pub(crate) async fn record(
-    shared: &Arc<Shared>,
-    account: &Account,
-    incoming: &Incoming,
-) -> Option<Follower> {
-    let event = incoming.event()?;
+/// `subscribe`, `unsubscribe` and `SCAN`; any other push is left alone (no registry call, no
+/// allocation). What the registry does not take in time is queued for the worker. Webhooks read
+/// the follower themselves when they need it.
+pub(crate) async fn record(shared: &Arc<Shared>, account: &Account, incoming: &Incoming) {
+    let Some(event @ (Event::Subscribe(_) | Event::Unsubscribe | Event::Scan(_))) =
+        incoming.event()
+    else {
+        return;
+    };
     let bound = step_bound(shared);
     let account_id = account.id.to_string();
     let openid = incoming.from_user_name.as_str().to_owned();
@@ -133,7 +133,6 @@ pub(crate) async fn record(
                         )
                         .await;
                     }
-                    Some(outcome.follower)
                 }
                 failed => {
                     warn_failed(&account_id, "subscribe", failed.map(|r| r.map(|_| ())));
@@ -147,7 +146,6 @@ pub(crate) async fn record(
                         },
                     )
                     .await;
-                    None
                 }
             }
         }
@@ -155,7 +153,7 @@ pub(crate) async fn record(
             let recorded =
                 tokio::time::timeout(bound, registry.record_unsubscribe(&account_id, &push)).await;
             match recorded {
-                Ok(Ok(_)) => read_follower(shared, &account_id, &openid, bound).await,
+                Ok(Ok(_)) => {}
                 failed => {
                     warn_failed(&account_id, "unsubscribe", failed.map(|r| r.map(|_| ())));
                     queue(
@@ -167,7 +165,6 @@ pub(crate) async fn record(
                         },
                     )
                     .await;
-                    None
                 }
             }
         }
@@ -176,7 +173,7 @@ pub(crate) async fn record(
             let recorded =
                 tokio::time::timeout(bound, registry.record_scan(&account_id, &push, &scene)).await;
             match recorded {
-                Ok(Ok(_)) => read_follower(shared, &account_id, &openid, bound).await,
+                Ok(Ok(_)) => {}
                 failed => {
                     warn_failed(&account_id, "SCAN", failed.map(|r| r.map(|_| ())));
                     queue(
@@ -189,11 +186,10 @@ pub(crate) async fn record(
                         },
                     )
                     .await;
-                    None
                 }
             }
         }
-        _ => None,
+        _ => {}
     }
 }
 
@@ -214,23 +210,6 @@ fn warn_failed(
             );
         }
         Ok(Ok(())) => {}
-    }
-}
-
-/// The follower after an unfollow or a scan, if the registry answers in time.
-async fn read_follower(
-    shared: &Shared,
-    account: &str,
-    openid: &str,
-    bound: Duration,
-) -> Option<Follower> {
-    match tokio::time::timeout(bound, shared.registry.follower(account, openid)).await {
-        Ok(Ok(follower)) => follower,
-        Ok(Err(error)) => {
-            tracing::warn!(account, %error, "could not read a follower back from the registry");
-            None
-        }
-        Err(_) => None,
     }
 }
 

@@ -187,6 +187,17 @@ impl ApiFailure {
         self.retry_after
     }
 
+    /// 503 `store_unavailable` with `Retry-After`: the store failed (its error names the backend
+    /// and what failed, never a URL or a stored value).
+    pub(crate) fn store_unavailable(error: &wxgate_store::StoreError) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::StoreUnavailable,
+            error.to_string(),
+        )
+        .retry_after(RETRY_AFTER_SECS)
+    }
+
     /// 403 `forbidden`: a scoped key used outside its accounts or paths.
     pub(crate) fn forbidden(message: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)

@@ -66,6 +66,40 @@ pub(crate) fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// Exchanges the web-authorization `code` of `app_id` (from `q`, with
+/// `grant_type=authorization_code`): the body of `sns/oauth2/access_token` and of its component
+/// form. A code is good once, for its app, until it expires (40029, 40163).
+pub(super) fn exchange_code(sb: &Sandbox, app_id: &str, q: &Params) -> Result<Value, WxError> {
+    let code = q.get("code").cloned().unwrap_or_default();
+    if code.is_empty() {
+        return Err(WxError::new(41008, "missing code"));
+    }
+    if q.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        return Err(WxError::new(40002, "invalid grant_type"));
+    }
+    sb.with_state(|s| {
+        let now = s.now();
+        let invalid = || WxError::new(40029, "invalid code");
+        let record = s.oauth_codes.get_mut(&code).ok_or_else(invalid)?;
+        if record.app_id != app_id || record.expires_at <= now {
+            return Err(invalid());
+        }
+        if record.used {
+            return Err(WxError::new(40163, "code been used"));
+        }
+        record.used = true;
+        let grant = OAuthToken {
+            app_id: record.app_id.clone(),
+            openid: record.openid.clone(),
+            scope: record.scope.clone(),
+            expires_at: now + REFRESH_TTL,
+        };
+        let refresh = s.random_token();
+        s.refresh_tokens.insert(refresh.clone(), grant.clone());
+        Ok(token_body(s, &grant, refresh))
+    })
+}
+
 pub(super) fn token_body(
     s: &mut crate::state::State,
     grant: &OAuthToken,

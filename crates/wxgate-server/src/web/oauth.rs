@@ -500,11 +500,7 @@ pub(crate) async fn redeem(
             ErrorCode::UnknownTicket,
             "unknown or expired ticket",
         )),
-        Err(error) => Err(ApiFailure::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::StoreUnavailable,
-            error.to_string(),
-        )),
+        Err(error) => Err(ApiFailure::store_unavailable(&error)),
     }
 }
 
@@ -581,13 +577,6 @@ pub(crate) async fn login_user(
     Path((account, openid)): Path<(String, String)>,
 ) -> Result<Json<WebUser>, ApiFailure> {
     let credentials = crate::token_api::credentials(&shared, &account).await?;
-    let store_failed = |error: wxgate_store::StoreError| {
-        ApiFailure::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::StoreUnavailable,
-            error.to_string(),
-        )
-    };
     let key = format!("oauth:token:{account}:{openid}");
     let unknown = || {
         ApiFailure::new(
@@ -600,7 +589,7 @@ pub(crate) async fn login_user(
         .store
         .get(&key)
         .await
-        .map_err(store_failed)?
+        .map_err(|e| ApiFailure::store_unavailable(&e))?
         .ok_or_else(unknown)?;
     let mut tokens: WebTokens = serde_json::from_slice(&raw).map_err(|_| unknown())?;
     let client = credentials.client();

@@ -127,15 +127,6 @@ fn known(shared: &Shared, account: &str) -> Result<(), ApiFailure> {
     }
 }
 
-fn store_failure(error: &StoreError) -> ApiFailure {
-    ApiFailure::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::StoreUnavailable,
-        error.to_string(),
-    )
-    .retry_after(1)
-}
-
 #[utoipa::path(
     get,
     path = "/v1/accounts/{account}/webhooks/dead",
@@ -158,7 +149,7 @@ pub(crate) async fn dead(
     dead_letters(shared.store.as_ref(), &account)
         .await
         .map(Json)
-        .map_err(|e| store_failure(&e))
+        .map_err(|e| ApiFailure::store_unavailable(&e))
 }
 
 /// Which dead letters to re-drive.
@@ -207,7 +198,7 @@ pub(crate) async fn redrive_route(
     };
     let redriven = redrive(shared.store.as_ref(), &account, body.ids.as_deref())
         .await
-        .map_err(|e| store_failure(&e))?;
+        .map_err(|e| ApiFailure::store_unavailable(&e))?;
     if let Some(webhooks) = shared.accounts.get(&account).map(|a| &a.webhooks) {
         webhooks.queued.notify_waiters();
     }
