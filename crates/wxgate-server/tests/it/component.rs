@@ -432,6 +432,18 @@ async fn the_v1_routes_serve_an_authorizer_by_its_appid_until_it_revokes() {
         (404, Some("unknown_account")),
         "{body}"
     );
+    // The refusal says why, and where the account authorizes again.
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(AUTHORIZER)
+            && message.contains("revoked its authorization")
+            && message.contains("/component/open/authorize"),
+        "{message}"
+    );
+    // Authorized again, it is served again.
+    platform.authorize().await;
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// The sandbox's view of the component: its current component token and `AUTHORIZER`'s

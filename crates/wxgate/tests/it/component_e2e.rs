@@ -491,7 +491,12 @@ async fn a_component_from_authorization_to_revocation_through_the_real_binary() 
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"], "unknown_account", "{body}");
     let message = body["message"].as_str().unwrap_or_default();
-    assert!(message.contains(AUTHORIZER), "{body}");
+    assert!(
+        message.contains(AUTHORIZER)
+            && message.contains("revoked its authorization")
+            && message.contains("/component/open/authorize"),
+        "{body}"
+    );
     // Nothing else reached WeChat since the restart. The refresher's first round runs right
     // at start and has nothing to signal when it finds every token fresh: give it a quiet
     // second (a call it made would be counted), well before its next round.
