@@ -7,6 +7,7 @@ mod browser;
 mod clock;
 mod components;
 mod faults;
+mod received;
 mod release;
 mod users;
 pub(crate) mod verify;
@@ -86,6 +87,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
             "/sandbox/components/{id}/release-test",
             post(components::release_test),
         )
+        .route("/sandbox/calls", get(received::received_calls))
         .route("/sandbox/clock", post(set_clock).get(get_clock))
         .route("/sandbox/media/{media_id}", get(media))
 }

@@ -50,6 +50,8 @@ struct Inner {
     saver_started: AtomicBool,
     scheduler_started: AtomicBool,
     save_notify: Arc<Notify>,
+    /// Every request received on WeChat's paths, by route (not saved).
+    received: wechat::received::Received,
 }
 
 impl Sandbox {
@@ -90,6 +92,7 @@ impl Sandbox {
                 saver_started: AtomicBool::new(false),
                 scheduler_started: AtomicBool::new(false),
                 save_notify: Arc::new(Notify::new()),
+                received: wechat::received::Received::default(),
             }),
         })
     }
@@ -253,6 +256,11 @@ impl Sandbox {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// Every request received on WeChat's paths, by route.
+    pub(crate) fn received(&self) -> &wechat::received::Received {
+        &self.inner.received
     }
 
     /// Run `f` on the state and schedule a save.

@@ -5,7 +5,7 @@
 //!
 //! Shared machinery: query parsing, JSON bodies (44002 empty, 47001 malformed), the access-token
 //! gate every API passes through (41001 missing, 40014 malformed, 40001 unknown/superseded,
-//! 42001 expired), call counting, fault injection and daily quotas (45009).
+//! 42001 expired), call counting (per app, and every request received in `received`), fault injection and daily quotas (45009).
 //!
 //! Unknown paths under `/cgi-bin/` and `/sns/` answer `{"errcode":48001,"errmsg":"api unauthorized
 //! rid: …"}` with HTTP 200, the way WeChat answers an API the caller may not use; wrong methods
@@ -25,6 +25,7 @@ mod oauth;
 mod open;
 pub(crate) mod qrcode;
 mod quota;
+pub(crate) mod received;
 mod rids;
 mod shorten;
 mod stable_token;
@@ -60,6 +61,10 @@ pub(crate) fn routes(sb: &Sandbox) -> Router<Sandbox> {
         .layer(axum::middleware::from_fn_with_state(
             sb.clone(),
             rids::record,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            sb.clone(),
+            received::count,
         ))
 }
 

@@ -338,6 +338,22 @@ pub(crate) async fn authorizer_credentials(
     Ok(None)
 }
 
+/// The component `app_id` revoked its authorization of, and when (Unix seconds), if it did and
+/// has not authorized it again: for refusals that say why. A store error reads as "not known to
+/// be revoked"; the caller refuses the account all the same.
+pub(crate) async fn revocation(shared: &Shared, app_id: &str) -> Option<(Arc<str>, i64)> {
+    for component in shared.components.values() {
+        match component.credentials.revoked_at(app_id).await {
+            Ok(Some(at)) => return Some((Arc::clone(&component.id), at)),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(component = %component.id, authorizer = %app_id, %error, "revocation lookup failed");
+            }
+        }
+    }
+    None
+}
+
 fn success() -> Response {
     (
         StatusCode::OK,

@@ -424,13 +424,25 @@ pub(crate) async fn bounded<T>(
 }
 
 /// The credentials of `account`: a configured account by id, or an account that authorized
-/// one of the `[[components]]`, by its AppID.
+/// one of the `[[components]]`, by its AppID. Otherwise 404 `unknown_account`, whose message
+/// says so when the account revoked its authorization of a component.
 pub(crate) async fn credentials(shared: &Shared, account: &str) -> Result<Credentials, ApiFailure> {
     if let Some(credentials) = shared.credentials.get(account) {
         return Ok(credentials.clone());
     }
     if let Some(credentials) = crate::component::authorizer_credentials(shared, account).await? {
         return Ok(credentials);
+    }
+    if let Some((component, at)) = crate::component::revocation(shared, account).await {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::UnknownAccount,
+            format!(
+                "account {account:?} revoked its authorization of component {component:?} \
+                 (at {at}, Unix seconds); it is served again once its administrator authorizes \
+                 the component again at /component/{component}/authorize"
+            ),
+        ));
     }
     Err(ApiFailure::new(
         StatusCode::NOT_FOUND,

@@ -46,6 +46,7 @@
 //! | `wxgate:component:{open}:authorizers` | the authorizers' AppIDs, a sorted JSON array |
 //! | `wxgate:component:open:{wxAPPID}:authorizer` | `{"refresh_token":"…","func_info":[1,2],"authorized_at":<unix s>,"rotated_at":<unix s>,"reauthorize":{"errcode":61023,"at":<unix s>}}` (the last two when they apply), no TTL |
 //! | `wxgate:component:open:{wxAPPID}:access_token` (and `:lease`), `…:jsapi_ticket`, `…:wx_card_ticket` | the authorizer's tokens, as an account's |
+//! | `wxgate:component:open:{wxAPPID}:revoked` | `{"at":<unix s>}`: the account revoked its authorization (kept until it authorizes again, so its refusals can say why), no TTL |
 //!
 //! `{`, `}` and `%` in the component id and AppIDs are percent-encoded in keys.
 
@@ -66,7 +67,10 @@ use crate::{AccessToken, AppId, AppSecret, Client, Credentials, Error, ErrorKind
 mod sources;
 mod stored;
 
-use stored::{Keys, StoredAuthorizer, StoredTicket, TICKET_TTL, jitter, read_index, update_index};
+use stored::{
+    Keys, StoredAuthorizer, StoredRevocation, StoredTicket, TICKET_TTL, jitter, read_index,
+    update_index,
+};
 
 /// A pre-auth code served with less life left than this is replaced first: the administrator
 /// needs time to scan and confirm.
@@ -408,6 +412,12 @@ impl ComponentCredentials {
             .await
             .map_err(Error::store)?;
         update_index(inner.store.as_ref(), &inner.keys.index, &app_id, true).await?;
+        // Authorized again: no longer revoked.
+        inner
+            .store
+            .delete(&inner.keys.revoked(&app_id))
+            .await
+            .map_err(Error::store)?;
         let credentials = self.credentials_for(&app_id);
         credentials.clear_failure();
         if let (Some(token), Some(expires_in)) = (&info.authorizer_access_token, info.expires_in) {
@@ -460,6 +470,24 @@ impl ComponentCredentials {
             .map(|record| Authorizer::from_stored(app_id, &record)))
     }
 
+    /// When `app_id` revoked its authorization of the component (Unix seconds), if it did and
+    /// has not authorized it again since.
+    ///
+    /// # Errors
+    ///
+    /// A store error.
+    pub async fn revoked_at(&self, app_id: &str) -> Result<Option<i64>, Error> {
+        let bytes = self
+            .inner
+            .store
+            .get(&self.inner.keys.revoked(app_id))
+            .await
+            .map_err(Error::store)?;
+        Ok(bytes
+            .and_then(|b| serde_json::from_slice::<StoredRevocation>(&b).ok())
+            .map(|revocation| revocation.at))
+    }
+
     /// The AppIDs of the accounts that authorized the component, sorted.
     ///
     /// # Errors
@@ -491,13 +519,30 @@ impl ComponentCredentials {
 
     /// Forgets an authorizer (it revoked the authorization: the `unauthorized` notice): its
     /// refresh token, tokens and tickets are deleted, and its calls fail with
-    /// [`ErrorKind::UnknownAuthorizer`]. Returns whether it was known.
+    /// [`ErrorKind::UnknownAuthorizer`]; when it was known, the revocation is kept
+    /// ([`ComponentCredentials::revoked_at`]) until it authorizes again. Returns whether it was
+    /// known.
     ///
     /// # Errors
     ///
     /// A store error.
     pub async fn forget_authorizer(&self, app_id: &str) -> Result<bool, Error> {
         let inner = &self.inner;
+        // Kept first, so that whoever finds the authorizer gone can also find why.
+        if self.authorizer(app_id).await?.is_some() {
+            let revocation = StoredRevocation {
+                at: self.now_secs(),
+            };
+            inner
+                .store
+                .set(
+                    &inner.keys.revoked(app_id),
+                    &serde_json::to_vec(&revocation).unwrap_or_default(),
+                    None,
+                )
+                .await
+                .map_err(Error::store)?;
+        }
         let known = inner
             .store
             .delete(&inner.keys.authorizer(app_id))

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use wxgate_api::endpoint::component::api_authorizer_token;
 use wxgate_api::endpoint::getcallbackip;
 use wxgate_api::{ComponentAccount, ComponentCredentials, ErrorKind, Secret};
+use wxgate_proto::clock::{Clock as _, unix_ms};
 use wxgate_store::Store;
 
 use crate::common::{APP_ID, Env, memory_store, unique};
@@ -481,6 +482,7 @@ async fn a_forgotten_authorizer_is_refused_clearly() {
     let platform = authorized(&env, store.clone(), "open").await;
     let credentials = platform.authorizer_credentials(APP_ID).await.unwrap();
     credentials.access_token().await.unwrap();
+    assert_eq!(platform.revoked_at(APP_ID).await.unwrap(), None);
     assert!(platform.forget_authorizer(APP_ID).await.unwrap());
     assert!(platform.authorizers().await.unwrap().is_empty());
     assert!(store.get(&record_key("open")).await.unwrap().is_none());
@@ -488,7 +490,27 @@ async fn a_forgotten_authorizer_is_refused_clearly() {
     assert!(
         matches!(error.kind(), ErrorKind::UnknownAuthorizer { authorizer_app_id, .. } if authorizer_app_id == APP_ID)
     );
+    // The revocation is kept, with its time, so a refusal can say why.
+    let revoked_at = platform.revoked_at(APP_ID).await.unwrap();
+    let now = unix_ms(env.clock.now()).div_euclid(1000);
+    assert_eq!(revoked_at, Some(now), "the managers' clock");
     assert!(!platform.forget_authorizer(APP_ID).await.unwrap());
+    assert_eq!(platform.revoked_at(APP_ID).await.unwrap(), revoked_at);
+    // An account never seen is not marked.
+    assert!(
+        !platform
+            .forget_authorizer("wx9999999999999999")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        platform.revoked_at("wx9999999999999999").await.unwrap(),
+        None
+    );
+    // Authorizing again lifts it.
+    platform.query_auth(&authorize(&env).await).await.unwrap();
+    assert_eq!(platform.revoked_at(APP_ID).await.unwrap(), None);
+    platform.authorizer_credentials(APP_ID).await.unwrap();
 }
 
 #[tokio::test]

@@ -57,6 +57,51 @@ async fn calls_are_counted_per_path() {
 }
 
 #[tokio::test]
+async fn every_request_received_is_counted_by_route_whatever_its_answer() {
+    let env = start().await;
+    assert_eq!(env.get("/sandbox/calls").await, json!({}));
+    let token = env.token().await;
+    // Refused calls: an unknown AppID, an unknown token, an API the sandbox does not model, a
+    // component API without a component token. None is attributed to an app.
+    let unknown_app = env
+        .get("/cgi-bin/token?grant_type=client_credential&appid=wxnobody00000000&secret=x")
+        .await;
+    assert_eq!(errcode(&unknown_app), 40013);
+    assert_eq!(
+        errcode(&env.get("/cgi-bin/menu/get?access_token=nope").await),
+        40001
+    );
+    assert_eq!(errcode(&env.get("/cgi-bin/not/modelled").await), 48001);
+    let component = env
+        .post(
+            "/cgi-bin/component/api_create_preauthcode",
+            json!({"component_appid": "wxc"}),
+        )
+        .await;
+    assert_eq!(errcode(&component), 41001);
+    env.get(&format!("/cgi-bin/menu/get?access_token={token}"))
+        .await;
+    // The control API itself is not counted.
+    env.get(&format!("/sandbox/apps/{APP}/calls")).await;
+
+    let received = env.get("/sandbox/calls").await;
+    assert_eq!(
+        received,
+        json!({
+            "cgi-bin/token": 2,
+            "cgi-bin/menu/get": 2,
+            "cgi-bin/{*rest}": 1,
+            "cgi-bin/component/api_create_preauthcode": 1,
+        })
+    );
+    let attributed = env.get(&format!("/sandbox/apps/{APP}/calls")).await;
+    assert_eq!(
+        attributed,
+        json!({"cgi-bin/token": 1, "cgi-bin/menu/get": 1})
+    );
+}
+
+#[tokio::test]
 async fn errcode_faults_apply_to_the_next_n_calls() {
     let env = start().await;
     let token = env.token().await;

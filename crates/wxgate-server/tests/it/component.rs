@@ -432,6 +432,135 @@ async fn the_v1_routes_serve_an_authorizer_by_its_appid_until_it_revokes() {
         (404, Some("unknown_account")),
         "{body}"
     );
+    // The refusal says why, and where the account authorizes again.
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(AUTHORIZER)
+            && message.contains("revoked its authorization")
+            && message.contains("/component/open/authorize"),
+        "{message}"
+    );
+    // Authorized again, it is served again.
+    platform.authorize().await;
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The sandbox's view of the component: its current component token and `AUTHORIZER`'s
+/// refresh token, and how often `api_authorizer_token` was called.
+async fn sandbox_component(platform: &Platform) -> (String, String, u64) {
+    let component: Value = platform
+        .http
+        .get(format!(
+            "{}/sandbox/components/{COMPONENT_APPID}",
+            platform.sandbox.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let authorizer = component["authorizers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["app_id"] == AUTHORIZER)
+        .unwrap_or_else(|| panic!("{component}"));
+    (
+        component["component_access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        authorizer["authorizer_refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        component["calls"]["cgi-bin/component/api_authorizer_token"]
+            .as_u64()
+            .unwrap_or(0),
+    )
+}
+
+/// `POST /v1/accounts/AUTHORIZER/access-token/refresh` `{"stale": stale}`: status and body.
+async fn report_stale(platform: &Platform, stale: &str) -> (u16, Value) {
+    let response = platform
+        .http
+        .post(format!(
+            "{}/v1/accounts/{AUTHORIZER}/access-token/refresh",
+            platform.gateway_url
+        ))
+        .bearer_auth(API_KEY)
+        .json(&json!({"stale": stale}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_refresh_token_wechat_refuses_answers_409_and_is_not_tried_again() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    // Stale reports are believed at once, so the report below forces a refresh.
+    let (platform, _gateway, _server) =
+        platform_with(&store, "min_stale_age_secs = 0", MessageRouter::new()).await;
+    platform.authorize().await;
+    let (status, body) = platform.access_token(AUTHORIZER).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+
+    // Something else rotates the refresh token (a store restored from an old backup would do
+    // the same): the one the gateway keeps is now an old one.
+    let (component_token, kept, _) = sandbox_component(&platform).await;
+    let rotated: Value = platform
+        .http
+        .post(format!(
+            "{}/cgi-bin/component/api_authorizer_token?component_access_token={component_token}",
+            platform.sandbox.base_url()
+        ))
+        .json(
+            &json!({"component_appid": COMPONENT_APPID, "authorizer_appid": AUTHORIZER,
+                      "authorizer_refresh_token": kept}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(rotated["authorizer_refresh_token"].is_string(), "{rotated}");
+
+    let (status, body) = report_stale(&platform, &token).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "reauthorization_required", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains(AUTHORIZER)
+            && message.contains(COMPONENT_APPID)
+            && message.contains("61023")
+            && message.contains("authorize"),
+        "{message}"
+    );
+    assert!(
+        !body.to_string().contains(&kept),
+        "no refresh token in {body}"
+    );
+    let (_, _, calls) = sandbox_component(&platform).await;
+    assert_eq!(
+        calls, 2,
+        "the rotation above and the gateway's one refused attempt"
+    );
+
+    // Asked again, the gateway answers the same without asking WeChat.
+    let (status, body) = report_stale(&platform, &token).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("reauthorization_required")),
+        "{body}"
+    );
+    let (_, _, again) = sandbox_component(&platform).await;
+    assert_eq!(again, calls, "the refused refresh token is not sent again");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod account;
 mod browser_demo;
 mod cli;
 mod component;
+mod component_e2e;
 mod dedup_rss;
 mod deferred_kill;
 mod demo_clock;

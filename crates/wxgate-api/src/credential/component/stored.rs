@@ -39,6 +39,17 @@ impl Keys {
     pub(super) fn authorizer(&self, app_id: &str) -> String {
         crate::credential::record::key(&self.authorizer_prefix, app_id, "authorizer")
     }
+
+    /// `{prefix}:component:{id}:{{appid}}:revoked`
+    pub(super) fn revoked(&self, app_id: &str) -> String {
+        crate::credential::record::key(&self.authorizer_prefix, app_id, "revoked")
+    }
+}
+
+/// `{"at": <unix s>}`: when an account revoked its authorization (the `unauthorized` notice).
+#[derive(Clone, Copy, Serialize, Deserialize)]
+pub(super) struct StoredRevocation {
+    pub(super) at: i64,
 }
 
 /// `{"ticket": "...", "received_at": <unix s>}`
