@@ -806,4 +806,16 @@ fn component_webhooks_are_checked_as_accounts_are() {
         "{err}"
     );
     assert!(!err.to_string().contains("short-hook-key"), "{err}");
+
+    let sync_notices = format!(
+        "[server]\npublic_url = \"https://wx.example.com\"\n{COMPONENT_ONLY}\n\
+         [[components.webhooks]]\nurl = \"https://svc.example.com/hook\"\n\
+         secret = \"a-long-enough-hook-secret\"\nevents = [\"text\", \"authorized\"]\nmode = \"sync\"\n"
+    );
+    let config = Config::from_toml(&sync_notices, no_env()).unwrap();
+    let paths: Vec<String> = config.warnings().into_iter().map(|w| w.path).collect();
+    assert_eq!(paths, ["components[0].webhooks[0].events"]);
+    let as_async = sync_notices.replace("mode = \"sync\"", "mode = \"async\"");
+    let config = Config::from_toml(&as_async, no_env()).unwrap();
+    assert!(config.warnings().is_empty());
 }

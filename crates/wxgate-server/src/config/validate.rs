@@ -9,7 +9,7 @@ use wxgate_proto::crypto::AesKey;
 
 use super::{
     AccountConfig, ComponentConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger,
-    WebhookConfig,
+    WebhookConfig, WebhookMode,
 };
 
 /// The message of a scoped key's empty list.
@@ -114,7 +114,8 @@ impl Config {
 
 impl Config {
     /// Advice that does not make the configuration invalid (`wxgate check-config` prints it):
-    /// a component with no public URL, whose authorization page then trusts the `Host` header.
+    /// a component with no public URL, whose authorization page then trusts the `Host` header,
+    /// and a sync component webhook that names authorization notices (never sent to it).
     #[must_use]
     pub fn warnings(&self) -> Vec<Problem> {
         let mut out = Vec::new();
@@ -125,6 +126,20 @@ impl Config {
                         format!("components[{i}].public_url"),
                         "is not set (nor server.public_url): the authorization page builds its \
                          return URL from the request's Host header, which a client can choose",
+                    ));
+                }
+            }
+        }
+        for (i, component) in self.components.iter().enumerate() {
+            for (j, hook) in component.webhooks.iter().enumerate() {
+                let notices = ["authorized", "updateauthorized", "unauthorized"];
+                if hook.mode == WebhookMode::Sync
+                    && hook.events.iter().any(|e| notices.contains(&e.as_str()))
+                {
+                    out.push(Problem::new(
+                        format!("components[{i}].webhooks[{j}].events"),
+                        "names authorization notices, which go to async webhooks only \
+                         (nothing can be answered to them): this sync webhook never gets them",
                     ));
                 }
             }
