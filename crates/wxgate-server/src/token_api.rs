@@ -405,8 +405,8 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
     }
 }
 
-/// Whether `account` is an authorizer (an AppID kept in the store) of one of the components
-/// `key` grants.
+/// Whether `account` is an authorizer (an AppID kept in the store, as last read within the
+/// recheck period) of one of the components `key` grants.
 async fn authorizer_of_granted(
     shared: &Shared,
     key: &ApiKey,
@@ -416,7 +416,8 @@ async fn authorizer_of_granted(
         let Some(component) = shared.components.get(id) else {
             continue;
         };
-        if component.credentials.authorizer(account).await?.is_some() {
+        // Read from the store at most every recheck period per authorizer, as its routes do.
+        if component.knows(account).await? {
             return Ok(true);
         }
     }
