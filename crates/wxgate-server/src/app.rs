@@ -78,6 +78,7 @@ pub struct GatewayBuilder {
     store: Option<Arc<dyn Store>>,
     registry: Option<Arc<dyn Registry>>,
     clock: Arc<dyn Clock>,
+    authorizer_recheck: Duration,
 }
 
 /// State shared by every request.
@@ -121,6 +122,7 @@ impl Gateway {
             store: None,
             registry: None,
             clock: Arc::new(SystemClock),
+            authorizer_recheck: crate::component::AUTHORIZER_RECHECK,
         }
     }
 
@@ -276,6 +278,14 @@ impl GatewayBuilder {
         self
     }
 
+    /// How long the store's word that an account authorized a component is trusted before it
+    /// is read again (default [`AUTHORIZER_RECHECK`](crate::AUTHORIZER_RECHECK), 30 s): the
+    /// longest an `unauthorized` notice handled by another instance goes unseen by this one.
+    pub fn authorizer_recheck(mut self, recheck: Duration) -> Self {
+        self.authorizer_recheck = recheck;
+        self
+    }
+
     /// Validates the configuration, opens the store and builds the gateway.
     ///
     /// # Errors
@@ -322,11 +332,15 @@ impl GatewayBuilder {
         let mut component_credentials =
             credentials::components(&self.config, &store, &self.clock, &metrics)?;
         for config in &self.config.components {
-            if let Some(credentials) = component_credentials.remove(&config.id) {
-                components.insert(
-                    config.id.clone(),
-                    Arc::new(crate::component::Component::new(config, credentials)?),
-                );
+            if let Some((credentials, own_metrics)) = component_credentials.remove(&config.id) {
+                let component = crate::component::Component::new(
+                    config,
+                    credentials,
+                    own_metrics,
+                    Some(context.clone()),
+                    self.authorizer_recheck,
+                )?;
+                components.insert(config.id.clone(), Arc::new(component));
             }
         }
         let upstream = crate::proxy::Upstream::new(&self.config)

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -30,12 +31,19 @@ mod release;
 use crate::app::{Account, Shared};
 use crate::callback::Rejection;
 use crate::config::{AccountConfig, ComponentConfig, ConfigError, Problem};
+use crate::metrics::{AccountMetrics, ComponentMetrics, TokenMetrics};
+use crate::webhook::{Context, NoticePush, Webhooks};
 
 /// The route of a component's authorization events.
 pub const COMPONENT_EVENTS_PATH: &str = "/wechat/component/{component}/events";
 /// The route of the messages and events of a component's authorizers (WeChat replaces
 /// `$APPID$` in the component's message URL with the authorizer's AppID).
 pub const COMPONENT_MESSAGE_PATH: &str = "/wechat/component/{component}/message/{appid}";
+
+/// How long this process trusts the store's word that an account authorized a component
+/// before reading it again: the longest an `unauthorized` notice handled by another instance
+/// goes unseen here (its token API calls answer `unknown_account` after it).
+pub const AUTHORIZER_RECHECK: Duration = Duration::from_secs(30);
 
 /// One third-party platform at run time.
 pub(crate) struct Component {
@@ -47,8 +55,19 @@ pub(crate) struct Component {
     pub(crate) crypt: MessageCrypt,
     /// Its configuration, the template of its authorizers' accounts.
     pub(crate) config: ComponentConfig,
+    /// Its own metrics, and its authorizers' shared latency histograms.
+    pub(crate) metrics: Arc<ComponentMetrics>,
+    /// `[[components.webhooks]]`: one queue and worker pool for all its authorizers.
+    pub(crate) webhooks: Arc<Webhooks>,
     /// The authorizers seen since start, as accounts (built on first use; read-mostly).
     authorizers: RwLock<HashMap<String, Arc<Account>>>,
+    /// The token API metrics of the authorizers that had a stale report or a capped wait
+    /// (built on the first, so the others cost nothing).
+    token_metrics: RwLock<HashMap<String, Arc<TokenMetrics>>>,
+    /// When the store last said each authorizer seen since start had authorized the component.
+    confirmed: RwLock<HashMap<String, Instant>>,
+    /// How long such an answer is trusted ([`AUTHORIZER_RECHECK`] unless the builder set it).
+    recheck: Duration,
 }
 
 impl std::fmt::Debug for Component {
@@ -60,10 +79,14 @@ impl std::fmt::Debug for Component {
 }
 
 impl Component {
-    /// The component of `config`, with its credentials.
+    /// The component of `config`, with its credentials and metrics; `webhooks` is what
+    /// delivering webhooks needs (`None`: webhooks are not called).
     pub(crate) fn new(
         config: &ComponentConfig,
         credentials: ComponentCredentials,
+        metrics: Arc<ComponentMetrics>,
+        webhooks: Option<Context>,
+        recheck: Duration,
     ) -> Result<Self, ConfigError> {
         let key = AesKey::parse(config.encoding_aes_key.expose()).map_err(|_| {
             ConfigError(vec![Problem::new(
@@ -76,7 +99,12 @@ impl Component {
             credentials,
             crypt: MessageCrypt::new(config.token.expose(), key, &config.app_id),
             config: config.clone(),
+            metrics,
+            webhooks: Arc::new(Webhooks::for_component(config, webhooks)),
             authorizers: RwLock::new(HashMap::new()),
+            token_metrics: RwLock::new(HashMap::new()),
+            confirmed: RwLock::new(HashMap::new()),
+            recheck,
         };
         // Every authorizer's account is built from the same template: refuse a bad one now.
         Account::new(&component.account_config("wxtemplate"), None).map_err(|error| {
@@ -118,23 +146,18 @@ impl Component {
         &self,
         app_id: &str,
     ) -> Result<Option<Arc<Account>>, Rejection> {
-        if let Some(account) = self
-            .authorizers
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(app_id)
-        {
-            return Ok(Some(Arc::clone(account)));
-        }
-        let known = self.credentials.authorizer(app_id).await.map_err(|error| {
+        let known = self.knows(app_id).await.map_err(|error| {
             tracing::warn!(component = %self.id, authorizer = %app_id, %error, "authorizer lookup failed");
             Rejection::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the authorizer cannot be looked up now",
             )
         })?;
-        if known.is_none() {
+        if !known {
             return Ok(None);
+        }
+        if let Some(account) = self.cached_authorizer(app_id) {
+            return Ok(Some(account));
         }
         // Checked when the component was built: its replies and key make a valid account.
         let mut account = Account::new(&self.account_config(app_id), None).map_err(|_| {
@@ -146,6 +169,10 @@ impl Component {
         if app_id == release::TEST_APP_ID {
             account.builtin = release::routes();
         }
+        // Labelled with the component too, latency shared with the other authorizers, and
+        // the component's webhooks.
+        account.metrics = AccountMetrics::authorizer(app_id, &self.metrics);
+        account.webhooks = Arc::clone(&self.webhooks);
         let mut authorizers = self
             .authorizers
             .write()
@@ -155,6 +182,103 @@ impl Component {
                 .entry(app_id.to_owned())
                 .or_insert_with(|| Arc::new(account)),
         )))
+    }
+
+    /// Whether `app_id` authorized the component: yes without asking the store when the store
+    /// said so less than [`Component::recheck`] ago; otherwise the store is read. So an
+    /// `unauthorized` notice handled by another instance is seen here within that time, and
+    /// what this process kept of the authorizer (its account) is dropped then.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub(crate) async fn knows(&self, app_id: &str) -> Result<bool, wxgate_api::Error> {
+        let fresh = self
+            .confirmed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(app_id)
+            .is_some_and(|at| at.elapsed() < self.recheck);
+        if fresh {
+            return Ok(true);
+        }
+        let known = self.credentials.authorizer(app_id).await?.is_some();
+        let mut confirmed = self
+            .confirmed
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if known {
+            confirmed.insert(app_id.to_owned(), Instant::now());
+        } else if confirmed.remove(app_id).is_some() {
+            drop(confirmed);
+            self.authorizers
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(app_id);
+            tracing::info!(component = %self.id, authorizer = %app_id, "authorizer no longer in the store: revoked (seen by another instance)");
+        }
+        Ok(known)
+    }
+
+    /// Forgets what this process kept of an authorizer that revoked the component.
+    fn forget(&self, app_id: &str) {
+        self.confirmed
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(app_id);
+        self.authorizers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(app_id);
+    }
+
+    /// The authorizers' accounts built since start (for `/metrics`).
+    pub(crate) fn cached_authorizers(&self) -> Vec<Arc<Account>> {
+        self.authorizers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The token API metrics of every authorizer that has some (for `/metrics`).
+    pub(crate) fn authorizers_token_metrics(&self) -> Vec<Arc<TokenMetrics>> {
+        self.token_metrics
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The token API metrics of an authorizer, made on first use.
+    fn authorizer_token_metrics(&self, app_id: &str) -> Arc<TokenMetrics> {
+        if let Some(metrics) = self
+            .token_metrics
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(app_id)
+        {
+            return Arc::clone(metrics);
+        }
+        let mut all = self
+            .token_metrics
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            all.entry(app_id.to_owned())
+                .or_insert_with(|| Arc::new(TokenMetrics::authorizer(app_id, &self.id))),
+        )
+    }
+
+    /// The account of an authorizer if it was built since start, without asking the store.
+    pub(crate) fn cached_authorizer(&self, app_id: &str) -> Option<Arc<Account>> {
+        self.authorizers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(app_id)
+            .cloned()
     }
 
     /// Verifies (`msg_signature`) and decrypts a pushed notice, and parses it.
@@ -214,15 +338,24 @@ impl Component {
         Ok(notice)
     }
 
-    /// Acts on a notice: keeps the ticket, stores or forgets an authorizer.
-    async fn handle(&self, notice: Notice) -> Result<(), wxgate_api::Error> {
+    /// Acts on a notice: keeps the ticket, stores or forgets an authorizer; then queues the
+    /// authorization notices for the webhooks that want them.
+    async fn handle(&self, shared: &Shared, notice: Notice) -> Result<(), wxgate_api::Error> {
         let credentials = &self.credentials;
-        match notice.kind {
+        let (event, authorizer) = match &notice.kind {
             NoticeKind::ComponentVerifyTicket { ticket } => {
-                credentials.save_verify_ticket(&ticket).await?;
+                credentials.save_verify_ticket(ticket).await?;
+                self.metrics.verify_ticket();
                 tracing::debug!(component = %self.id, "verify ticket kept");
+                return Ok(());
             }
             NoticeKind::Authorized(authorization) | NoticeKind::UpdateAuthorized(authorization) => {
+                let event = if matches!(notice.kind, NoticeKind::Authorized(_)) {
+                    "authorized"
+                } else {
+                    "updateauthorized"
+                };
+                self.metrics.notice(event);
                 let authorizer = credentials
                     .query_auth(&authorization.authorization_code)
                     .await?;
@@ -230,19 +363,39 @@ impl Component {
                     credentials.pre_auth_code_used(code).await?;
                 }
                 tracing::info!(component = %self.id, authorizer = %authorizer.app_id, "account authorized the component");
+                (event, authorizer.app_id.to_string())
             }
             NoticeKind::Unauthorized { authorizer_app_id } => {
-                let known = credentials.forget_authorizer(&authorizer_app_id).await?;
-                self.authorizers
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&authorizer_app_id);
+                self.metrics.notice("unauthorized");
+                let known = credentials.forget_authorizer(authorizer_app_id).await?;
+                self.forget(authorizer_app_id);
                 tracing::info!(component = %self.id, authorizer = %authorizer_app_id, known, "account revoked the component");
+                ("unauthorized", authorizer_app_id.clone())
             }
             other => {
                 tracing::debug!(component = %self.id, notice = ?other, "component notice ignored");
+                return Ok(());
             }
-        }
+        };
+        // The codes were used by now; the business service has no use for them.
+        let mut fields = notice.raw.clone();
+        fields
+            .children
+            .retain(|c| !matches!(c.name.as_str(), "AuthorizationCode" | "PreAuthCode"));
+        let push = NoticePush {
+            event,
+            authorizer: &authorizer,
+            create_time: notice.create_time,
+            notice: &fields,
+        };
+        crate::webhook::enqueue_notice(
+            &shared.store,
+            &shared.metrics,
+            &self.webhooks,
+            &push,
+            shared.config.store_call_budget(),
+        )
+        .await;
         Ok(())
     }
 }
@@ -268,7 +421,7 @@ pub(crate) async fn events(
             return rejection.into_response();
         }
     };
-    match component.handle(notice).await {
+    match component.handle(&shared, notice).await {
         Ok(()) => success(),
         Err(error)
             if error.is_transient()
@@ -322,6 +475,39 @@ pub(crate) async fn message(
     }
 }
 
+/// The token API metrics of the authorizer `app_id`, of the first component it authorized
+/// (the token API just found its credentials: the component's cache answers without the
+/// store); `None` when no component knows it.
+pub(crate) async fn authorizer_token_metrics(
+    shared: &Shared,
+    app_id: &str,
+) -> Option<Arc<TokenMetrics>> {
+    for component in shared.components.values() {
+        if component
+            .credentials
+            .authorizer_credentials(app_id)
+            .await
+            .is_ok()
+        {
+            return Some(component.authorizer_token_metrics(app_id));
+        }
+    }
+    None
+}
+
+/// The id of the component `app_id` authorized (the first that knows it), if any.
+pub(crate) async fn component_of(
+    shared: &Shared,
+    app_id: &str,
+) -> Result<Option<Arc<str>>, wxgate_api::Error> {
+    for component in shared.components.values() {
+        if component.credentials.authorizer(app_id).await?.is_some() {
+            return Ok(Some(Arc::clone(&component.id)));
+        }
+    }
+    Ok(None)
+}
+
 /// The credentials of `app_id` if it authorized one of the components (the first that knows
 /// it), for the `/v1/accounts/{appid}/…` routes.
 pub(crate) async fn authorizer_credentials(
@@ -329,6 +515,12 @@ pub(crate) async fn authorizer_credentials(
     app_id: &str,
 ) -> Result<Option<wxgate_api::Credentials>, wxgate_api::Error> {
     for component in shared.components.values() {
+        // The store is asked again once the last answer is older than the recheck time, so a
+        // revocation handled by another instance is seen (the credentials kept in memory
+        // would otherwise go on serving the revoked account's token).
+        if !component.knows(app_id).await? {
+            continue;
+        }
         match component.credentials.authorizer_credentials(app_id).await {
             Ok(credentials) => return Ok(Some(credentials)),
             Err(error) if matches!(error.kind(), ErrorKind::UnknownAuthorizer { .. }) => {}

@@ -106,6 +106,11 @@ pub struct ServerConfig {
     /// restarted) process at most this long after the death. Shorter re-delivers sooner after a
     /// crash but renews more often.
     pub deferred_claim_ms: u64,
+    /// The gateway's public address (`https://wx.example.com`, no path), from which it builds
+    /// its own absolute URLs (the authorization page's return URL, the OAuth callback) instead
+    /// of trusting the request's `Host`, which a client may set as it likes behind some
+    /// proxies. Unset: `Host` (and `X-Forwarded-Proto`).
+    pub public_url: Option<String>,
 }
 
 /// Where WeChat's retries are recognised.
@@ -136,6 +141,7 @@ impl Default for ServerConfig {
             dedup_max_bytes: 256 << 20,
             store_call_budget_ms: 400,
             deferred_claim_ms: 15_000,
+            public_url: None,
         }
     }
 }

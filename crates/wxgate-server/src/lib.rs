@@ -16,6 +16,7 @@ mod health;
 mod json_body;
 mod metrics;
 mod openapi;
+mod origin;
 mod outbound;
 mod proxy;
 mod replay;
@@ -28,7 +29,7 @@ pub use app::{
     CALLBACK_PATH, Gateway, GatewayBuilder, GatewayError, HEALTH_PATH, METRICS_PATH, serve,
 };
 pub use component::authorize::{COMPONENT_AUTHORIZE_PATH, COMPONENT_AUTHORIZED_PATH};
-pub use component::{COMPONENT_EVENTS_PATH, COMPONENT_MESSAGE_PATH};
+pub use component::{AUTHORIZER_RECHECK, COMPONENT_EVENTS_PATH, COMPONENT_MESSAGE_PATH};
 pub use config::{Config, ConfigError};
 pub use dedup::Outcome;
 pub use handler::{BoxFuture, Handler, Incoming, IntoReply};

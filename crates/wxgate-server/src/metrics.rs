@@ -1,9 +1,11 @@
 //! The gateway's metrics, kept and exposed at `/metrics` in the Prometheus text format through the
 //! `prometheus` client crate, and the spans that trace each request.
 //!
-//! Each account's metrics carry an `account` label fixed when the account is built. A scrape
-//! registers them, and the gateway-wide counters, in a fresh registry and encodes it: nothing is
-//! shared between gateways in one process (tests build many).
+//! Each account's metrics carry an `account` label fixed when the account is built; an
+//! authorizer's carry its AppID as `account` and its component's id as `component`, and a
+//! component's own metrics `component` alone. A scrape registers them, and the gateway-wide
+//! counters, in a fresh registry and encodes it: nothing is shared between gateways in one
+//! process (tests build many).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +15,7 @@ use std::time::Duration;
 use axum::http::header;
 use axum::response::IntoResponse;
 use prometheus::core::Collector;
+use prometheus::proto::{MetricFamily, MetricType};
 use prometheus::{
     Encoder as _, Histogram, HistogramOpts, HistogramTimer, IntCounter, IntCounterVec, IntGauge,
     Opts, Registry, TextEncoder,
@@ -54,18 +57,15 @@ fn opts(name: &str, help: &str, account: &str) -> Opts {
     Opts::new(name, help).const_label("account", account)
 }
 
-/// A latency histogram with the account's label and [`LATENCY_BUCKETS`].
-fn latency(name: &str, help: &str, account: &str) -> Histogram {
-    let opts = HistogramOpts::from(opts(name, help, account)).buckets(LATENCY_BUCKETS.to_vec());
-    Histogram::with_opts(opts).expect("valid histogram options")
-}
-
 /// One account's callback metrics.
 #[derive(Debug)]
 pub(crate) struct AccountMetrics {
     callbacks: IntCounterVec,
     handler: Histogram,
     callback: Histogram,
+    /// Whether the histograms are this account's own (a configured account), or its
+    /// component's, shared by all its authorizers and exposed once with the component.
+    own_latency: bool,
 }
 
 impl AccountMetrics {
@@ -83,18 +83,32 @@ impl AccountMetrics {
         for (_, name) in ENDINGS {
             callbacks.with_label_values(&[name]);
         }
+        let (handler, callback) = latencies(&opts_for(Some(account), None));
         Self {
             callbacks,
-            handler: latency(
-                "wxgate_handler_seconds",
-                "Time spent in message handlers.",
-                account,
+            handler,
+            callback,
+            own_latency: true,
+        }
+    }
+
+    /// An authorizer's callback metrics: `wxgate_callbacks_total` with the labels `account`
+    /// (its AppID) and `component`, each outcome appearing once it happens (thousands of quiet
+    /// authorizers add nothing), and the component's latency histograms.
+    pub(crate) fn authorizer(app_id: &str, component: &ComponentMetrics) -> Self {
+        let callbacks = IntCounterVec::new(
+            opts_for(Some(app_id), Some(component.id.as_str()))(
+                "wxgate_callbacks_total",
+                "WeChat callback requests by outcome.",
             ),
-            callback: latency(
-                "wxgate_callback_duration_seconds",
-                "Time from a push's arrival to its answer (WeChat waits 5 s).",
-                account,
-            ),
+            &["outcome"],
+        )
+        .expect("valid counter options");
+        Self {
+            callbacks,
+            handler: component.handler.clone(),
+            callback: component.callback.clone(),
+            own_latency: false,
         }
     }
 
@@ -115,13 +129,47 @@ impl AccountMetrics {
         self.callback.start_timer()
     }
 
-    fn collectors(&self) -> [Box<dyn Collector>; 3] {
-        [
-            Box::new(self.callbacks.clone()),
-            Box::new(self.handler.clone()),
-            Box::new(self.callback.clone()),
-        ]
+    fn collectors(&self) -> Vec<Box<dyn Collector>> {
+        let mut all: Vec<Box<dyn Collector>> = vec![Box::new(self.callbacks.clone())];
+        if self.own_latency {
+            all.push(Box::new(self.handler.clone()));
+            all.push(Box::new(self.callback.clone()));
+        }
+        all
     }
+}
+
+/// Options with the labels of an account (`account`), or of an authorizer (`account`, its
+/// AppID, and `component`), or of a component alone (`account` `None`).
+fn opts_for<'a>(
+    account: Option<&'a str>,
+    component: Option<&'a str>,
+) -> impl Fn(&str, &str) -> Opts + 'a {
+    move |name, help| {
+        let mut opts = Opts::new(name, help);
+        if let Some(account) = account {
+            opts = opts.const_label("account", account);
+        }
+        if let Some(component) = component {
+            opts = opts.const_label("component", component);
+        }
+        opts
+    }
+}
+
+/// The handler and callback latency histograms with the labels `opts` gives.
+fn latencies(opts: &impl Fn(&str, &str) -> Opts) -> (Histogram, Histogram) {
+    let histogram = |name: &str, help: &str| {
+        let opts = HistogramOpts::from(opts(name, help)).buckets(LATENCY_BUCKETS.to_vec());
+        Histogram::with_opts(opts).expect("valid histogram options")
+    };
+    (
+        histogram("wxgate_handler_seconds", "Time spent in message handlers."),
+        histogram(
+            "wxgate_callback_duration_seconds",
+            "Time from a push's arrival to its answer (WeChat waits 5 s).",
+        ),
+    )
 }
 
 /// How a stale report (`POST …/access-token/refresh`) ended, for counting.
@@ -150,11 +198,21 @@ pub(crate) struct TokenMetrics {
 
 impl TokenMetrics {
     pub(crate) fn new(account: &str) -> Self {
+        Self::labelled(account, None)
+    }
+
+    /// An authorizer's: the labels `account` (its AppID) and `component`; exposed only once
+    /// not zero (see [`exposition`]).
+    pub(crate) fn authorizer(app_id: &str, component: &str) -> Self {
+        Self::labelled(app_id, Some(component))
+    }
+
+    fn labelled(account: &str, component: Option<&str>) -> Self {
+        let opts = opts_for(Some(account), component);
         let stale_reports = IntCounterVec::new(
             opts(
                 "wxgate_stale_reports_total",
                 "Stale token reports by outcome (refused: the token was young and WeChat accepted it).",
-                account,
             ),
             &["outcome"],
         )
@@ -165,7 +223,6 @@ impl TokenMetrics {
         let waits_capped = IntCounter::with_opts(opts(
             "wxgate_token_waits_capped_total",
             "Token API callers answered 503 after server.token_wait_ms.",
-            account,
         ))
         .expect("valid counter options");
         Self {
@@ -229,11 +286,20 @@ pub(crate) struct WebhookMetrics {
 
 impl WebhookMetrics {
     pub(crate) fn new(account: &str) -> Self {
+        Self::labelled(opts_for(Some(account), None))
+    }
+
+    /// A component's (all its authorizers' deliveries, and its notices'): the label
+    /// `component` alone.
+    pub(crate) fn component(component: &str) -> Self {
+        Self::labelled(opts_for(None, Some(component)))
+    }
+
+    fn labelled(opts: impl Fn(&str, &str) -> Opts) -> Self {
         let deliveries = IntCounterVec::new(
             opts(
                 "wxgate_webhook_deliveries_total",
                 "Webhook deliveries by result (sync_reply, sync_no_reply, sync_failed, delivered, retried, dead).",
-                account,
             ),
             &["result"],
         )
@@ -244,7 +310,6 @@ impl WebhookMetrics {
         let queue_length = IntGauge::with_opts(opts(
             "wxgate_webhook_queue_length",
             "Async webhook deliveries waiting or in flight in the account's queue.",
-            account,
         ))
         .expect("valid gauge options");
         Self {
@@ -271,6 +336,129 @@ impl WebhookMetrics {
         ]
     }
 }
+
+/// The notices of a component counted by type (the verify ticket has a counter of its own).
+const NOTICE_TYPES: [&str; 3] = ["authorized", "updateauthorized", "unauthorized"];
+
+/// How a component's WeChat calls ended, for counting.
+const FETCH_RESULTS: [&str; 3] = ["ok", "refused", "transport"];
+
+/// How an authorizer's refresh (`api_authorizer_token`) ended: `reauthorization_required` is a
+/// refused refresh token (61023, 61003), after which the authorizer's calls fail until the
+/// account authorizes again.
+const REFRESH_RESULTS: [&str; 4] = ["ok", "refused", "reauthorization_required", "transport"];
+
+/// WeChat's codes for a refresh token it will not take again.
+const REFUSED_REFRESH_TOKEN: [i64; 2] = [61023, 61003];
+
+/// One component's metrics, with the label `component`: its verify tickets, notices, component
+/// token fetches and authorizer refreshes, and the latency of all its authorizers' pushes (one
+/// histogram per component rather than per authorizer, so that thousands of authorizers do
+/// not add thousands of histograms).
+#[derive(Debug)]
+pub(crate) struct ComponentMetrics {
+    pub(crate) id: String,
+    handler: Histogram,
+    callback: Histogram,
+    verify_tickets: IntCounter,
+    notices: IntCounterVec,
+    token_fetches: IntCounterVec,
+    authorizer_refreshes: IntCounterVec,
+}
+
+impl ComponentMetrics {
+    pub(crate) fn new(component: &str) -> Self {
+        let opts = opts_for(None, Some(component));
+        let (handler, callback) = latencies(&opts);
+        let vec = |name: &str, help: &str, label: &str, values: &[&str]| {
+            let vec =
+                IntCounterVec::new(opts(name, help), &[label]).expect("valid counter options");
+            for value in values {
+                vec.with_label_values(&[value]);
+            }
+            vec
+        };
+        Self {
+            id: component.to_owned(),
+            handler,
+            callback,
+            verify_tickets: IntCounter::with_opts(opts(
+                "wxgate_component_verify_tickets_total",
+                "component_verify_ticket pushes kept.",
+            ))
+            .expect("valid counter options"),
+            notices: vec(
+                "wxgate_component_notices_total",
+                "Authorization notices received, by type.",
+                "type",
+                &NOTICE_TYPES,
+            ),
+            token_fetches: vec(
+                "wxgate_component_token_fetches_total",
+                "component_access_token fetches (api_component_token), by result.",
+                "result",
+                &FETCH_RESULTS,
+            ),
+            authorizer_refreshes: vec(
+                "wxgate_component_authorizer_refreshes_total",
+                "Authorizer token refreshes (api_authorizer_token), by result (reauthorization_required: WeChat refused the refresh token).",
+                "result",
+                &REFRESH_RESULTS,
+            ),
+        }
+    }
+
+    /// A verify ticket was kept.
+    pub(crate) fn verify_ticket(&self) {
+        self.verify_tickets.inc();
+    }
+
+    /// A notice of `kind` (`authorized`, …) was received and verified; other types are not
+    /// counted.
+    pub(crate) fn notice(&self, kind: &str) {
+        if NOTICE_TYPES.contains(&kind) {
+            self.notices.with_label_values(&[kind]).inc();
+        }
+    }
+
+    /// One attempt at a WeChat API `path` made with the component's client: counts the
+    /// component token fetches and authorizer refreshes among them. `errcode` as in
+    /// [`WechatCalls::count`].
+    pub(crate) fn attempt(&self, path: &str, errcode: Option<i64>) {
+        let result = match errcode {
+            None => "transport",
+            Some(0) => "ok",
+            Some(code)
+                if path == AUTHORIZER_TOKEN_PATH && REFUSED_REFRESH_TOKEN.contains(&code) =>
+            {
+                "reauthorization_required"
+            }
+            Some(_) => "refused",
+        };
+        match path {
+            COMPONENT_TOKEN_PATH => self.token_fetches.with_label_values(&[result]).inc(),
+            AUTHORIZER_TOKEN_PATH => self.authorizer_refreshes.with_label_values(&[result]).inc(),
+            _ => {}
+        }
+    }
+
+    /// What every authorizer's [`AccountMetrics::authorizer`] shares.
+    fn collectors(&self) -> [Box<dyn Collector>; 6] {
+        [
+            Box::new(self.handler.clone()),
+            Box::new(self.callback.clone()),
+            Box::new(self.verify_tickets.clone()),
+            Box::new(self.notices.clone()),
+            Box::new(self.token_fetches.clone()),
+            Box::new(self.authorizer_refreshes.clone()),
+        ]
+    }
+}
+
+/// The WeChat path of the component token.
+const COMPONENT_TOKEN_PATH: &str = "cgi-bin/component/api_component_token";
+/// The WeChat path of an authorizer's token refresh.
+const AUTHORIZER_TOKEN_PATH: &str = "cgi-bin/component/api_authorizer_token";
 
 /// At most this many distinct WeChat API paths get a label of their own in
 /// `wxgate_wechat_calls_total`; callers choose the paths, so later ones count as `other`.
@@ -419,27 +607,61 @@ impl GatewayMetrics {
     }
 }
 
-/// The `/metrics` response: every account's metrics and the gateway's, in the Prometheus text
-/// format (`text/plain; version=0.0.4`).
+/// The `/metrics` response: every account's metrics, every component's, its authorizers' (those
+/// seen since start, and only their samples that are not zero) and the gateway's, in the
+/// Prometheus text format (`text/plain; version=0.0.4`).
 pub(crate) fn exposition(shared: &Shared) -> axum::response::Response {
-    let accounts = shared.accounts.values();
-    let collectors = accounts
-        .flat_map(|account| {
-            let mut all: Vec<Box<dyn Collector>> = account.metrics.collectors().into();
-            all.extend(account.token_metrics.collectors());
-            all.extend(account.webhooks.metrics.collectors());
-            all
-        })
-        .chain(shared.metrics.collectors(shared.dedup.bytes()));
+    let accounts = shared.accounts.values().flat_map(|account| {
+        let mut all: Vec<Box<dyn Collector>> = account.metrics.collectors();
+        all.extend(account.token_metrics.collectors());
+        all.extend(account.webhooks.metrics.collectors());
+        all
+    });
+    let components = shared.components.values().flat_map(|component| {
+        let mut all: Vec<Box<dyn Collector>> = component.metrics.collectors().into();
+        all.extend(component.webhooks.metrics.collectors());
+        all
+    });
+    let collectors = accounts.chain(shared.metrics.collectors(shared.dedup.bytes()));
+    let authorizers = shared.components.values().flat_map(|component| {
+        let callbacks = component
+            .cached_authorizers()
+            .into_iter()
+            .flat_map(|account| account.metrics.collectors());
+        let tokens = component
+            .authorizers_token_metrics()
+            .into_iter()
+            .flat_map(|metrics| metrics.collectors());
+        callbacks.chain(tokens).collect::<Vec<_>>()
+    });
+    // Three registries, merged: one registry refuses a name with two sets of labels, and
+    // accounts (`account`), components (`component`) and authorizers (both) share names.
+    let mut families = gather(collectors);
+    merge(&mut families, gather(components));
+    merge(&mut families, nonzero(gather(authorizers)));
+    let mut out = Vec::new();
+    if let Err(error) = TextEncoder::new().encode(&families, &mut out) {
+        tracing::warn!(%error, "cannot encode /metrics");
+    }
     (
         [(header::CONTENT_TYPE, TextEncoder::new().format_type())],
-        encode(collectors),
+        out,
     )
         .into_response()
 }
 
 /// Registers `collectors` in a fresh registry and encodes it in the text format.
+#[cfg(test)]
 fn encode(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Err(error) = TextEncoder::new().encode(&gather(collectors), &mut out) {
+        tracing::warn!(%error, "cannot encode /metrics");
+    }
+    out
+}
+
+/// Registers `collectors` in a fresh registry and gathers it.
+fn gather(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> Vec<MetricFamily> {
     let registry = Registry::new();
     for collector in collectors {
         // Names and labels are fixed in this file and account ids are unique, so registering
@@ -448,11 +670,36 @@ fn encode(collectors: impl IntoIterator<Item = Box<dyn Collector>>) -> Vec<u8> {
             tracing::warn!(%error, "metric left out of /metrics");
         }
     }
-    let mut out = Vec::new();
-    if let Err(error) = TextEncoder::new().encode(&registry.gather(), &mut out) {
-        tracing::warn!(%error, "cannot encode /metrics");
+    registry.gather()
+}
+
+/// `families` without their samples that are zero (counters and gauges at 0, histograms that
+/// observed nothing), and without the families left empty.
+fn nonzero(mut families: Vec<MetricFamily>) -> Vec<MetricFamily> {
+    for family in &mut families {
+        let kind = family.get_field_type();
+        family.mut_metric().retain(|metric| match kind {
+            MetricType::COUNTER => metric.get_counter().get_value() != 0.0,
+            MetricType::GAUGE => metric.get_gauge().get_value() != 0.0,
+            MetricType::HISTOGRAM => metric.get_histogram().get_sample_count() != 0,
+            _ => true,
+        });
     }
-    out
+    families.retain(|family| !family.get_metric().is_empty());
+    families
+}
+
+/// Adds `more`'s samples to the family of the same name in `families` (an authorizer's metrics
+/// have the labels of an account's plus `component`, and a component's `component` alone, which
+/// one registry would refuse under one name; the text format takes them), or its family when
+/// there is none.
+fn merge(families: &mut Vec<MetricFamily>, more: Vec<MetricFamily>) {
+    for mut family in more {
+        match families.iter_mut().find(|f| f.name() == family.name()) {
+            Some(same) => same.mut_metric().extend(family.take_metric()),
+            None => families.push(family),
+        }
+    }
 }
 
 /// The span of one HTTP request: its method and path, nothing else. The query string is left
@@ -576,6 +823,84 @@ mod tests {
         ] {
             assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
         }
+    }
+
+    #[test]
+    fn component_metrics_count_tickets_notices_fetches_and_refreshes() {
+        let component = ComponentMetrics::new("open");
+        component.verify_ticket();
+        component.notice("authorized");
+        component.notice("component_verify_ticket");
+        component.attempt(COMPONENT_TOKEN_PATH, Some(0));
+        component.attempt(COMPONENT_TOKEN_PATH, Some(61006));
+        component.attempt(AUTHORIZER_TOKEN_PATH, Some(0));
+        component.attempt(AUTHORIZER_TOKEN_PATH, Some(61023));
+        component.attempt(AUTHORIZER_TOKEN_PATH, Some(61003));
+        component.attempt(AUTHORIZER_TOKEN_PATH, Some(45009));
+        component.attempt(AUTHORIZER_TOKEN_PATH, None);
+        component.attempt("cgi-bin/component/api_query_auth", Some(0));
+        let out = text(component.collectors());
+        for line in [
+            "wxgate_component_verify_tickets_total{component=\"open\"} 1",
+            "wxgate_component_notices_total{component=\"open\",type=\"authorized\"} 1",
+            "wxgate_component_notices_total{component=\"open\",type=\"unauthorized\"} 0",
+            "wxgate_component_token_fetches_total{component=\"open\",result=\"ok\"} 1",
+            "wxgate_component_token_fetches_total{component=\"open\",result=\"refused\"} 1",
+            "wxgate_component_authorizer_refreshes_total{component=\"open\",result=\"ok\"} 1",
+            "wxgate_component_authorizer_refreshes_total{component=\"open\",result=\"reauthorization_required\"} 2",
+            "wxgate_component_authorizer_refreshes_total{component=\"open\",result=\"refused\"} 1",
+            "wxgate_component_authorizer_refreshes_total{component=\"open\",result=\"transport\"} 1",
+            "wxgate_callback_duration_seconds_count{component=\"open\"} 0",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+        assert!(!out.contains("component_verify_ticket\""), "{out}");
+    }
+
+    #[test]
+    fn authorizers_add_only_their_nonzero_samples_to_the_accounts_families() {
+        let component = ComponentMetrics::new("open");
+        let main = AccountMetrics::new("main");
+        let quiet = AccountMetrics::authorizer("wxquiet", &component);
+        let busy = AccountMetrics::authorizer("wxbusy", &component);
+        busy.count(Ending::Reply);
+        drop(busy.callback_timer());
+        let token = TokenMetrics::authorizer("wxbusy", "open");
+        token.wait_capped();
+        let mut families = gather(main.collectors());
+        merge(&mut families, gather(component.collectors()));
+        let authorizers = quiet
+            .collectors()
+            .into_iter()
+            .chain(busy.collectors())
+            .chain(token.collectors());
+        merge(&mut families, nonzero(gather(authorizers)));
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&families, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for line in [
+            "wxgate_callbacks_total{account=\"main\",outcome=\"reply\"} 0",
+            "wxgate_callbacks_total{account=\"wxbusy\",component=\"open\",outcome=\"reply\"} 1",
+            "wxgate_callback_duration_seconds_count{component=\"open\"} 1",
+            "wxgate_callback_duration_seconds_count{account=\"main\"} 0",
+            "wxgate_token_waits_capped_total{account=\"wxbusy\",component=\"open\"} 1",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} not in\n{out}");
+        }
+        assert!(!out.contains("wxquiet"), "{out}");
+        assert!(
+            !out.contains("account=\"wxbusy\",component=\"open\",outcome=\"success\""),
+            "{out}"
+        );
+        assert!(
+            !out.contains("wxgate_stale_reports_total{account=\"wxbusy\""),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("# TYPE wxgate_callbacks_total").count(),
+            1,
+            "{out}"
+        );
     }
 
     #[test]

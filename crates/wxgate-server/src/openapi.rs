@@ -139,8 +139,9 @@ pub(crate) struct Error400(ErrorBody);
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error401(ErrorBody);
 
-/// forbidden: a scoped key (server.api_keys table with accounts or paths) used for another
-/// account, or for a proxied WeChat API path outside its paths
+/// forbidden: a scoped key (server.api_keys table with accounts, components or paths) used for
+/// an account it is not granted (not in its accounts, nor an authorizer of its components), or
+/// for a proxied WeChat API path outside its paths
 #[derive(ToResponse)]
 #[allow(dead_code, reason = "only its schema is used")]
 pub(crate) struct Error403(ErrorBody);

@@ -105,6 +105,9 @@ pub(crate) async fn forward(
     let token = bounded(&shared, account, credentials.access_token()).await?;
     let outgoing = Outgoing {
         account,
+        // An authorizer is not in the configuration: its component's API base, which its
+        // credentials' client uses.
+        base: credentials.client().base_url(),
         path: wechat_path,
         method,
         query: uri.query(),

@@ -6,7 +6,7 @@
 //!
 //! | status | `error` | when |
 //! |---|---|---|
-//! | 403 | `forbidden` | a scoped key (a table in `server.api_keys`) used for an account outside its `accounts` |
+//! | 403 | `forbidden` | a scoped key (a table in `server.api_keys`) used for an account outside its `accounts` and not an authorizer of its `components` |
 //! | 502 | `wechat` | WeChat refused (its `errcode`/`errmsg` are included) |
 //! | 503 + `Retry-After` | `upstream_unavailable` | WeChat cannot be reached, or no token arrived within `server.token_wait_ms` (the fetch goes on) |
 //! | 503 + `Retry-After` | `store_unavailable` | the store (Redis, SQLite) failed or did not answer |
@@ -388,12 +388,13 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
                 "unknown API key",
             )
         })?;
-        if key.accounts.is_some() {
+        if key.is_account_scoped() {
             let params = RawPathParams::from_request_parts(parts, shared)
                 .await
                 .map_err(|_| ApiFailure::forbidden("the account in the path cannot be read"))?;
             if let Some((_, account)) = params.iter().find(|(name, _)| *name == "account")
                 && !key.allows_account(account)
+                && !authorizer_of_granted(shared, key, account).await?
             {
                 return Err(ApiFailure::forbidden(
                     "this API key may not use this account",
@@ -402,6 +403,25 @@ impl FromRequestParts<Arc<Shared>> for Authorized {
         }
         Ok(authorized)
     }
+}
+
+/// Whether `account` is an authorizer (an AppID kept in the store, as last read within the
+/// recheck period) of one of the components `key` grants.
+async fn authorizer_of_granted(
+    shared: &Shared,
+    key: &ApiKey,
+    account: &str,
+) -> Result<bool, ApiFailure> {
+    for id in key.granted_components() {
+        let Some(component) = shared.components.get(id) else {
+            continue;
+        };
+        // Read from the store at most every recheck period per authorizer, as its routes do.
+        if component.knows(account).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Waits for `fetch` at most `server.token_wait_ms`. The flights inside the credential manager
@@ -417,6 +437,10 @@ pub(crate) async fn bounded<T>(
         Err(_) => {
             if let Some(account) = shared.accounts.get(account) {
                 account.token_metrics.wait_capped();
+            } else if let Some(metrics) =
+                crate::component::authorizer_token_metrics(shared, account).await
+            {
+                metrics.wait_capped();
             }
             Err(ApiFailure::waited(wait))
         }
@@ -537,7 +561,16 @@ pub(crate) async fn refresh(
         )
     })?;
     let credentials = credentials(&shared, &account).await?;
-    let metrics = shared.accounts.get(&account).map(|a| &a.token_metrics);
+    let authorizer_metrics = if shared.accounts.contains_key(&account) {
+        None
+    } else {
+        crate::component::authorizer_token_metrics(&shared, &account).await
+    };
+    let metrics = shared
+        .accounts
+        .get(&account)
+        .map(|a| &a.token_metrics)
+        .or(authorizer_metrics.as_deref());
     let report = match bounded(&shared, &account, credentials.report_stale(&stale)).await {
         Ok(report) => report,
         Err(failure) => {

@@ -14,6 +14,13 @@
 //! A `sync` webhook is asked while WeChat waits (`webhook::sync`); an `async` one gets a job on the
 //! account's durable queue `webhooks:{account}`, delivered by a worker pool (`webhook::worker`) with
 //! back-off and dead letters, listed and re-driven through `webhook::api`.
+//!
+//! A third-party platform's webhooks (`[[components.webhooks]]`) serve all its authorizers: the
+//! pushes of each (`account` is the authorizer's AppID, and `component` the platform's id is
+//! added) and the platform's authorization notices (`event` is `authorized`,
+//! `updateauthorized` or `unauthorized`, `message` the notice's fields, `openid` empty). The
+//! platform has one queue, `webhooks:component:{component}`, and one worker pool, however many
+//! accounts authorized it; an authorizer's dead letters are those of its AppID in that queue.
 
 pub(crate) mod api;
 pub(crate) mod sync;
@@ -34,12 +41,14 @@ use wxgate_proto::xml::Element;
 use wxgate_store::Store;
 use wxgate_store::registry::{Follower, Registry};
 
-use crate::config::{AccountConfig, WebhookConfig, WebhookMode};
+use crate::config::{AccountConfig, ComponentConfig, WebhookConfig, WebhookMode};
 use crate::deferred::{Held, push_or_hold};
 use crate::handler::Incoming;
 use crate::metrics::{GatewayMetrics, WebhookMetrics};
 
-pub use api::{DeadLetter, Redriven, dead_letters, redrive};
+pub use api::{
+    DeadLetter, Redriven, authorizer_dead_letters, dead_letters, redrive, redrive_authorizer,
+};
 
 /// `X-Wxgate-Timestamp`: unix seconds of the attempt.
 pub const TIMESTAMP_HEADER: &str = "x-wxgate-timestamp";
@@ -54,10 +63,20 @@ pub fn queue(account: &str) -> String {
     format!("webhooks:{account}")
 }
 
-/// One account's webhooks at run time.
+/// The durable queue of a component's async webhook deliveries (all its authorizers'; ids have
+/// no `:`, so it cannot be an account's).
+#[must_use]
+pub fn component_queue(component: &str) -> String {
+    format!("webhooks:component:{component}")
+}
+
+/// One account's (or one component's, for all its authorizers) webhooks at run time.
 #[derive(Debug)]
 pub(crate) struct Webhooks {
+    /// The account's id, or the component's (the pushes' own account is their `Incoming`'s).
     pub(crate) account: Arc<str>,
+    /// The component's id, for a component's webhooks.
+    pub(crate) component: Option<Arc<str>>,
     /// The account's webhooks, in configuration order.
     pub(crate) hooks: Vec<WebhookConfig>,
     pub(crate) queue: String,
@@ -79,9 +98,23 @@ impl Webhooks {
     pub(crate) fn new(config: &AccountConfig, context: Option<Context>) -> Self {
         Self {
             account: Arc::from(config.id.as_str()),
+            component: None,
             hooks: config.webhooks.clone(),
             queue: queue(&config.id),
             metrics: WebhookMetrics::new(&config.id),
+            queued: tokio::sync::Notify::new(),
+            context,
+        }
+    }
+
+    /// The webhooks of a component, shared by its authorizers.
+    pub(crate) fn for_component(config: &ComponentConfig, context: Option<Context>) -> Self {
+        Self {
+            account: Arc::from(config.id.as_str()),
+            component: Some(Arc::from(config.id.as_str())),
+            hooks: config.webhooks.clone(),
+            queue: component_queue(&config.id),
+            metrics: WebhookMetrics::component(&config.id),
             queued: tokio::sync::Notify::new(),
             context,
         }
@@ -139,6 +172,9 @@ pub(crate) fn delivery_id(account: &str, incoming: &Incoming) -> String {
 struct Push<'a> {
     id: &'a str,
     account: &'a str,
+    /// The component, for an authorizer's push or a component's notice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component: Option<&'a str>,
     openid: &'a str,
     msg_type: &'a str,
     event: Option<&'a str>,
@@ -194,12 +230,18 @@ impl Serialize for Repeated<'_> {
     }
 }
 
-/// The payload without `follower`, as a JSON object.
-pub(crate) fn push_json(account: &str, incoming: &Incoming, id: &str) -> String {
+/// The payload without `follower`, as a JSON object; `component` for an authorizer's push.
+pub(crate) fn push_json(
+    account: &str,
+    component: Option<&str>,
+    incoming: &Incoming,
+    id: &str,
+) -> String {
     let (msg_type, event) = kind(incoming);
     let push = Push {
         id,
         account,
+        component,
         openid: incoming.from_user_name.as_str(),
         msg_type,
         event,
@@ -209,6 +251,47 @@ pub(crate) fn push_json(account: &str, incoming: &Incoming, id: &str) -> String 
     };
     // Strings, numbers and maps of strings: serialising cannot fail.
     serde_json::to_string(&push).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A component's authorization notice as a webhook delivery: its name (`authorized`,
+/// `updateauthorized`, `unauthorized`), the authorizer's AppID and the notice's fields.
+#[derive(Debug)]
+pub(crate) struct NoticePush<'a> {
+    /// `InfoType`.
+    pub(crate) event: &'a str,
+    /// `AuthorizerAppid`.
+    pub(crate) authorizer: &'a str,
+    /// `CreateTime`.
+    pub(crate) create_time: u64,
+    /// The decrypted notice.
+    pub(crate) notice: &'a Element,
+}
+
+impl NoticePush<'_> {
+    /// The delivery id: as for pushes, the same for WeChat's retries and on every instance.
+    fn delivery_id(&self, component: &str) -> String {
+        let key = format!(
+            "component:{component}:{}:{}:{}",
+            self.event, self.authorizer, self.create_time
+        );
+        hex::encode(&Sha256::digest(key.as_bytes())[..16])
+    }
+
+    /// The payload without `follower`.
+    fn json(&self, component: &str, id: &str) -> String {
+        let push = Push {
+            id,
+            account: self.authorizer,
+            component: Some(component),
+            openid: "",
+            msg_type: "event",
+            event: Some(self.event),
+            create_time: self.create_time,
+            scene: None,
+            message: Fields(self.notice),
+        };
+        serde_json::to_string(&push).unwrap_or_else(|_| "{}".to_owned())
+    }
 }
 
 /// The whole body: `push` (a JSON object) with `"follower"` added.
@@ -332,8 +415,11 @@ pub(crate) struct Job {
     pub(crate) delivery: String,
     /// The event name, or the `MsgType` of a message (for the dead-letter list).
     pub(crate) event: String,
-    /// The user's OpenID (to read the follower at delivery time).
+    /// The user's OpenID (to read the follower at delivery time); empty for a notice.
     pub(crate) openid: String,
+    /// The account the push came to, when the queue is a component's (an authorizer's AppID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) account: Option<String>,
     /// The payload without `follower`.
     pub(crate) push: Box<RawValue>,
 }
@@ -349,56 +435,131 @@ pub(crate) async fn enqueue(
     budget: Duration,
 ) {
     let (msg_type, event) = kind(incoming);
-    let mut urls: Vec<&str> = Vec::new();
-    for hook in &webhooks.hooks {
-        if hook.mode == WebhookMode::Async && hook.wants(msg_type, event) {
-            urls.push(&hook.url);
-        }
-    }
-    if urls.is_empty() {
+    if !webhooks.any(WebhookMode::Async, incoming) {
         return;
     }
-    let delivery = delivery_id(&webhooks.account, incoming);
-    let push = push_json(&webhooks.account, incoming, &delivery);
-    let Ok(push) = RawValue::from_string(push) else {
-        return;
+    let account = incoming.account();
+    let delivery = delivery_id(account, incoming);
+    let push = push_json(account, webhooks.component.as_deref(), incoming, &delivery);
+    let job = Queued {
+        delivery,
+        event: event.unwrap_or(msg_type),
+        openid: incoming.from_user_name.as_str(),
+        account,
+        push,
     };
-    for url in urls {
-        let job = Job {
-            url: url.to_owned(),
-            delivery: delivery.clone(),
-            event: event.unwrap_or(msg_type).to_owned(),
-            openid: incoming.from_user_name.as_str().to_owned(),
-            push: push.clone(),
-        };
-        let payload = serde_json::to_vec(&job).unwrap_or_default();
-        let pushed = tokio::time::timeout(
-            budget,
-            store.push_job(&webhooks.queue, &payload, Duration::ZERO),
-        )
-        .await;
-        if !matches!(pushed, Ok(Ok(_))) {
-            // A write given up on may still land: the delivery is then queued twice (the
-            // receiver sees the same X-Wxgate-Delivery twice). Delivery is at-least-once.
-            tokio::spawn({
-                let (store, metrics) = (Arc::clone(store), Arc::clone(metrics));
-                let queue = webhooks.queue.clone();
-                let account = webhooks.account.to_string();
-                async move {
-                    push_or_hold(store, metrics, Held::Webhook, &queue, &payload, &account).await;
-                }
-            });
-        }
-    }
-    webhooks.queued.notify_waiters();
+    job.enqueue(
+        store,
+        metrics,
+        webhooks,
+        |hook| hook.wants(msg_type, event),
+        budget,
+    )
+    .await;
 }
 
-/// Reads the length of every account's webhook queue into its gauge, each read within the
+/// Queues a job for each async webhook of a component that wants its notice (`event`), as
+/// [`enqueue`] does for pushes. Call once the notice was acted on.
+pub(crate) async fn enqueue_notice(
+    store: &Arc<dyn Store>,
+    metrics: &Arc<GatewayMetrics>,
+    webhooks: &Webhooks,
+    notice: &NoticePush<'_>,
+    budget: Duration,
+) {
+    let component = webhooks.account.as_ref();
+    let delivery = notice.delivery_id(component);
+    let push = notice.json(component, &delivery);
+    let job = Queued {
+        delivery,
+        event: notice.event,
+        openid: "",
+        account: notice.authorizer,
+        push,
+    };
+    job.enqueue(
+        store,
+        metrics,
+        webhooks,
+        |hook| hook.wants("event", Some(notice.event)),
+        budget,
+    )
+    .await;
+}
+
+/// One push or notice to queue for the async webhooks that want it.
+struct Queued<'a> {
+    delivery: String,
+    event: &'a str,
+    openid: &'a str,
+    account: &'a str,
+    push: String,
+}
+
+impl Queued<'_> {
+    async fn enqueue(
+        self,
+        store: &Arc<dyn Store>,
+        metrics: &Arc<GatewayMetrics>,
+        webhooks: &Webhooks,
+        wants: impl Fn(&WebhookConfig) -> bool,
+        budget: Duration,
+    ) {
+        let urls: Vec<&str> = webhooks
+            .hooks
+            .iter()
+            .filter(|hook| hook.mode == WebhookMode::Async && wants(hook))
+            .map(|hook| hook.url.as_str())
+            .collect();
+        if urls.is_empty() {
+            return;
+        }
+        let Ok(push) = RawValue::from_string(self.push) else {
+            return;
+        };
+        for url in urls {
+            let job = Job {
+                url: url.to_owned(),
+                delivery: self.delivery.clone(),
+                event: self.event.to_owned(),
+                openid: self.openid.to_owned(),
+                account: webhooks
+                    .component
+                    .is_some()
+                    .then(|| self.account.to_owned()),
+                push: push.clone(),
+            };
+            let payload = serde_json::to_vec(&job).unwrap_or_default();
+            let pushed = tokio::time::timeout(
+                budget,
+                store.push_job(&webhooks.queue, &payload, Duration::ZERO),
+            )
+            .await;
+            if !matches!(pushed, Ok(Ok(_))) {
+                // A write given up on may still land: the delivery is then queued twice (the
+                // receiver sees the same X-Wxgate-Delivery twice). Delivery is at-least-once.
+                tokio::spawn({
+                    let (store, metrics) = (Arc::clone(store), Arc::clone(metrics));
+                    let queue = webhooks.queue.clone();
+                    let account = self.account.to_owned();
+                    async move {
+                        push_or_hold(store, metrics, Held::Webhook, &queue, &payload, &account)
+                            .await;
+                    }
+                });
+            }
+        }
+        webhooks.queued.notify_waiters();
+    }
+}
+
+/// Reads the length of every account's and component's webhook queue into its gauge, each read within the
 /// store-call budget (a scrape is not held up by a slow store; the gauge keeps its last value).
 pub(crate) async fn read_queue_lengths(shared: &crate::app::Shared) {
     let budget = shared.config.store_call_budget();
-    for account in shared.accounts.values() {
-        let webhooks = &account.webhooks;
+    let accounts = shared.accounts.values().map(|account| &account.webhooks);
+    let components = shared.components.values().map(|c| &c.webhooks);
+    for webhooks in accounts.chain(components) {
         if !webhooks.has_async() {
             continue;
         }
@@ -443,7 +604,7 @@ mod tests {
         assert_eq!(id, delivery_id("main", &push.clone()), "stable");
         assert_ne!(id, delivery_id("other", &push));
         let json: serde_json::Value =
-            serde_json::from_slice(&body(&push_json("main", &push, &id), None)).unwrap();
+            serde_json::from_slice(&body(&push_json("main", None, &push, &id), None)).unwrap();
         assert_eq!(
             json,
             serde_json::json!({
@@ -468,11 +629,58 @@ mod tests {
              <item><PicMd5Sum>a</PicMd5Sum></item><item><PicMd5Sum>b</PicMd5Sum></item>\
              </PicList></SendPicsInfo></xml>",
         );
-        let json: serde_json::Value = serde_json::from_str(&push_json("main", &push, "x")).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&push_json("main", None, &push, "x")).unwrap();
         assert_eq!(json["scene"], serde_json::Value::Null);
         assert_eq!(
             json["message"]["SendPicsInfo"],
             serde_json::json!({"Count": "2", "PicList": {"item": [{"PicMd5Sum": "a"}, {"PicMd5Sum": "b"}]}})
+        );
+    }
+
+    #[test]
+    fn an_authorizers_push_and_a_notice_name_the_component() {
+        let push = incoming(
+            "<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName>\
+             <CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content>\
+             <MsgId>7</MsgId></xml>",
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&push_json("wxauthorizer", Some("open"), &push, "x")).unwrap();
+        assert_eq!(json["account"], "wxauthorizer");
+        assert_eq!(json["component"], "open");
+
+        let xml = wxgate_proto::xml::parse(
+            "<xml><AppId>wxc1</AppId><CreateTime>1700000000</CreateTime>\
+             <InfoType>authorized</InfoType><AuthorizerAppid>wxa1</AuthorizerAppid>\
+             <AuthorizationCode>code</AuthorizationCode></xml>",
+        )
+        .unwrap();
+        let notice = NoticePush {
+            event: "authorized",
+            authorizer: "wxa1",
+            create_time: 1_700_000_000,
+            notice: &xml,
+        };
+        let id = notice.delivery_id("open");
+        assert_eq!(
+            id,
+            notice.delivery_id("open"),
+            "stable for WeChat's retries"
+        );
+        assert_ne!(id, notice.delivery_id("other"));
+        let json: serde_json::Value = serde_json::from_str(&notice.json("open", &id)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "id": id, "account": "wxa1", "component": "open", "openid": "",
+                "msg_type": "event", "event": "authorized", "create_time": 1_700_000_000_u64,
+                "scene": null,
+                "message": {
+                    "AppId": "wxc1", "CreateTime": "1700000000", "InfoType": "authorized",
+                    "AuthorizerAppid": "wxa1", "AuthorizationCode": "code"
+                }
+            })
         );
     }
 

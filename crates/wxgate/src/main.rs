@@ -203,6 +203,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     file.display(),
                     config.accounts.len()
                 );
+                // Advice, not errors: the configuration is usable as it is.
+                for warning in config.warnings() {
+                    println!(
+                        "{}: warning: {}: {}",
+                        file.display(),
+                        warning.path,
+                        warning.message
+                    );
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {

@@ -12,7 +12,7 @@ use wxgate_api::{
 use wxgate_store::Store;
 
 use crate::config::Config;
-use crate::metrics::GatewayMetrics;
+use crate::metrics::{ComponentMetrics, GatewayMetrics};
 
 /// The credential manager of every account, by account id.
 pub(super) fn credentials(
@@ -23,7 +23,7 @@ pub(super) fn credentials(
 ) -> Result<HashMap<String, Credentials>, wxgate_api::Error> {
     let mut credentials = HashMap::new();
     for account in &config.accounts {
-        let client = counted_client(&account.api_base, &account.id, metrics)?;
+        let client = counted_client(&account.api_base, &account.id, metrics, |_, _| {})?;
         let owner = AccountCredentials::new(
             &account.id,
             account.app_id.as_str(),
@@ -39,17 +39,25 @@ pub(super) fn credentials(
     Ok(credentials)
 }
 
-/// The credentials of every component (its verify ticket, token, pre-auth codes and
-/// authorizers), by component id; WeChat calls are counted under the component's id.
+/// The credentials and metrics of every component (its verify ticket, token, pre-auth codes
+/// and authorizers), by component id; WeChat calls are counted under the component's id, and
+/// its token fetches and authorizer refreshes in its own metrics.
 pub(super) fn components(
     config: &Config,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
     metrics: &Arc<GatewayMetrics>,
-) -> Result<HashMap<String, ComponentCredentials>, wxgate_api::Error> {
+) -> Result<HashMap<String, (ComponentCredentials, Arc<ComponentMetrics>)>, wxgate_api::Error> {
     let mut components = HashMap::new();
     for component in &config.components {
-        let client = counted_client(&component.api_base, &component.id, metrics)?;
+        let own = Arc::new(ComponentMetrics::new(&component.id));
+        let counted = Arc::clone(&own);
+        let client = counted_client(
+            &component.api_base,
+            &component.id,
+            metrics,
+            move |path, errcode| counted.attempt(path, errcode),
+        )?;
         let owner = ComponentAccount::new(
             &component.id,
             component.app_id.as_str(),
@@ -58,17 +66,22 @@ pub(super) fn components(
         let options = credential_options(config).clock(Arc::clone(clock));
         components.insert(
             component.id.clone(),
-            ComponentCredentials::new(client, Arc::clone(store), owner, options),
+            (
+                ComponentCredentials::new(client, Arc::clone(store), owner, options),
+                own,
+            ),
         );
     }
     Ok(components)
 }
 
-/// A client of WeChat's API at `api_base` whose every attempt is counted under `id`.
+/// A client of WeChat's API at `api_base` whose every attempt is counted under `id`, and
+/// given to `also` (path, errcode: `None` when WeChat could not be reached).
 fn counted_client(
     api_base: &str,
     id: &str,
     metrics: &Arc<GatewayMetrics>,
+    also: impl Fn(&str, Option<i64>) + Send + Sync + 'static,
 ) -> Result<Client, wxgate_api::Error> {
     let (metrics, id) = (Arc::clone(metrics), id.to_owned());
     Client::builder()
@@ -79,6 +92,7 @@ fn counted_client(
                 _ => None,
             };
             metrics.wechat_calls.count(&id, path, errcode);
+            also(path, errcode);
         })
         .build()
 }

@@ -55,11 +55,16 @@ pub(crate) async fn page(
         Ok(redirect) => redirect,
         Err(problem) => return message(StatusCode::BAD_REQUEST, "Bad redirect", problem),
     };
-    let Some(origin) = origin(&headers) else {
+    let configured = component.config.public_url.as_deref().or(shared
+        .config
+        .server
+        .public_url
+        .as_deref());
+    let Some(origin) = crate::origin::origin(configured, &headers) else {
         return message(
             StatusCode::BAD_REQUEST,
             "Bad request",
-            "The request has no valid Host header.",
+            "The request has no valid Host header (set the platform's public_url).",
         );
     };
     let code = match component.credentials.pre_auth_code().await {
@@ -179,26 +184,6 @@ fn checked_redirect(redirect: Option<&str>) -> Result<Option<&str>, &'static str
         }
         Some(_) => Err("redirect must be a path on this site, such as /done."),
     }
-}
-
-/// `scheme://host` of this request: `X-Forwarded-Proto` (else `http`) and `Host`.
-fn origin(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    let valid = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    if !valid {
-        return None;
-    }
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    Some(format!("{scheme}://{host}"))
 }
 
 fn encode(value: &str) -> String {

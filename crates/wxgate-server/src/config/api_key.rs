@@ -1,11 +1,13 @@
 //! `server.api_keys`: bearer keys of the `/v1` API, each either a plain string (full access) or
-//! a table limiting it to some accounts and some proxied WeChat API paths.
+//! a table limiting it to some accounts (configured ones by id, authorizers by AppID, or every
+//! authorizer of some components) and some proxied WeChat API paths.
 //!
 //! ```toml
 //! [server]
 //! api_keys = [
 //!   "a-key-with-full-access",
 //!   { key = "menu-service-key", accounts = ["main"], paths = ["cgi-bin/menu/"] },
+//!   { key = "platform-service-key", components = ["open"], accounts = ["wx5a1db0c0ffee0a01"] },
 //! ]
 //! ```
 
@@ -19,16 +21,22 @@ use super::Secret;
 /// One bearer key of the `/v1` API and what it may reach.
 ///
 /// Written as a plain string it may reach everything; as a table (`key`, optional `accounts`,
-/// optional `paths`) it is a scoped key: refused (403 `forbidden`) for an account not in
-/// `accounts` (on every `/v1` route) and for a proxied WeChat API path that starts with none of
-/// `paths` (on the proxy). A missing list means no limit on that side.
+/// optional `components`, optional `paths`) it is a scoped key: refused (403 `forbidden`) for an
+/// account it is not granted (on every `/v1` route) and for a proxied WeChat API path that
+/// starts with none of `paths` (on the proxy). An account is granted when `accounts` names it
+/// (a configured account's id, or an authorizer's AppID) or when it is an authorizer of one of
+/// `components`; with neither list every account is. A missing `paths` means every path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiKey {
     /// The key itself (`Authorization: Bearer <key>`).
     pub key: Secret,
-    /// The account ids the key may use; `None` for all.
+    /// The account ids (and authorizer AppIDs) the key may use; `None` with `components`
+    /// `None` too for all.
     pub accounts: Option<Vec<String>>,
+    /// The components whose every authorizer the key may use; `None` for none beyond
+    /// `accounts` (or all, when `accounts` is `None` too).
+    pub components: Option<Vec<String>>,
     /// Prefixes of the WeChat API paths the key may call through the proxy, e.g.
     /// `cgi-bin/menu/`; `None` for all. A prefix matches whole path segments: `cgi-bin/menu`
     /// and `cgi-bin/menu/` both match `cgi-bin/menu/get`, neither matches `cgi-bin/menus`.
@@ -42,6 +50,7 @@ impl ApiKey {
         Self {
             key: key.into(),
             accounts: None,
+            components: None,
             paths: None,
         }
     }
@@ -53,6 +62,14 @@ impl ApiKey {
         self
     }
 
+    /// Grants the key every authorizer of these components (and, unless [`ApiKey::accounts`]
+    /// names some, no configured account).
+    #[must_use]
+    pub fn components<S: Into<String>>(mut self, components: impl IntoIterator<Item = S>) -> Self {
+        self.components = Some(components.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Limits the key to WeChat API paths starting with one of these prefixes.
     #[must_use]
     pub fn paths<S: Into<String>>(mut self, paths: impl IntoIterator<Item = S>) -> Self {
@@ -60,12 +77,28 @@ impl ApiKey {
         self
     }
 
-    /// Whether the key may use `account`.
+    /// Whether the key is limited to some accounts (or components' authorizers).
+    #[must_use]
+    pub fn is_account_scoped(&self) -> bool {
+        self.accounts.is_some() || self.components.is_some()
+    }
+
+    /// Whether the key may use `account` by name alone: unscoped, or `account` is in
+    /// `accounts`. When it is not, the key may still use it as an authorizer of one of
+    /// [`ApiKey::granted_components`].
     #[must_use]
     pub fn allows_account(&self, account: &str) -> bool {
-        self.accounts
-            .as_ref()
-            .is_none_or(|accounts| accounts.iter().any(|a| a == account))
+        !self.is_account_scoped()
+            || self
+                .accounts
+                .as_ref()
+                .is_some_and(|accounts| accounts.iter().any(|a| a == account))
+    }
+
+    /// The components whose authorizers the key may use (empty when none are granted).
+    #[must_use]
+    pub fn granted_components(&self) -> &[String] {
+        self.components.as_deref().unwrap_or_default()
     }
 
     /// Whether the key may call the WeChat API `path` (e.g. `cgi-bin/menu/get`) through the
@@ -96,17 +129,20 @@ struct Scoped {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     accounts: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    components: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     paths: Option<Vec<String>>,
 }
 
 impl Serialize for ApiKey {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.accounts.is_none() && self.paths.is_none() {
+        if !self.is_account_scoped() && self.paths.is_none() {
             return self.key.serialize(serializer);
         }
         Scoped {
             key: self.key.clone(),
             accounts: self.accounts.clone(),
+            components: self.components.clone(),
             paths: self.paths.clone(),
         }
         .serialize(serializer)
@@ -121,7 +157,7 @@ impl<'de> Deserialize<'de> for ApiKey {
             type Value = ApiKey;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key string or a table with key, accounts and paths")
+                f.write_str("a key string or a table with key, accounts, components and paths")
             }
 
             fn visit_str<E: de::Error>(self, key: &str) -> Result<ApiKey, E> {
@@ -133,6 +169,7 @@ impl<'de> Deserialize<'de> for ApiKey {
                 Ok(ApiKey {
                     key: scoped.key,
                     accounts: scoped.accounts,
+                    components: scoped.components,
                     paths: scoped.paths,
                 })
             }
@@ -172,19 +209,39 @@ mod tests {
     }
 
     #[test]
+    fn a_component_grant_scopes_the_key_to_authorizers() {
+        let platform = ApiKey::new("platform-key").components(["open"]);
+        assert!(platform.is_account_scoped());
+        // No account by name: its authorizers are granted through the component.
+        assert!(!platform.allows_account("main"));
+        assert_eq!(platform.granted_components(), ["open"]);
+        let both = platform.clone().accounts(["main"]);
+        assert!(both.allows_account("main") && !both.allows_account("other"));
+        let by_app_id = ApiKey::new("authorizer-key").accounts(["wx5a1db0c0ffee0a01"]);
+        assert!(by_app_id.allows_account("wx5a1db0c0ffee0a01"));
+        assert!(by_app_id.granted_components().is_empty());
+        assert!(
+            ApiKey::new("full-access-key")
+                .granted_components()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn both_forms_read_and_write_back() {
         #[derive(Deserialize, Serialize)]
         struct Keys {
             api_keys: Vec<ApiKey>,
         }
-        let text =
-            r#"api_keys = ["plain-key-123", { key = "scoped-key-1", paths = ["cgi-bin/menu/"] }]"#;
+        let text = r#"api_keys = ["plain-key-123", { key = "scoped-key-1", paths = ["cgi-bin/menu/"] },
+            { key = "platform-key", components = ["open"] }]"#;
         let keys: Keys = toml::from_str(text).unwrap();
         assert_eq!(
             keys.api_keys,
             [
                 ApiKey::new("plain-key-123"),
-                ApiKey::new("scoped-key-1").paths(["cgi-bin/menu/"])
+                ApiKey::new("scoped-key-1").paths(["cgi-bin/menu/"]),
+                ApiKey::new("platform-key").components(["open"]),
             ]
         );
         let again: Keys = toml::from_str(&toml::to_string(&keys).unwrap()).unwrap();

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ReplyContent, ReplyRule, Secret};
+use super::{ReplyContent, ReplyRule, Secret, WebhookConfig};
 
 /// `[[components]]`: one third-party platform. WeChat pushes its verify tickets and
 /// authorization notices to `/wechat/component/{id}/events`, and the messages of the accounts
@@ -28,12 +28,22 @@ pub struct ComponentConfig {
     /// for PC and `https://open.weixin.qq.com` for mobile; the sandbox's address in tests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorize_base: Option<String>,
+    /// This platform's public address (`https://platform.example.com`), from which the return
+    /// URL of the authorization page is built; unset: `server.public_url`, else the request's
+    /// `Host` (which a client may set as it likes behind some proxies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
     /// Replies configured without code, shared by every authorizer, tried in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replies: Vec<ReplyRule>,
     /// The greeting sent to new followers of every authorizer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscribe_reply: Option<ReplyContent>,
+    /// `[[components.webhooks]]`: business services that receive the authorizers' pushes and
+    /// the platform's authorization notices (`authorized`, `updateauthorized`,
+    /// `unauthorized`) as signed JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 impl ComponentConfig {
@@ -54,8 +64,10 @@ impl ComponentConfig {
             encoding_aes_key,
             api_base: super::default_api_base(),
             authorize_base: None,
+            public_url: None,
             replies: Vec::new(),
             subscribe_reply: None,
+            webhooks: Vec::new(),
         }
     }
 }

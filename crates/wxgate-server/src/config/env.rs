@@ -3,13 +3,13 @@
 //! [`overrides`] lists them; it is the one list (README.md's is tested against it). A
 //! variable's name is its field's path in upper case, `.` written `_`, after `WXGATE_`:
 //! `WXGATE_SERVER_LISTEN` sets `server.listen`. An account's fields are
-//! `WXGATE_ACCOUNT_<ID>_<FIELD>`, `<ID>` being the account id in upper case with `-` written as
-//! `_`. Values are read with serde from plain text (numbers, `local`/`shared`, `safe`, …), as
+//! `WXGATE_ACCOUNT_<ID>_<FIELD>` and a component's `WXGATE_COMPONENT_<ID>_<FIELD>`, `<ID>` being
+//! the account's or component's id in upper case with `-` written as `_`. Values are read with serde from plain text (numbers, `local`/`shared`, `safe`, …), as
 //! the TOML file's are; a list is comma-separated.
 
 use serde::de::DeserializeOwned;
 
-use super::{AccountConfig, Config, Problem};
+use super::{AccountConfig, ComponentConfig, Config, Problem};
 
 /// Sets a field from a variable's value.
 type Setter<T> = fn(&mut T, &str) -> Result<(), String>;
@@ -47,6 +47,7 @@ const SETTINGS: &[Override<Config>] = overrides!(Config {
     server.refresh_limit_per_minute => plain,
     server.store_call_budget_ms => plain,
     server.deferred_claim_ms => plain,
+    server.public_url => some,
     storage.url => plain,
     registry.url => some,
 });
@@ -63,9 +64,20 @@ const ACCOUNT: &[Override<AccountConfig>] = overrides!(AccountConfig {
     token_policy => plain,
 });
 
+/// The overrides of each component's fields (its replies and webhooks are tables, not values).
+const COMPONENT: &[Override<ComponentConfig>] = overrides!(ComponentConfig {
+    app_id => plain,
+    app_secret => plain,
+    token => plain,
+    encoding_aes_key => plain,
+    api_base => plain,
+    authorize_base => some,
+    public_url => some,
+});
+
 /// Every override: the variable and the field it sets, e.g.
 /// (`WXGATE_SERVER_LISTEN`, `server.listen`) or (`WXGATE_ACCOUNT_<ID>_MODE`,
-/// `accounts[id=<ID>].mode`).
+/// `accounts[id=<ID>].mode`) or (`WXGATE_COMPONENT_<ID>_TOKEN`, `components[id=<ID>].token`).
 #[must_use]
 pub fn overrides() -> Vec<(String, String)> {
     let settings = SETTINGS
@@ -77,7 +89,13 @@ pub fn overrides() -> Vec<(String, String)> {
             format!("accounts[id=<ID>].{}", o.field),
         )
     });
-    settings.chain(accounts).collect()
+    let components = COMPONENT.iter().map(|o| {
+        (
+            format!("WXGATE_COMPONENT_<ID>_{}", o.field.to_ascii_uppercase()),
+            format!("components[id=<ID>].{}", o.field),
+        )
+    });
+    settings.chain(accounts).chain(components).collect()
 }
 
 /// `server.listen` → `WXGATE_SERVER_LISTEN`.
@@ -97,10 +115,15 @@ pub fn apply_env(
         };
         let applied = match SETTINGS.iter().find(|o| variable(o.field) == name) {
             Some(setting) => (setting.set)(config, &value),
-            None => match rest.strip_prefix("ACCOUNT_") {
-                Some(rest) => apply_account(config, rest, &value),
-                None => Ok(()),
-            },
+            None => {
+                if let Some(rest) = rest.strip_prefix("ACCOUNT_") {
+                    apply_account(config, rest, &value)
+                } else if let Some(rest) = rest.strip_prefix("COMPONENT_") {
+                    apply_component(config, rest, &value)
+                } else {
+                    Ok(())
+                }
+            }
         };
         if let Err(message) = applied {
             problems.push(Problem::new(format!("${name}"), message));
@@ -111,19 +134,41 @@ pub fn apply_env(
 
 /// Applies `WXGATE_ACCOUNT_<rest>`.
 fn apply_account(config: &mut Config, rest: &str, value: &str) -> Result<(), String> {
-    let (id, field) = split_account(rest).ok_or("names no account field")?;
+    let (id, field) = split(ACCOUNT, rest).ok_or("names no account field")?;
     let account = config
         .accounts
         .iter_mut()
-        .find(|a| a.id.to_ascii_uppercase().replace('-', "_") == id)
+        .find(|a| upper_id(&a.id) == id)
         .ok_or("names no configured account")?;
     (field.set)(account, value)
 }
 
-/// `MAIN_TOKEN_POLICY` → (`MAIN`, `token_policy`): the longest field name that ends `rest`
-/// after a `_` and a non-empty id, so that `TOKEN_POLICY` is not read as `TOKEN`.
-fn split_account(rest: &str) -> Option<(&str, &'static Override<AccountConfig>)> {
-    ACCOUNT
+/// Applies `WXGATE_COMPONENT_<rest>`.
+fn apply_component(config: &mut Config, rest: &str, value: &str) -> Result<(), String> {
+    let (id, field) = split(COMPONENT, rest).ok_or("names no component field")?;
+    let component = config
+        .components
+        .iter_mut()
+        .find(|c| upper_id(&c.id) == id)
+        .ok_or("names no configured component")?;
+    (field.set)(component, value)
+}
+
+/// An id as variables spell it: `my-app` → `MY_APP`.
+fn upper_id(id: &str) -> String {
+    id.to_ascii_uppercase().replace('-', "_")
+}
+
+/// `MAIN_TOKEN_POLICY` → (`MAIN`, `token_policy`): the longest field name of `table` that ends
+/// `rest` after a `_` and a non-empty id, so that `TOKEN_POLICY` is not read as `TOKEN`.
+fn split<'a, T>(
+    table: &'static [Override<T>],
+    rest: &'a str,
+) -> Option<(&'a str, &'static Override<T>)>
+where
+    T: 'static,
+{
+    table
         .iter()
         .filter_map(|o| {
             let id = rest
@@ -185,9 +230,10 @@ mod tests {
     }
 
     #[test]
-    fn every_server_storage_registry_and_account_field_has_an_override() {
+    fn every_server_storage_registry_account_and_component_field_has_an_override() {
         let server = ServerConfig {
             dedup: Some(DedupScope::Shared),
+            public_url: Some("https://wx.example.com".to_owned()),
             ..ServerConfig::default()
         };
         let fields: BTreeSet<String> = SETTINGS.iter().map(|o| o.field.to_owned()).collect();
@@ -216,18 +262,86 @@ mod tests {
             expected.remove(not_overridable);
         }
         assert_eq!(fields, expected);
+
+        let mut component = ComponentConfig::new(
+            "open",
+            "wxc1",
+            Secret::new("s"),
+            Secret::new("tok"),
+            Secret::new("k"),
+        );
+        component.authorize_base = Some("http://127.0.0.1:1".to_owned());
+        component.public_url = Some("https://platform.example.com".to_owned());
+        let fields: BTreeSet<String> = COMPONENT.iter().map(|o| o.field.to_owned()).collect();
+        let mut expected = keys(&component);
+        // The id names the component in the variable; replies, the greeting and webhooks are
+        // tables, not values (and are left unset above, so not written).
+        expected.remove("id");
+        assert_eq!(fields, expected);
+    }
+
+    #[test]
+    fn component_variables_set_their_component_and_never_echo_secrets() {
+        let mut config = Config::default();
+        config.components.push(ComponentConfig::new(
+            "open-platform",
+            "wxc1",
+            Secret::new("s"),
+            Secret::new("tok"),
+            Secret::new("k"),
+        ));
+        let env = [
+            (
+                "WXGATE_COMPONENT_OPEN_PLATFORM_APP_SECRET",
+                "new-secret-value",
+            ),
+            (
+                "WXGATE_COMPONENT_OPEN_PLATFORM_PUBLIC_URL",
+                "https://p.example.com",
+            ),
+            (
+                "WXGATE_COMPONENT_OPEN_PLATFORM_ENCODING_AES_KEY",
+                "key-value-secret",
+            ),
+            ("WXGATE_COMPONENT_OTHER_TOKEN", "token-value-secret"),
+            (
+                "WXGATE_COMPONENT_OPEN_PLATFORM_COLOUR",
+                "colour-value-secret",
+            ),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let problems = apply_env(&mut config, env);
+        let component = &config.components[0];
+        assert_eq!(component.app_secret.expose(), "new-secret-value");
+        assert_eq!(component.encoding_aes_key.expose(), "key-value-secret");
+        assert_eq!(
+            component.public_url.as_deref(),
+            Some("https://p.example.com")
+        );
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "$WXGATE_COMPONENT_OTHER_TOKEN",
+                "$WXGATE_COMPONENT_OPEN_PLATFORM_COLOUR"
+            ]
+        );
+        let text = format!("{problems:?}");
+        assert!(!text.contains("secret"), "{text}");
+        let (id, field) = split(COMPONENT, "OPEN_AUTHORIZE_BASE").unwrap();
+        assert_eq!((id, field.field), ("OPEN", "authorize_base"));
     }
 
     #[test]
     fn account_variables_name_the_longest_field() {
-        let (id, field) = split_account("MAIN_TOKEN_POLICY").unwrap();
+        let (id, field) = split(ACCOUNT, "MAIN_TOKEN_POLICY").unwrap();
         assert_eq!((id, field.field), ("MAIN", "token_policy"));
-        let (id, field) = split_account("MY_APP_PREVIOUS_ENCODING_AES_KEY").unwrap();
+        let (id, field) = split(ACCOUNT, "MY_APP_PREVIOUS_ENCODING_AES_KEY").unwrap();
         assert_eq!((id, field.field), ("MY_APP", "previous_encoding_aes_key"));
-        let (id, field) = split_account("MAIN_TOKEN").unwrap();
+        let (id, field) = split(ACCOUNT, "MAIN_TOKEN").unwrap();
         assert_eq!((id, field.field), ("MAIN", "token"));
-        assert!(split_account("TOKEN").is_none());
-        assert!(split_account("MAIN_COLOUR").is_none());
+        assert!(split(ACCOUNT, "TOKEN").is_none());
+        assert!(split(ACCOUNT, "MAIN_COLOUR").is_none());
     }
 
     #[test]
@@ -250,9 +364,9 @@ mod tests {
     }
 
     /// README.md's list of variables (the paragraph that starts "Every value can be
-    /// overridden") names exactly the variables of [`overrides`]; its account variables are
-    /// ones [`apply_env`] reads, and naming one field as `WXGATE_ACCOUNT_<ID>_FIELD` means
-    /// naming them all.
+    /// overridden") names exactly the variables of [`overrides`]: every server-wide one, and
+    /// every account and component field as `WXGATE_ACCOUNT_<ID>_FIELD` and
+    /// `WXGATE_COMPONENT_<ID>_FIELD`.
     #[test]
     fn the_readme_lists_exactly_these_variables() {
         let readme = include_str!("../../../../README.md");
@@ -269,7 +383,7 @@ mod tests {
         let settings: BTreeSet<String> = SETTINGS.iter().map(|o| variable(o.field)).collect();
         let named_settings: BTreeSet<String> = named
             .iter()
-            .filter(|n| !n.starts_with("WXGATE_ACCOUNT_"))
+            .filter(|n| !n.starts_with("WXGATE_ACCOUNT_") && !n.starts_with("WXGATE_COMPONENT_"))
             .map(|n| (*n).to_owned())
             .collect();
         assert_eq!(
@@ -277,26 +391,31 @@ mod tests {
             "README.md vs the code's overrides"
         );
 
+        assert_per_field(&named, "WXGATE_ACCOUNT_", ACCOUNT);
+        assert_per_field(&named, "WXGATE_COMPONENT_", COMPONENT);
+    }
+
+    /// The variables of `named` that start with `prefix` name fields of `table`, and naming one
+    /// field as `<prefix><ID>_FIELD` means naming them all.
+    fn assert_per_field<T>(named: &BTreeSet<&str>, prefix: &str, table: &'static [Override<T>])
+    where
+        T: 'static,
+    {
         let mut per_field = BTreeSet::new();
-        for name in named
-            .iter()
-            .filter_map(|n| n.strip_prefix("WXGATE_ACCOUNT_"))
-        {
+        for name in named.iter().filter_map(|n| n.strip_prefix(prefix)) {
             if name == "<ID>_<FIELD>" {
                 continue;
             }
-            let (id, field) =
-                split_account(name).unwrap_or_else(|| panic!("README.md: no such field: {name}"));
+            let (id, field) = split(table, name)
+                .unwrap_or_else(|| panic!("README.md: no such field: {prefix}{name}"));
             if id == "<ID>" {
                 per_field.insert(field.field);
             }
         }
-        if !per_field.is_empty() {
-            let all: BTreeSet<&str> = ACCOUNT.iter().map(|o| o.field).collect();
-            assert_eq!(
-                per_field, all,
-                "README.md names some account fields, not all"
-            );
-        }
+        let all: BTreeSet<&str> = table.iter().map(|o| o.field).collect();
+        assert_eq!(
+            per_field, all,
+            "README.md must name every {prefix}<ID>_<FIELD> variable"
+        );
     }
 }

@@ -698,3 +698,124 @@ fn component_problems_name_the_field_and_hide_secrets() {
     );
     assert!(!err.to_string().contains("shortSecretKey"), "{err}");
 }
+
+#[test]
+fn scoped_keys_may_name_authorizer_appids_and_grant_components() {
+    let keys = r#"[server]
+api_keys = [
+  { key = "by-appid-key-1", accounts = ["wx5a1db0c0ffee0a01"] },
+  { key = "platform-key-1", components = ["open"] },
+  { key = "bad-names-key-1", accounts = ["not an appid"], components = ["nope"] },
+  { key = "empty-grant-key", components = [] },
+]
+"#;
+    let err = Config::from_toml(&format!("{keys}{COMPONENT_ONLY}"), no_env()).unwrap_err();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "server.api_keys[3].components",
+            "server.api_keys[2].accounts[0]",
+            "server.api_keys[2].components[0]",
+        ],
+        "{err}"
+    );
+    assert!(err.to_string().contains("nor an authorizer AppID"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("names no configured component (\"nope\")"),
+        "{err}"
+    );
+    let good = keys.replace(
+        r#"  { key = "bad-names-key-1", accounts = ["not an appid"], components = ["nope"] },
+  { key = "empty-grant-key", components = [] },
+"#,
+        "",
+    );
+    let config = Config::from_toml(&format!("{good}{COMPONENT_ONLY}"), no_env()).unwrap();
+    assert_eq!(
+        config.server.api_keys[1].granted_components(),
+        ["open".to_owned()]
+    );
+    // Without components an AppID is no account: it must be a configured one.
+    let err = Config::from_toml(
+        &GOOD.replace(
+            "api_keys = [\"a-long-enough-key\"]",
+            r#"api_keys = [{ key = "by-appid-key-1", accounts = ["wx5a1db0c0ffee0a01"] }]"#,
+        ),
+        no_env(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("names no configured account"),
+        "{err}"
+    );
+}
+
+#[test]
+fn public_urls_are_bare_origins_and_a_component_without_one_is_warned_about() {
+    let config = Config::from_toml(COMPONENT_ONLY, no_env()).unwrap();
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].path, "components[0].public_url");
+    assert!(warnings[0].message.contains("Host"), "{warnings:?}");
+    let with_server_url =
+        format!("[server]\npublic_url = \"https://wx.example.com\"\n{COMPONENT_ONLY}");
+    let config = Config::from_toml(&with_server_url, no_env()).unwrap();
+    assert!(config.warnings().is_empty());
+    let with_own_url = COMPONENT_ONLY.replace(
+        "api_base = \"http://127.0.0.1:9999\"",
+        "api_base = \"http://127.0.0.1:9999\"\npublic_url = \"https://platform.example.com\"",
+    );
+    let config = Config::from_toml(&with_own_url, no_env()).unwrap();
+    assert!(config.warnings().is_empty());
+
+    let bad = format!(
+        "[server]\npublic_url = \"https://wx.example.com/gateway\"\n{}",
+        COMPONENT_ONLY.replace(
+            "api_base = \"http://127.0.0.1:9999\"",
+            "api_base = \"http://127.0.0.1:9999\"\npublic_url = \"platform.example.com\"",
+        )
+    );
+    let err = Config::from_toml(&bad, no_env()).unwrap_err();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["server.public_url", "components[0].public_url"],
+        "{err}"
+    );
+    assert!(err.0.iter().all(|p| p.line.is_some()), "{err}");
+}
+
+#[test]
+fn component_webhooks_are_checked_as_accounts_are() {
+    let hooks = format!(
+        "{COMPONENT_ONLY}\n[[components.webhooks]]\nurl = \"ftp://x\"\nsecret = \"short-hook-key\"\n\
+         events = []\nmax_attempts = 0\n"
+    );
+    let err = Config::from_toml(&hooks, no_env()).unwrap_err();
+    let paths: Vec<&str> = err.0.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "components[0].webhooks[0].url",
+            "components[0].webhooks[0].secret",
+            "components[0].webhooks[0].events",
+            "components[0].webhooks[0].max_attempts",
+        ],
+        "{err}"
+    );
+    assert!(!err.to_string().contains("short-hook-key"), "{err}");
+
+    let sync_notices = format!(
+        "[server]\npublic_url = \"https://wx.example.com\"\n{COMPONENT_ONLY}\n\
+         [[components.webhooks]]\nurl = \"https://svc.example.com/hook\"\n\
+         secret = \"a-long-enough-hook-secret\"\nevents = [\"text\", \"authorized\"]\nmode = \"sync\"\n"
+    );
+    let config = Config::from_toml(&sync_notices, no_env()).unwrap();
+    let paths: Vec<String> = config.warnings().into_iter().map(|w| w.path).collect();
+    assert_eq!(paths, ["components[0].webhooks[0].events"]);
+    let as_async = sync_notices.replace("mode = \"sync\"", "mode = \"async\"");
+    let config = Config::from_toml(&as_async, no_env()).unwrap();
+    assert!(config.warnings().is_empty());
+}

@@ -9,10 +9,14 @@ use wxgate_proto::crypto::AesKey;
 
 use super::{
     AccountConfig, ComponentConfig, Config, NewsCard, Problem, ReplyContent, ServerConfig, Trigger,
+    WebhookConfig, WebhookMode,
 };
 
 /// The message of a scoped key's empty list.
 const EMPTY_SCOPE: &str = "is empty: leave it out to allow all";
+
+/// The message of a bad public URL.
+const PUBLIC_URL: &str = "must be http(s)://host[:port], with no path";
 
 /// The message of a bad EncodingAESKey.
 const BAD_AES_KEY: &str = "must be 43 characters of [A-Za-z0-9]";
@@ -48,10 +52,26 @@ impl Config {
         }
         for (i, key) in self.server.api_keys.iter().enumerate() {
             for (j, id) in key.accounts.iter().flatten().enumerate() {
-                if self.account(id).is_none() {
+                // An authorizer is named by its AppID; which component it authorized is only
+                // known at run time (the store), so any AppID is accepted with components.
+                let authorizer = !self.components.is_empty() && is_app_id(id);
+                if self.account(id).is_none() && !authorizer {
+                    let message = if self.components.is_empty() {
+                        format!("names no configured account ({id:?})")
+                    } else {
+                        format!("names no configured account nor an authorizer AppID ({id:?})")
+                    };
                     out.push(Problem::new(
                         format!("server.api_keys[{i}].accounts[{j}]"),
-                        format!("names no configured account ({id:?})"),
+                        message,
+                    ));
+                }
+            }
+            for (j, id) in key.components.iter().flatten().enumerate() {
+                if self.component(id).is_none() {
+                    out.push(Problem::new(
+                        format!("server.api_keys[{i}].components[{j}]"),
+                        format!("names no configured component ({id:?})"),
                     ));
                 }
             }
@@ -92,6 +112,42 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Advice that does not make the configuration invalid (`wxgate check-config` prints it):
+    /// a component with no public URL, whose authorization page then trusts the `Host` header,
+    /// and a sync component webhook that names authorization notices (never sent to it).
+    #[must_use]
+    pub fn warnings(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if self.server.public_url.is_none() {
+            for (i, component) in self.components.iter().enumerate() {
+                if component.public_url.is_none() {
+                    out.push(Problem::new(
+                        format!("components[{i}].public_url"),
+                        "is not set (nor server.public_url): the authorization page builds its \
+                         return URL from the request's Host header, which a client can choose",
+                    ));
+                }
+            }
+        }
+        for (i, component) in self.components.iter().enumerate() {
+            for (j, hook) in component.webhooks.iter().enumerate() {
+                let notices = ["authorized", "updateauthorized", "unauthorized"];
+                if hook.mode == WebhookMode::Sync
+                    && hook.events.iter().any(|e| notices.contains(&e.as_str()))
+                {
+                    out.push(Problem::new(
+                        format!("components[{i}].webhooks[{j}].events"),
+                        "names authorization notices, which go to async webhooks only \
+                         (nothing can be answered to them): this sync webhook never gets them",
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A component's problems (but its id's), as (field below the component, message).
 fn component_problems(component: &ComponentConfig) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -124,6 +180,16 @@ fn component_problems(component: &ComponentConfig) -> Vec<(String, String)> {
     {
         problem("authorize_base", "must be an http:// or https:// URL");
     }
+    if component
+        .public_url
+        .as_deref()
+        .is_some_and(|url| !crate::origin::is_public_url(url))
+    {
+        problem("public_url", PUBLIC_URL);
+    }
+    for (field, message) in webhook_problems(&component.webhooks) {
+        problem(&field, message);
+    }
     for (j, rule) in component.replies.iter().enumerate() {
         if let Trigger::Regex(pattern) = &rule.trigger
             && let Some(detail) = regex_problem(pattern)
@@ -155,8 +221,8 @@ fn server_problems(server: &ServerConfig) -> Vec<Problem> {
         "must be host:port with an IP address, e.g. 127.0.0.1:8080",
     );
     for (i, key) in server.api_keys.iter().enumerate() {
-        let field = |name: &str| match (&key.accounts, &key.paths) {
-            (None, None) => format!("api_keys[{i}]"),
+        let field = |name: &str| match (&key.accounts, &key.components, &key.paths) {
+            (None, None, None) => format!("api_keys[{i}]"),
             _ => format!("api_keys[{i}].{name}"),
         };
         check(
@@ -166,6 +232,9 @@ fn server_problems(server: &ServerConfig) -> Vec<Problem> {
         );
         if key.accounts.as_ref().is_some_and(Vec::is_empty) {
             check(false, &field("accounts"), EMPTY_SCOPE);
+        }
+        if key.components.as_ref().is_some_and(Vec::is_empty) {
+            check(false, &field("components"), EMPTY_SCOPE);
         }
         match &key.paths {
             Some(paths) if paths.is_empty() => check(false, &field("paths"), EMPTY_SCOPE),
@@ -183,6 +252,14 @@ fn server_problems(server: &ServerConfig) -> Vec<Problem> {
             None => {}
         }
     }
+    check(
+        server
+            .public_url
+            .as_deref()
+            .is_none_or(crate::origin::is_public_url),
+        "public_url",
+        PUBLIC_URL,
+    );
     check(
         (1..5000).contains(&server.callback_deadline_ms),
         "callback_deadline_ms",
@@ -283,40 +360,8 @@ fn account_problems(account: &AccountConfig) -> Vec<(String, String)> {
             problem(&format!("campaigns[{j}]"), message);
         }
     }
-    for (j, hook) in account.webhooks.iter().enumerate() {
-        if !is_http_url(&hook.url) {
-            problem(
-                &format!("webhooks[{j}].url"),
-                "must be an http:// or https:// URL",
-            );
-        }
-        if hook.secret.expose().len() < 16 {
-            problem(
-                &format!("webhooks[{j}].secret"),
-                "must be at least 16 characters",
-            );
-        }
-        if hook.events.is_empty() || hook.events.iter().any(|e| e.trim().is_empty()) {
-            problem(
-                &format!("webhooks[{j}].events"),
-                "must list message types and event names (or \"*\" for every push)",
-            );
-        }
-        if !(1..=100).contains(&hook.max_attempts) {
-            problem(
-                &format!("webhooks[{j}].max_attempts"),
-                "must be between 1 and 100",
-            );
-        }
-        if hook
-            .timeout_ms
-            .is_some_and(|ms| !(100..=60_000).contains(&ms))
-        {
-            problem(
-                &format!("webhooks[{j}].timeout_ms"),
-                "must be between 100 and 60000 (ms)",
-            );
-        }
+    for (field, message) in webhook_problems(&account.webhooks) {
+        problem(&field, message);
     }
     if let Some(oauth) = &account.oauth {
         if oauth.allowed_redirects.is_empty() {
@@ -409,6 +454,47 @@ fn is_app_id(app_id: &str) -> bool {
 /// WeChat's rule for the callback Token: 3–32 letters or digits.
 fn is_callback_token(token: &str) -> bool {
     (3..=32).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The problems of `[[….webhooks]]`, as (field below the account or component, message).
+fn webhook_problems(hooks: &[WebhookConfig]) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for (j, hook) in hooks.iter().enumerate() {
+        if !is_http_url(&hook.url) {
+            out.push((
+                format!("webhooks[{j}].url"),
+                "must be an http:// or https:// URL",
+            ));
+        }
+        if hook.secret.expose().len() < 16 {
+            out.push((
+                format!("webhooks[{j}].secret"),
+                "must be at least 16 characters",
+            ));
+        }
+        if hook.events.is_empty() || hook.events.iter().any(|e| e.trim().is_empty()) {
+            out.push((
+                format!("webhooks[{j}].events"),
+                "must list message types and event names (or \"*\" for every push)",
+            ));
+        }
+        if !(1..=100).contains(&hook.max_attempts) {
+            out.push((
+                format!("webhooks[{j}].max_attempts"),
+                "must be between 1 and 100",
+            ));
+        }
+        if hook
+            .timeout_ms
+            .is_some_and(|ms| !(100..=60_000).contains(&ms))
+        {
+            out.push((
+                format!("webhooks[{j}].timeout_ms"),
+                "must be between 100 and 60000 (ms)",
+            ));
+        }
+    }
+    out
 }
 
 fn is_http_url(url: &str) -> bool {

@@ -41,6 +41,8 @@ pub(crate) struct Upstream {
 #[derive(Debug)]
 pub(crate) struct Outgoing<'a> {
     pub(crate) account: &'a str,
+    /// The API base of an account that is not configured (an authorizer's, its component's).
+    pub(crate) base: &'a str,
     /// A path checked by [`super::path::check`].
     pub(crate) path: &'a str,
     pub(crate) method: Method,
@@ -101,7 +103,7 @@ impl Upstream {
         let base = self
             .bases
             .get(outgoing.account)
-            .ok_or_else(|| Unreachable("the account has no API base".to_owned()))?;
+            .map_or_else(|| outgoing.base.trim_end_matches('/'), String::as_str);
         let url = target(base, outgoing.path, outgoing.query, token);
         let mut request = self.http.request(outgoing.method.clone(), url);
         if !outgoing.body.is_empty() || outgoing.method != Method::GET {

@@ -107,6 +107,7 @@ pub(super) struct CallbackQuery {
 }
 
 /// A refusal shown to the browser, as plain text.
+#[derive(Debug)]
 pub(super) struct Refusal(StatusCode, String);
 
 impl Refusal {
@@ -175,7 +176,12 @@ pub(super) async fn login(
             ));
         }
     };
-    let callback = callback_url(oauth, &account, &headers)?;
+    let callback = callback_url(
+        oauth,
+        &account,
+        shared.config.server.public_url.as_deref(),
+        &headers,
+    )?;
     let (state, binding) = {
         let mut rng = rand::rng();
         (
@@ -694,33 +700,19 @@ fn redirect_allowed(oauth: &OAuthConfig, redirect: &str) -> bool {
 fn callback_url(
     oauth: &OAuthConfig,
     account: &str,
+    public_url: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<String, Refusal> {
     if let Some(url) = &oauth.callback_url {
         return Ok(url.clone());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        })
-        .ok_or_else(|| {
-            Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "no usable Host header: set [accounts.oauth] callback_url",
-            )
-        })?;
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    Ok(format!("{scheme}://{host}/oauth/{account}/callback"))
+    let origin = crate::origin::origin(public_url, headers).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "no usable Host header: set server.public_url or [accounts.oauth] callback_url",
+        )
+    })?;
+    Ok(format!("{origin}/oauth/{account}/callback"))
 }
 
 /// Where WeChat's authorize page is for this account.
@@ -798,6 +790,27 @@ mod tests {
         ));
         assert!(!redirect_allowed(&oauth, "//evil.com/"));
         assert!(!redirect_allowed(&oauth, "javascript:alert(1)"));
+    }
+
+    #[test]
+    fn the_callback_comes_from_its_own_setting_then_the_public_url_then_host() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("evil.example"));
+        let mut oauth = OAuthConfig::new(vec!["https://shop.example.com".into()]);
+        assert_eq!(
+            callback_url(&oauth, "main", Some("https://wx.example.com"), &headers).unwrap(),
+            "https://wx.example.com/oauth/main/callback"
+        );
+        assert_eq!(
+            callback_url(&oauth, "main", None, &headers).unwrap(),
+            "http://evil.example/oauth/main/callback"
+        );
+        assert!(callback_url(&oauth, "main", None, &HeaderMap::new()).is_err());
+        oauth.callback_url = Some("https://login.example.com/cb".into());
+        assert_eq!(
+            callback_url(&oauth, "main", Some("https://wx.example.com"), &headers).unwrap(),
+            "https://login.example.com/cb"
+        );
     }
 
     #[test]

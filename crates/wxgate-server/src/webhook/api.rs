@@ -1,6 +1,7 @@
 //! Dead letters of async webhooks: `GET /v1/accounts/{account}/webhooks/dead` lists them,
 //! `POST /v1/accounts/{account}/webhooks/dead/redrive` queues them again (all of them, or
-//! `{"ids": [...]}`). `wxgate webhooks dead|redrive` use the same functions on the store.
+//! `{"ids": [...]}`). `wxgate webhooks dead|redrive` use the same functions on the store. For an
+//! authorizer (`{account}` its AppID) these are its dead letters in its component's queue.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wxgate_store::{JobId, Store, StoreError};
 
-use super::{Job, queue};
+use super::{Job, component_queue, queue};
 use crate::app::Shared;
 use crate::openapi::{AccessErrors, AccountPath, BodyErrors, Error503};
 use crate::token_api::{ApiFailure, Authorized, ErrorCode};
@@ -53,19 +54,47 @@ pub struct DeadLetter {
 ///
 /// The store's error.
 pub async fn dead_letters(store: &dyn Store, account: &str) -> Result<Vec<DeadLetter>, StoreError> {
-    let dead = store.dead_jobs(&queue(account)).await?;
+    letters(store, &queue(account), None).await
+}
+
+/// The dead letters of an authorizer of `component` (its pushes' and its notices'), oldest
+/// first.
+///
+/// # Errors
+///
+/// The store's error.
+pub async fn authorizer_dead_letters(
+    store: &dyn Store,
+    component: &str,
+    authorizer: &str,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    letters(store, &component_queue(component), Some(authorizer)).await
+}
+
+/// The dead letters of `queue`, those of the account `only` when given.
+async fn letters(
+    store: &dyn Store,
+    queue: &str,
+    only: Option<&str>,
+) -> Result<Vec<DeadLetter>, StoreError> {
+    let dead = store.dead_jobs(queue).await?;
     Ok(dead
         .into_iter()
-        .map(|dead| {
+        .filter_map(|dead| {
             let job = serde_json::from_slice::<Job>(&dead.payload).ok();
-            DeadLetter {
+            if let Some(only) = only
+                && job.as_ref().and_then(|j| j.account.as_deref()) != Some(only)
+            {
+                return None;
+            }
+            Some(DeadLetter {
                 id: dead.id.0,
                 delivery: job.as_ref().map(|j| j.delivery.clone()).unwrap_or_default(),
                 url: job.as_ref().map(|j| j.url.clone()).unwrap_or_default(),
                 event: job.map(|j| j.event).unwrap_or_default(),
                 attempts: dead.attempts,
                 reason: dead.reason,
-            }
+            })
         })
         .collect())
 }
@@ -101,10 +130,44 @@ pub async fn redrive(
             .map(|dead| dead.id.0)
             .collect(),
     };
+    revive(store, &queue, ids).await
+}
+
+/// Queues dead letters of an authorizer of `component` again: those in `ids` that are its, or
+/// all of its.
+///
+/// # Errors
+///
+/// The store's error; the letters re-driven before it stay re-driven.
+pub async fn redrive_authorizer(
+    store: &dyn Store,
+    component: &str,
+    authorizer: &str,
+    ids: Option<&[String]>,
+) -> Result<Redriven, StoreError> {
+    let queue = component_queue(component);
+    let own: Vec<String> = letters(store, &queue, Some(authorizer))
+        .await?
+        .into_iter()
+        .map(|letter| letter.id)
+        .collect();
+    let Some(ids) = ids else {
+        return revive(store, &queue, own).await;
+    };
+    // Another authorizer's letters are not this one's to re-drive: reported missing.
+    let (mine, others): (Vec<String>, Vec<String>) =
+        ids.iter().cloned().partition(|id| own.contains(id));
+    let mut out = revive(store, &queue, mine).await?;
+    out.missing.extend(others);
+    Ok(out)
+}
+
+/// Queues the dead letters `ids` of `queue` again.
+async fn revive(store: &dyn Store, queue: &str, ids: Vec<String>) -> Result<Redriven, StoreError> {
     let mut out = Redriven::default();
     for id in ids {
         if store
-            .revive_job(&queue, &JobId(id.clone()), Duration::ZERO)
+            .revive_job(queue, &JobId(id.clone()), Duration::ZERO)
             .await?
         {
             out.redriven.push(id);
@@ -115,16 +178,26 @@ pub async fn redrive(
     Ok(out)
 }
 
-fn known(shared: &Shared, account: &str) -> Result<(), ApiFailure> {
+/// Whose dead letters `{account}` names.
+enum Owner {
+    /// A configured account: its own queue.
+    Account,
+    /// An authorizer: its letters in its component's queue.
+    Authorizer(Arc<str>),
+}
+
+async fn owner(shared: &Shared, account: &str) -> Result<Owner, ApiFailure> {
     if shared.accounts.contains_key(account) {
-        Ok(())
-    } else {
-        Err(ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            ErrorCode::UnknownAccount,
-            format!("no account {account:?} in the configuration"),
-        ))
+        return Ok(Owner::Account);
     }
+    if let Some(component) = crate::component::component_of(shared, account).await? {
+        return Ok(Owner::Authorizer(component));
+    }
+    Err(ApiFailure::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::UnknownAccount,
+        format!("no account {account:?} in the configuration, nor an authorizer of a component"),
+    ))
 }
 
 #[utoipa::path(
@@ -145,11 +218,13 @@ pub(crate) async fn dead(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
 ) -> Result<Json<Vec<DeadLetter>>, ApiFailure> {
-    known(&shared, &account)?;
-    dead_letters(shared.store.as_ref(), &account)
-        .await
-        .map(Json)
-        .map_err(|e| ApiFailure::store_unavailable(&e))
+    let store = shared.store.as_ref();
+    match owner(&shared, &account).await? {
+        Owner::Account => dead_letters(store, &account).await,
+        Owner::Authorizer(component) => authorizer_dead_letters(store, &component, &account).await,
+    }
+    .map(Json)
+    .map_err(|e| ApiFailure::store_unavailable(&e))
 }
 
 /// Which dead letters to re-drive.
@@ -183,7 +258,7 @@ pub(crate) async fn redrive_route(
     Path(account): Path<String>,
     body: Bytes,
 ) -> Result<Json<Redriven>, ApiFailure> {
-    known(&shared, &account)?;
+    let owner = owner(&shared, &account).await?;
     // An empty body re-drives every dead letter, as `{}` does.
     let body: RedriveBody = if body.iter().all(u8::is_ascii_whitespace) {
         RedriveBody::default()
@@ -196,10 +271,23 @@ pub(crate) async fn redrive_route(
             )
         })?
     };
-    let redriven = redrive(shared.store.as_ref(), &account, body.ids.as_deref())
-        .await
-        .map_err(|e| ApiFailure::store_unavailable(&e))?;
-    if let Some(webhooks) = shared.accounts.get(&account).map(|a| &a.webhooks) {
+    let store = shared.store.as_ref();
+    let ids = body.ids.as_deref();
+    let (redriven, webhooks) = match &owner {
+        Owner::Account => (
+            redrive(store, &account, ids).await,
+            shared.accounts.get(&account).map(|a| &a.webhooks),
+        ),
+        Owner::Authorizer(component) => (
+            redrive_authorizer(store, component, &account, ids).await,
+            shared
+                .components
+                .get(component.as_ref())
+                .map(|c| &c.webhooks),
+        ),
+    };
+    let redriven = redriven.map_err(|e| ApiFailure::store_unavailable(&e))?;
+    if let Some(webhooks) = webhooks {
         webhooks.queued.notify_waiters();
     }
     Ok(Json(redriven))

@@ -60,11 +60,12 @@ impl Handler for SyncWebhook {
 async fn ask(webhooks: &Webhooks, incoming: &Incoming) -> Option<Reply> {
     let context = webhooks.context()?;
     let (msg_type, event) = super::kind(incoming);
-    let delivery = delivery_id(&webhooks.account, incoming);
-    let push = push_json(&webhooks.account, incoming, &delivery);
+    let account = incoming.account();
+    let delivery = delivery_id(account, incoming);
+    let push = push_json(account, webhooks.component.as_deref(), incoming, &delivery);
     let follower = match context
         .registry
-        .follower(&webhooks.account, incoming.from_user_name.as_str())
+        .follower(account, incoming.from_user_name.as_str())
         .await
     {
         Ok(follower) => follower,

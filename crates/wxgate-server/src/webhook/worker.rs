@@ -30,16 +30,19 @@ const IDLE: Duration = Duration::from_millis(500);
 /// full jitter.
 const BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(600));
 
-/// Starts the worker pools of every account that has async webhooks.
+/// Starts the worker pools of every account and component that has async webhooks (one pool
+/// per component, shared by all its authorizers).
 pub(crate) fn spawn(shared: &Arc<Shared>) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
-    for account in shared.accounts.values() {
-        if !account.webhooks.has_async() {
+    let accounts = shared.accounts.values().map(|account| &account.webhooks);
+    let components = shared.components.values().map(|c| &c.webhooks);
+    for webhooks in accounts.chain(components) {
+        if !webhooks.has_async() {
             continue;
         }
         for _ in 0..WORKERS {
             let shared = Arc::clone(shared);
-            let webhooks = Arc::clone(&account.webhooks);
+            let webhooks = Arc::clone(webhooks);
             tasks.push(tokio::spawn(async move { run(shared, webhooks).await }));
         }
     }
@@ -85,15 +88,17 @@ async fn deliver(webhooks: &Webhooks, claim: &Claim<'_>) {
     };
     let attempt = claim
         .hold_while(async {
-            let follower = match context
-                .registry
-                .follower(&webhooks.account, &job.openid)
-                .await
-            {
-                Ok(follower) => follower,
-                Err(error) => {
-                    tracing::warn!(account = %webhooks.account, %error, "cannot read the follower for a webhook; sending null");
-                    None
+            // A component's job names its authorizer; a notice has no user.
+            let account = job.account.as_deref().unwrap_or(&webhooks.account);
+            let follower = if job.openid.is_empty() {
+                None
+            } else {
+                match context.registry.follower(account, &job.openid).await {
+                    Ok(follower) => follower,
+                    Err(error) => {
+                        tracing::warn!(%account, %error, "cannot read the follower for a webhook; sending null");
+                        None
+                    }
                 }
             };
             let body = body(job.push.get(), follower.as_ref());

@@ -9,21 +9,21 @@ use wxgate_sandbox::{AppSpec, RunningSandbox, SandboxConfig};
 use wxgate_server::{Config, Gateway, Incoming, MessageRouter};
 use wxgate_store::{MemoryStore, Store};
 
-const COMPONENT_APPID: &str = "wxc0mp0nent0000001";
-const COMPONENT_SECRET: &str = "component-app-secret";
-const TOKEN: &str = "componenttoken";
-const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-const AUTHORIZER: &str = "wx5a1db0c0ffee0a01";
+pub(crate) const COMPONENT_APPID: &str = "wxc0mp0nent0000001";
+pub(crate) const COMPONENT_SECRET: &str = "component-app-secret";
+pub(crate) const TOKEN: &str = "componenttoken";
+pub(crate) const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+pub(crate) const AUTHORIZER: &str = "wx5a1db0c0ffee0a01";
 
-struct Platform {
-    sandbox: RunningSandbox,
-    http: reqwest::Client,
-    gateway_url: String,
+pub(crate) struct Platform {
+    pub(crate) sandbox: RunningSandbox,
+    pub(crate) http: reqwest::Client,
+    pub(crate) gateway_url: String,
 }
 
 impl Platform {
     /// `GET /v1/accounts/{account}/access-token` of the gateway: status and JSON body.
-    async fn access_token(&self, account: &str) -> (u16, Value) {
+    pub(crate) async fn access_token(&self, account: &str) -> (u16, Value) {
         let response = self
             .http
             .get(format!(
@@ -39,7 +39,7 @@ impl Platform {
     }
 
     /// Pushes a ticket and lets `AUTHORIZER` authorize the component.
-    async fn authorize(&self) {
+    pub(crate) async fn authorize(&self) {
         let (_, ticket) = self
             .control(
                 &format!("/sandbox/components/{COMPONENT_APPID}/push-ticket"),
@@ -58,7 +58,7 @@ impl Platform {
     }
 
     /// A new user of `AUTHORIZER` who follows it: its openid.
-    async fn follower(&self) -> String {
+    pub(crate) async fn follower(&self) -> String {
         let (_, user) = self
             .control(
                 &format!("/sandbox/apps/{AUTHORIZER}/users"),
@@ -72,7 +72,7 @@ impl Platform {
     }
 
     /// A user action in the sandbox.
-    async fn act(&self, openid: &str, action: Value) -> (u16, Value) {
+    pub(crate) async fn act(&self, openid: &str, action: Value) -> (u16, Value) {
         self.control(
             &format!("/sandbox/apps/{AUTHORIZER}/users/{openid}/actions"),
             action,
@@ -81,7 +81,7 @@ impl Platform {
     }
 
     /// A control call to the sandbox: its status and JSON answer.
-    async fn control(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn control(&self, path: &str, body: Value) -> (u16, Value) {
         let response = self
             .http
             .post(format!("{}{path}", self.sandbox.base_url()))
@@ -94,7 +94,7 @@ impl Platform {
     }
 
     /// How many verify tickets the sandbox pushed to the gateway.
-    async fn ticket_pushes(&self) -> usize {
+    pub(crate) async fn ticket_pushes(&self) -> usize {
         let deliveries: Value = self
             .http
             .get(format!(
@@ -116,13 +116,24 @@ impl Platform {
     }
 }
 
-const API_KEY: &str = "component-api-key";
+pub(crate) const API_KEY: &str = "component-api-key";
 
 fn config(api_base: &str, server: &str) -> Config {
+    config_with(api_base, server, "")
+}
+
+/// As [`config`], with `component` (keys, then tables) added to the `[[components]]`;
+/// `server` may set `api_keys` itself.
+pub(crate) fn config_with(api_base: &str, server: &str, component: &str) -> Config {
+    let keys = if server.contains("api_keys") {
+        String::new()
+    } else {
+        format!(r#"api_keys = ["{API_KEY}"]"#)
+    };
     let toml = format!(
         r#"
 [server]
-api_keys = ["{API_KEY}"]
+{keys}
 {server}
 
 [storage]
@@ -136,6 +147,7 @@ token = "{TOKEN}"
 encoding_aes_key = "{KEY}"
 api_base = "{api_base}"
 authorize_base = "{api_base}"
+{component}
 
 [[components.replies]]
 keyword = "hello"
@@ -157,12 +169,19 @@ async fn gateway_with(
     server: &str,
     messages: MessageRouter,
 ) -> (Gateway, tokio::net::TcpListener) {
-    let gateway = Gateway::builder(config(api_base, server))
-        .messages(messages)
-        .store(Arc::clone(store))
-        .build()
-        .await
-        .unwrap();
+    gateway_built(
+        Gateway::builder(config(api_base, server)).messages(messages),
+        store,
+    )
+    .await
+}
+
+/// `builder` on `store`, and a listener.
+pub(crate) async fn gateway_built(
+    builder: wxgate_server::GatewayBuilder,
+    store: &Arc<dyn Store>,
+) -> (Gateway, tokio::net::TcpListener) {
+    let gateway = builder.store(Arc::clone(store)).build().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     (gateway, listener)
 }
@@ -179,10 +198,21 @@ async fn platform_with(
     server: &str,
     messages: MessageRouter,
 ) -> (Platform, Gateway, tokio::task::JoinHandle<()>) {
+    platform_built(store, |api_base| {
+        Gateway::builder(config(api_base, server)).messages(messages)
+    })
+    .await
+}
+
+/// As [`platform`], with the gateway `build` makes from the sandbox's address.
+pub(crate) async fn platform_built(
+    store: &Arc<dyn Store>,
+    build: impl FnOnce(&str) -> wxgate_server::GatewayBuilder,
+) -> (Platform, Gateway, tokio::task::JoinHandle<()>) {
     let sandbox = wxgate_sandbox::spawn(SandboxConfig::default())
         .await
         .unwrap();
-    let (gateway, listener) = gateway_with(&sandbox.base_url(), store, server, messages).await;
+    let (gateway, listener) = gateway_built(build(&sandbox.base_url()), store).await;
     let gateway_url = format!("http://{}", listener.local_addr().unwrap());
     let serving = gateway.clone();
     let server = tokio::spawn(async move {

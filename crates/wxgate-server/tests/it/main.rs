@@ -4,6 +4,7 @@ mod bad_input;
 mod callback;
 mod common;
 mod component;
+mod component_gateway;
 mod dedup;
 mod faults_callback;
 mod faults_tokens;

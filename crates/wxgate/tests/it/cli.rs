@@ -443,3 +443,37 @@ async fn logs_written_to_a_file_have_no_colour_codes() {
         String::from_utf8_lossy(&logged)
     );
 }
+
+#[test]
+fn check_config_warns_about_a_component_without_a_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let component = r#"
+[storage]
+url = "memory://"
+
+[[components]]
+id = "open"
+app_id = "wxc0mp0nent000001"
+app_secret = "component-secret"
+token = "comptoken"
+encoding_aes_key = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+"#;
+    let path = write_config(dir.path(), component);
+    let out = run(&["check-config", &path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // A warning, not an error: the configuration is usable.
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("warning: components[0].public_url: is not set"),
+        "{stdout}"
+    );
+    let with_url = component.replace(
+        "[storage]",
+        "[server]\npublic_url = \"https://wx.example.com\"\n\n[storage]",
+    );
+    let path = write_config(dir.path(), &with_url);
+    let out = run(&["check-config", &path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+}
