@@ -154,12 +154,18 @@ impl Gateway {
             .route(HEALTH_PATH, get(health_route::healthz))
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
-            .merge(crate::token_api::routes(Arc::clone(&self.shared)))
-            .merge(crate::proxy::routes(Arc::clone(&self.shared)))
-            .merge(crate::web::routes(Arc::clone(&self.shared)))
-            .merge(crate::outbound::routes(Arc::clone(&self.shared)))
-            .merge(crate::funnel_api::routes(Arc::clone(&self.shared)))
-            .merge(crate::webhook::api::routes(Arc::clone(&self.shared)))
+            .merge(
+                crate::token_api::routes(Arc::clone(&self.shared))
+                    .merge(crate::proxy::routes(Arc::clone(&self.shared)))
+                    .merge(crate::outbound::routes(Arc::clone(&self.shared)))
+                    .merge(crate::funnel_api::routes(Arc::clone(&self.shared)))
+                    .merge(crate::webhook::api::routes(Arc::clone(&self.shared)))
+                    .merge(crate::web::routes(Arc::clone(&self.shared)))
+                    .layer(axum::middleware::from_fn_with_state(
+                        Arc::clone(&self.shared),
+                        crate::token_api::authorize_link,
+                    )),
+            )
             .layer(crate::metrics::trace_layer())
     }
 

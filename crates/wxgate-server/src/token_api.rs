@@ -117,7 +117,7 @@ pub(crate) enum ErrorCode {
 }
 
 /// The body of every error answer under `/v1`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(as = Error)]
 pub(crate) struct ErrorBody {
     #[schema(inline)]
@@ -130,15 +130,28 @@ pub(crate) struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, nullable = false)]
     errmsg: Option<String>,
+    /// With `reauthorization_required`: the platform's authorization page, where the account's
+    /// administrator authorizes the platform again
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable = false)]
+    authorize_url: Option<String>,
 }
+
+/// Set on a `reauthorization_required` answer for [`authorize_link`], which adds the platform's
+/// authorization page to it: the component's AppID and the answer's body.
+#[derive(Clone, Debug)]
+struct NeedsAuthorization(String, ErrorBody);
 
 /// A JSON error answer.
 #[derive(Debug)]
 pub(crate) struct ApiFailure {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: the failure travels in `Result`s, and the body is only built on error paths.
+    body: Box<ErrorBody>,
     /// Seconds for `Retry-After`.
     retry_after: Option<u64>,
+    /// For `reauthorization_required`: the AppID of the component to authorize again.
+    reauthorize: Option<String>,
 }
 
 /// `Retry-After` of a 503: WeChat or the store are usually back, or the fetch done, by then.
@@ -152,6 +165,7 @@ impl ErrorBody {
             message: message.into(),
             errcode: None,
             errmsg: None,
+            authorize_url: None,
         }
     }
 }
@@ -160,8 +174,9 @@ impl ApiFailure {
     pub(crate) fn new(status: StatusCode, error: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody::new(error, message),
+            body: Box::new(ErrorBody::new(error, message)),
             retry_after: None,
+            reauthorize: None,
         }
     }
 
@@ -249,7 +264,13 @@ impl ApiFailure {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let link = self
+            .reauthorize
+            .map(|component| NeedsAuthorization(component, (*self.body).clone()));
+        let mut response = (self.status, Json(*self.body)).into_response();
+        if let Some(link) = link {
+            response.extensions_mut().insert(link);
+        }
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()
@@ -269,13 +290,15 @@ impl From<wxgate_api::Error> for ApiFailure {
         match error.kind() {
             ErrorKind::Api(api) => Self {
                 status: StatusCode::BAD_GATEWAY,
-                body: ErrorBody {
+                body: Box::new(ErrorBody {
                     error: ErrorCode::Wechat,
                     message: "WeChat refused the request".to_owned(),
                     errcode: Some(api.code().code()),
                     errmsg: Some(api.errmsg().to_owned()),
-                },
+                    authorize_url: None,
+                }),
                 retry_after: None,
+                reauthorize: None,
             },
             ErrorKind::Transport { .. }
             | ErrorKind::Timeout { .. }
@@ -299,11 +322,19 @@ impl From<wxgate_api::Error> for ApiFailure {
                 )
                 .retry_after(RETRY_AFTER_SECS)
             }
-            ErrorKind::ReauthorizationRequired { .. } => Self::new(
-                StatusCode::CONFLICT,
-                ErrorCode::ReauthorizationRequired,
-                error.to_string(),
-            ),
+            ErrorKind::ReauthorizationRequired {
+                component_app_id, ..
+            } => {
+                let failure = Self::new(
+                    StatusCode::CONFLICT,
+                    ErrorCode::ReauthorizationRequired,
+                    error.to_string(),
+                );
+                Self {
+                    reauthorize: Some(component_app_id.clone()),
+                    ..failure
+                }
+            }
             ErrorKind::UnknownAuthorizer { .. } => Self::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::UnknownAccount,
@@ -738,4 +769,47 @@ pub(crate) async fn jssdk_config(
         &body.url,
         body.js_api_list,
     )))
+}
+
+/// Middleware of the `/v1` routes: adds `authorize_url` — the platform's authorization page,
+/// from its `public_url` (else `server.public_url`, else the request's `Host`) — to a
+/// `reauthorization_required` answer, which is made where the component's id is not known.
+pub(crate) async fn authorize_link(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Only the two headers an origin may be built from, kept before the request moves on.
+    let mut origin_headers = axum::http::HeaderMap::new();
+    for name in [header::HOST.as_str(), "x-forwarded-proto"] {
+        if let Some(value) = request.headers().get(name) {
+            origin_headers.insert(axum::http::HeaderName::from_static(name), value.clone());
+        }
+    }
+    let mut response = next.run(request).await;
+    let Some(NeedsAuthorization(component_app_id, mut body)) =
+        response.extensions_mut().remove::<NeedsAuthorization>()
+    else {
+        return response;
+    };
+    let Some(component) = shared
+        .components
+        .values()
+        .find(|c| c.config.app_id == component_app_id)
+    else {
+        return response;
+    };
+    let configured = component.config.public_url.as_deref().or(shared
+        .config
+        .server
+        .public_url
+        .as_deref());
+    let Some(origin) = crate::origin::origin(configured, &origin_headers) else {
+        return response;
+    };
+    body.authorize_url = Some(format!("{origin}/component/{}/authorize", component.id));
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let (_, fresh_body) = Json(body).into_response().into_parts();
+    Response::from_parts(parts, fresh_body)
 }

@@ -533,8 +533,12 @@ async fn report_stale(platform: &Platform, stale: &str) -> (u16, Value) {
 async fn a_refresh_token_wechat_refuses_answers_409_and_is_not_tried_again() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     // Stale reports are believed at once, so the report below forces a refresh.
-    let (platform, _gateway, _server) =
-        platform_with(&store, "min_stale_age_secs = 0", MessageRouter::new()).await;
+    let (platform, _gateway, _server) = platform_with(
+        &store,
+        "min_stale_age_secs = 0\npublic_url = \"https://wx.example.com/\"",
+        MessageRouter::new(),
+    )
+    .await;
     platform.authorize().await;
     let (status, body) = platform.access_token(AUTHORIZER).await;
     assert_eq!(status, 200, "{body}");
@@ -571,6 +575,10 @@ async fn a_refresh_token_wechat_refuses_answers_409_and_is_not_tried_again() {
             && message.contains("61023")
             && message.contains("authorize"),
         "{message}"
+    );
+    assert_eq!(
+        body["authorize_url"], "https://wx.example.com/component/open/authorize",
+        "the link to authorize again, from server.public_url: {body}"
     );
     assert!(
         !body.to_string().contains(&kept),
