@@ -105,6 +105,16 @@ pub struct CredentialOptions {
     /// one second. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
     /// the margin is capped there.
     pub authorizer_refresh_spread: Duration,
+    /// At most this many of a third-party platform's authorizer tokens are refreshed ahead of
+    /// expiry in any one second of [`clock`](Self::clock), per instance (default 5): a
+    /// refresh beyond it waits for a later second while the token stays valid, so the spread
+    /// above holds whenever the tokens were issued (all in one second, or after a restart
+    /// that finds many near expiry). A caller that finds no valid token still fetches one at
+    /// once, and replacements of rejected tokens are not counted. The refresher visits each
+    /// authorizer every second, so a platform needs about `authorizers / 3900` refreshes a
+    /// second at most (2.6 for 10,000); raise it beyond about 20,000 authorizers per instance.
+    /// Zero means no limit.
+    pub authorizer_refresh_rate: u32,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
     /// This instance's lease owner id (default: random).
@@ -128,6 +138,7 @@ impl Default for CredentialOptions {
             refresh_limit_per_minute: 0,
             failure_probe: Duration::from_secs(1),
             authorizer_refresh_spread: Duration::from_secs(3000),
+            authorizer_refresh_rate: 5,
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),
@@ -199,6 +210,13 @@ impl CredentialOptions {
     #[must_use]
     pub fn authorizer_refresh_spread(mut self, spread: Duration) -> Self {
         self.authorizer_refresh_spread = spread;
+        self
+    }
+
+    /// Sets [`authorizer_refresh_rate`](Self::authorizer_refresh_rate).
+    #[must_use]
+    pub fn authorizer_refresh_rate(mut self, per_second: u32) -> Self {
+        self.authorizer_refresh_rate = per_second;
         self
     }
 

@@ -31,7 +31,11 @@
 //! - **spread refreshes**: each authorizer refreshes ahead of expiry by
 //!   [`refresh_margin`](crate::CredentialOptions::refresh_margin) plus a share of
 //!   [`authorizer_refresh_spread`](crate::CredentialOptions::authorizer_refresh_spread) fixed
-//!   by its AppID, so thousands of accounts authorized together do not refresh together.
+//!   by its AppID, so thousands of accounts authorized together do not refresh together; and
+//!   no more than [`authorizer_refresh_rate`](crate::CredentialOptions::authorizer_refresh_rate)
+//!   of them (5) refresh ahead of expiry in any one second, however their tokens were issued.
+//!   The refresher ([`ComponentCredentials::spawn_refresher`], every second in the gateway)
+//!   reads each authorizer's store keys only when its token is due, not on every round.
 //!
 //! # Store keys
 //!
@@ -57,7 +61,7 @@ use std::time::Duration;
 use wxgate_proto::clock::unix_ms;
 use wxgate_store::Store;
 
-use crate::credential::manager::Refresher;
+use crate::credential::manager::{RefreshBudget, Refresher};
 use crate::credential::{AccountCredentials, CredentialOptions};
 use crate::endpoint::Endpoint;
 use crate::endpoint::component::api_query_auth;
@@ -181,6 +185,8 @@ struct Inner {
     token: Credentials,
     pre_auth: Credentials,
     authorizers: Mutex<HashMap<String, Credentials>>,
+    /// The authorizers' share of ahead-of-expiry refreshes per second.
+    refresh_budget: Option<Arc<RefreshBudget>>,
 }
 
 impl ComponentCredentials {
@@ -211,6 +217,7 @@ impl ComponentCredentials {
                 store: Arc::clone(&store),
                 ticket_key: keys.verify_ticket.clone(),
             }),
+            None,
             "access_token",
         );
         // Refreshed ahead while it has 10 minutes left, so the page rarely gets an old code.
@@ -229,8 +236,11 @@ impl ComponentCredentials {
                 app_id: component.app_id.clone(),
                 component: token.clone(),
             }),
+            None,
             "pre_auth_code",
         );
+        let refresh_budget = (options.authorizer_refresh_rate > 0)
+            .then(|| Arc::new(RefreshBudget::new(options.authorizer_refresh_rate)));
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -241,6 +251,7 @@ impl ComponentCredentials {
                 token,
                 pre_auth,
                 authorizers: Mutex::new(HashMap::new()),
+                refresh_budget,
             }),
         }
     }
@@ -531,13 +542,16 @@ impl ComponentCredentials {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                this.warm().await;
+                this.refresh_due().await;
             }
         }))
     }
 
-    /// One round of the refresher.
-    async fn warm(&self) {
+    /// One round of the refresher of [`ComponentCredentials::spawn_refresher`]: refreshes the
+    /// component token and every authorizer's token that is due. For programs that drive their
+    /// own schedule, such as a simulation on a virtual clock that runs one round per virtual
+    /// second; errors are logged, as the refresher does.
+    pub async fn refresh_due(&self) {
         if self.verify_ticket().await.ok().flatten().is_some() {
             self.inner.token.warm().await;
         }
@@ -597,6 +611,7 @@ impl ComponentCredentials {
                 record_key: inner.keys.authorizer(app_id),
                 clock: Arc::clone(&inner.options.clock),
             }),
+            inner.refresh_budget.clone(),
             "access_token",
         )
     }
