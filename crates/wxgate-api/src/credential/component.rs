@@ -187,6 +187,18 @@ struct Inner {
     authorizers: Mutex<HashMap<String, Credentials>>,
     /// The authorizers' share of ahead-of-expiry refreshes per second.
     refresh_budget: Option<Arc<RefreshBudget>>,
+    /// Taken around changes of the authorizers' index: notices arriving together (WeChat
+    /// pushes in parallel) would otherwise retry each other's compare-and-set on the whole list.
+    index_lock: tokio::sync::Mutex<()>,
+}
+
+impl Inner {
+    /// Adds (`present`) or removes an authorizer in the index: one change at a time in this
+    /// process, compare-and-set against other instances.
+    async fn update_index(&self, app_id: &str, present: bool) -> Result<(), Error> {
+        let _one_at_a_time = self.index_lock.lock().await;
+        update_index(self.store.as_ref(), &self.keys.index, app_id, present).await
+    }
 }
 
 impl ComponentCredentials {
@@ -252,6 +264,7 @@ impl ComponentCredentials {
                 pre_auth,
                 authorizers: Mutex::new(HashMap::new()),
                 refresh_budget,
+                index_lock: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -418,7 +431,7 @@ impl ComponentCredentials {
             .set(&inner.keys.authorizer(&app_id), &record.encode(), None)
             .await
             .map_err(Error::store)?;
-        update_index(inner.store.as_ref(), &inner.keys.index, &app_id, true).await?;
+        inner.update_index(&app_id, true).await?;
         let credentials = self.credentials_for(&app_id);
         credentials.clear_failure();
         if let (Some(token), Some(expires_in)) = (&info.authorizer_access_token, info.expires_in) {
@@ -514,7 +527,7 @@ impl ComponentCredentials {
             .delete(&inner.keys.authorizer(app_id))
             .await
             .map_err(Error::store)?;
-        update_index(inner.store.as_ref(), &inner.keys.index, app_id, false).await?;
+        inner.update_index(app_id, false).await?;
         let credentials = inner
             .authorizers
             .lock()
