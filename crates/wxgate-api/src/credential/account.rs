@@ -101,8 +101,9 @@ pub struct CredentialOptions {
     /// A third-party platform's authorizers refresh their tokens ahead of expiry by
     /// `refresh_margin` plus a share of this (default 50 min), fixed per authorizer from its
     /// AppID, so thousands of authorizers authorized together do not refresh together: 10,000
-    /// tokens issued in the same second refresh over 50 minutes, at most about a dozen in any
-    /// one second. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
+    /// tokens issued in the same second fall due over 50 minutes, about 3 a second but up to a
+    /// dozen in some seconds, which [`authorizer_refresh_rate`](Self::authorizer_refresh_rate)
+    /// then caps. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
     /// the margin is capped there.
     pub authorizer_refresh_spread: Duration,
     /// At most this many of a third-party platform's authorizer tokens are refreshed ahead of
