@@ -71,6 +71,11 @@ pub(crate) fn routes() -> Router<Sandbox> {
             "/sandbox/components/{id}/deliveries",
             get(components::deliveries),
         )
+        .route("/sandbox/components/{id}/calls", get(components::calls))
+        .route(
+            "/sandbox/components/{id}/calls/{*path}",
+            get(components::call_seconds),
+        )
         .route(
             "/sandbox/components/{id}/authorize",
             post(components::authorize),

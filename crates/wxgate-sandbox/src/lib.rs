@@ -305,7 +305,7 @@ impl Sandbox {
     }
 }
 
-fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
+pub(crate) fn validate_app(app: &AppSpec) -> Result<(), SandboxError> {
     if app.app_id.is_empty() {
         return Err(SandboxError::InvalidApp("app_id is empty".to_owned()));
     }

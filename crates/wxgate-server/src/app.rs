@@ -38,6 +38,10 @@ pub const METRICS_PATH: &str = "/metrics";
 
 /// How often the background refresher looks at each account's credentials.
 const REFRESH_CHECK: Duration = Duration::from_secs(5);
+/// How often a component's refresher looks at its authorizers: every second, so that its
+/// share of refreshes per second (`CredentialOptions::authorizer_refresh_rate`) is a rate
+/// rather than a burst every few seconds. A round reads nothing for authorizers not yet due.
+const COMPONENT_REFRESH_CHECK: Duration = Duration::from_secs(1);
 
 /// Why a gateway could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -186,10 +190,11 @@ impl Gateway {
             .map(|credentials| credentials.spawn_refresher(REFRESH_CHECK))
             .chain(
                 // The component token and every authorizer's, each ahead of its expiry.
-                self.shared
-                    .components
-                    .values()
-                    .map(|component| component.credentials.spawn_refresher(REFRESH_CHECK)),
+                self.shared.components.values().map(|component| {
+                    component
+                        .credentials
+                        .spawn_refresher(COMPONENT_REFRESH_CHECK)
+                }),
             )
             .collect();
         let shared = Arc::clone(&self.shared);

@@ -101,10 +101,21 @@ pub struct CredentialOptions {
     /// A third-party platform's authorizers refresh their tokens ahead of expiry by
     /// `refresh_margin` plus a share of this (default 50 min), fixed per authorizer from its
     /// AppID, so thousands of authorizers authorized together do not refresh together: 10,000
-    /// tokens issued in the same second refresh over 50 minutes, at most about a dozen in any
-    /// one second. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
+    /// tokens issued in the same second fall due over 50 minutes, about 3 a second but up to a
+    /// dozen in some seconds, which [`authorizer_refresh_rate`](Self::authorizer_refresh_rate)
+    /// then caps. Keep `refresh_margin` plus this under half a token's lifetime (1 h of 2 h):
     /// the margin is capped there.
     pub authorizer_refresh_spread: Duration,
+    /// At most this many of a third-party platform's authorizer tokens are refreshed ahead of
+    /// expiry in any one second of [`clock`](Self::clock), per instance (default 5): a
+    /// refresh beyond it waits for a later second while the token stays valid, so the spread
+    /// above holds whenever the tokens were issued (all in one second, or after a restart
+    /// that finds many near expiry). A caller that finds no valid token still fetches one at
+    /// once, and replacements of rejected tokens are not counted. The refresher visits each
+    /// authorizer every second, so a platform needs about `authorizers / 3900` refreshes a
+    /// second at most (2.6 for 10,000); raise it beyond about 20,000 authorizers per instance.
+    /// Zero means no limit.
+    pub authorizer_refresh_rate: u32,
     /// Store key prefix (default `wxgate`).
     pub key_prefix: String,
     /// This instance's lease owner id (default: random).
@@ -128,6 +139,7 @@ impl Default for CredentialOptions {
             refresh_limit_per_minute: 0,
             failure_probe: Duration::from_secs(1),
             authorizer_refresh_spread: Duration::from_secs(3000),
+            authorizer_refresh_rate: 5,
             key_prefix: "wxgate".to_owned(),
             instance_id: None,
             clock: Arc::new(SystemClock),
@@ -199,6 +211,13 @@ impl CredentialOptions {
     #[must_use]
     pub fn authorizer_refresh_spread(mut self, spread: Duration) -> Self {
         self.authorizer_refresh_spread = spread;
+        self
+    }
+
+    /// Sets [`authorizer_refresh_rate`](Self::authorizer_refresh_rate).
+    #[must_use]
+    pub fn authorizer_refresh_rate(mut self, per_second: u32) -> Self {
+        self.authorizer_refresh_rate = per_second;
         self
     }
 

@@ -31,7 +31,11 @@
 //! - **spread refreshes**: each authorizer refreshes ahead of expiry by
 //!   [`refresh_margin`](crate::CredentialOptions::refresh_margin) plus a share of
 //!   [`authorizer_refresh_spread`](crate::CredentialOptions::authorizer_refresh_spread) fixed
-//!   by its AppID, so thousands of accounts authorized together do not refresh together.
+//!   by its AppID, so thousands of accounts authorized together do not refresh together; and
+//!   no more than [`authorizer_refresh_rate`](crate::CredentialOptions::authorizer_refresh_rate)
+//!   of them (5) refresh ahead of expiry in any one second, however their tokens were issued.
+//!   The refresher ([`ComponentCredentials::spawn_refresher`], every second in the gateway)
+//!   reads each authorizer's store keys only when its token is due, not on every round.
 //!
 //! # Store keys
 //!
@@ -58,7 +62,7 @@ use std::time::Duration;
 use wxgate_proto::clock::unix_ms;
 use wxgate_store::Store;
 
-use crate::credential::manager::Refresher;
+use crate::credential::manager::{RefreshBudget, Refresher};
 use crate::credential::{AccountCredentials, CredentialOptions};
 use crate::endpoint::Endpoint;
 use crate::endpoint::component::api_query_auth;
@@ -185,6 +189,20 @@ struct Inner {
     token: Credentials,
     pre_auth: Credentials,
     authorizers: Mutex<HashMap<String, Credentials>>,
+    /// The authorizers' share of ahead-of-expiry refreshes per second.
+    refresh_budget: Option<Arc<RefreshBudget>>,
+    /// Taken around changes of the authorizers' index: notices arriving together (WeChat
+    /// pushes in parallel) would otherwise retry each other's compare-and-set on the whole list.
+    index_lock: tokio::sync::Mutex<()>,
+}
+
+impl Inner {
+    /// Adds (`present`) or removes an authorizer in the index: one change at a time in this
+    /// process, compare-and-set against other instances.
+    async fn update_index(&self, app_id: &str, present: bool) -> Result<(), Error> {
+        let _one_at_a_time = self.index_lock.lock().await;
+        update_index(self.store.as_ref(), &self.keys.index, app_id, present).await
+    }
 }
 
 impl ComponentCredentials {
@@ -215,6 +233,7 @@ impl ComponentCredentials {
                 store: Arc::clone(&store),
                 ticket_key: keys.verify_ticket.clone(),
             }),
+            None,
             "access_token",
         );
         // Refreshed ahead while it has 10 minutes left, so the page rarely gets an old code.
@@ -233,8 +252,11 @@ impl ComponentCredentials {
                 app_id: component.app_id.clone(),
                 component: token.clone(),
             }),
+            None,
             "pre_auth_code",
         );
+        let refresh_budget = (options.authorizer_refresh_rate > 0)
+            .then(|| Arc::new(RefreshBudget::new(options.authorizer_refresh_rate)));
         Self {
             inner: Arc::new(Inner {
                 client,
@@ -245,6 +267,8 @@ impl ComponentCredentials {
                 token,
                 pre_auth,
                 authorizers: Mutex::new(HashMap::new()),
+                refresh_budget,
+                index_lock: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -411,7 +435,7 @@ impl ComponentCredentials {
             .set(&inner.keys.authorizer(&app_id), &record.encode(), None)
             .await
             .map_err(Error::store)?;
-        update_index(inner.store.as_ref(), &inner.keys.index, &app_id, true).await?;
+        inner.update_index(&app_id, true).await?;
         // Authorized again: no longer revoked.
         inner
             .store
@@ -548,7 +572,7 @@ impl ComponentCredentials {
             .delete(&inner.keys.authorizer(app_id))
             .await
             .map_err(Error::store)?;
-        update_index(inner.store.as_ref(), &inner.keys.index, app_id, false).await?;
+        inner.update_index(app_id, false).await?;
         let credentials = inner
             .authorizers
             .lock()
@@ -576,13 +600,16 @@ impl ComponentCredentials {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                this.warm().await;
+                this.refresh_due().await;
             }
         }))
     }
 
-    /// One round of the refresher.
-    async fn warm(&self) {
+    /// One round of the refresher of [`ComponentCredentials::spawn_refresher`]: refreshes the
+    /// component token and every authorizer's token that is due. For programs that drive their
+    /// own schedule, such as a simulation on a virtual clock that runs one round per virtual
+    /// second; errors are logged, as the refresher does.
+    pub async fn refresh_due(&self) {
         if self.verify_ticket().await.ok().flatten().is_some() {
             self.inner.token.warm().await;
         }
@@ -642,6 +669,7 @@ impl ComponentCredentials {
                 record_key: inner.keys.authorizer(app_id),
                 clock: Arc::clone(&inner.options.clock),
             }),
+            inner.refresh_budget.clone(),
             "access_token",
         )
     }

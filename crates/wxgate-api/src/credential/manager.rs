@@ -17,6 +17,7 @@ use crate::{Client, Error};
 use wxgate_proto::clock::unix_ms;
 
 mod backoff;
+mod budget;
 mod fetch;
 mod flight;
 mod refresh;
@@ -28,6 +29,7 @@ mod stored;
 mod trigger;
 mod value;
 
+pub(crate) use budget::RefreshBudget;
 pub use refresher::Refresher;
 use slot::{Cached, CredentialSlot};
 pub(crate) use source::{FetchFuture, FetchedToken, TokenSource};
@@ -66,6 +68,9 @@ struct Inner {
     /// Where the access token comes from when not from the account's AppSecret (an
     /// authorizer's refresh token, a component's verify ticket).
     source: Option<Arc<dyn TokenSource>>,
+    /// Shared with other credentials (a component's authorizers): caps their ahead-of-expiry
+    /// refreshes per second.
+    ahead_budget: Option<Arc<RefreshBudget>>,
     access_token: CredentialSlot,
     jsapi_ticket: CredentialSlot,
     wx_card_ticket: CredentialSlot,
@@ -87,20 +92,31 @@ impl Credentials {
         account: AccountCredentials,
         options: CredentialOptions,
     ) -> Self {
-        Self::build(client, store, account, options, None, "access_token")
+        Self::build(client, store, account, options, None, None, "access_token")
     }
 
     /// A manager whose access token comes from `source`, kept under the store name
     /// `token_name` (`access_token`, `pre_auth_code`); tickets are fetched with it as usual.
+    /// With `ahead_budget`, its refreshes ahead of expiry (not those of callers finding no
+    /// valid value, nor replacements) wait for a share of that budget.
     pub(crate) fn with_source(
         client: Client,
         store: Arc<dyn Store>,
         account: AccountCredentials,
         options: CredentialOptions,
         source: Arc<dyn TokenSource>,
+        ahead_budget: Option<Arc<RefreshBudget>>,
         token_name: &'static str,
     ) -> Self {
-        Self::build(client, store, account, options, Some(source), token_name)
+        Self::build(
+            client,
+            store,
+            account,
+            options,
+            Some(source),
+            ahead_budget,
+            token_name,
+        )
     }
 
     fn build(
@@ -109,6 +125,7 @@ impl Credentials {
         account: AccountCredentials,
         options: CredentialOptions,
         source: Option<Arc<dyn TokenSource>>,
+        ahead_budget: Option<Arc<RefreshBudget>>,
         token_name: &'static str,
     ) -> Self {
         let instance_id = options
@@ -135,6 +152,7 @@ impl Credentials {
             options,
             instance_id,
             source,
+            ahead_budget,
         };
         Self {
             inner: Arc::new(inner),

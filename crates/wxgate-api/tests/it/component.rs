@@ -19,7 +19,11 @@ const COMPONENT_SECRET: &str = "component-secret-0001";
 /// A sandbox with the app and a component whose pushes go nowhere (the tests hand the ticket
 /// over themselves, as the gateway's event route would).
 async fn start() -> Env {
-    let env = Env::start().await;
+    start_with(wxgate_sandbox::SandboxConfig::default()).await
+}
+
+async fn start_with(config: wxgate_sandbox::SandboxConfig) -> Env {
+    let env = Env::start_with(config).await;
     let response = env
         .http
         .post(format!("{}/sandbox/components", env.base_url()))
@@ -90,13 +94,18 @@ async fn push_ticket(env: &Env) -> String {
 
 /// The app's administrator authorizes the component; returns the authorization code.
 async fn authorize(env: &Env) -> String {
+    authorize_app(env, APP_ID).await
+}
+
+/// `app_id`'s administrator authorizes the component; returns the authorization code.
+async fn authorize_app(env: &Env, app_id: &str) -> String {
     let answer: Value = env
         .http
         .post(format!(
             "{}/sandbox/components/{COMPONENT_APPID}/authorize",
             env.base_url()
         ))
-        .json(&json!({"app_id": APP_ID}))
+        .json(&json!({"app_id": app_id}))
         .send()
         .await
         .expect("authorize")
@@ -591,6 +600,94 @@ async fn two_instances_on_redis_refresh_an_authorizer_once() {
     );
     second.refresh_authorizer(APP_ID).await.unwrap();
     second.forget_authorizer(APP_ID).await.unwrap();
+}
+
+/// Authorizers whose tokens were all issued in the same second refresh ahead of expiry at no
+/// more than `authorizer_refresh_rate` a second (counted by the sandbox, per second of its
+/// frozen clock, which the platform shares), and every one before its token expires. The
+/// spread is narrowed to 10 s so that, without the rate, 4 would fall due in each second.
+#[tokio::test]
+async fn authorizers_issued_together_refresh_at_the_rate_never_in_a_burst() {
+    const N: usize = 40;
+    const RATE: u64 = 2;
+    let env = start_with(wxgate_sandbox::SandboxConfig {
+        start_time: Some(1_700_000_000),
+        freeze_clock: true,
+        ..wxgate_sandbox::SandboxConfig::default()
+    })
+    .await;
+    let sandbox = env.sandbox.sandbox.clone();
+    let app_ids: Vec<String> = (0..N).map(|i| format!("wxb0057{i:011x}")).collect();
+    let apps: Vec<Value> = app_ids
+        .iter()
+        .map(|app_id| {
+            json!({"app_id": app_id, "app_secret": "s", "token": "t", "mode": "plaintext",
+                   "callback_url": "http://127.0.0.1:9/wechat"})
+        })
+        .collect();
+    let created: Value = env
+        .http
+        .post(format!("{}/sandbox/apps", env.base_url()))
+        .json(&apps)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created, json!({"created": N, "updated": 0}));
+    let platform = ComponentCredentials::new(
+        env.client(),
+        memory_store(),
+        ComponentAccount::new("open", COMPONENT_APPID, Secret::new(COMPONENT_SECRET)),
+        env.options()
+            .clock(Arc::new(sandbox.clock()))
+            .authorizer_refresh_spread(std::time::Duration::from_secs(10))
+            .authorizer_refresh_rate(u32::try_from(RATE).unwrap()),
+    );
+    platform
+        .save_verify_ticket(&push_ticket(&env).await)
+        .await
+        .unwrap();
+    for app_id in &app_ids {
+        platform
+            .query_auth(&authorize_app(&env, app_id).await)
+            .await
+            .unwrap();
+    }
+    let issued = sandbox.now();
+    // The tokens live 7200 s and fall due 300 to 310 s before: step through the last 400 s,
+    // one refresher round per second.
+    sandbox.set_clock(issued + 6800);
+    for _ in 0..399 {
+        sandbox.advance_clock(1);
+        platform.refresh_due().await;
+    }
+    let calls: Value = env
+        .http
+        .get(format!(
+            "{}/sandbox/components/{COMPONENT_APPID}/calls/cgi-bin/component/api_authorizer_token",
+            env.base_url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(calls["total"], N, "{calls}");
+    let seconds = calls["seconds"].as_object().expect("seconds");
+    assert!(
+        seconds.values().all(|n| n.as_u64().unwrap() <= RATE),
+        "more than {RATE} in a second: {calls}"
+    );
+    assert!(seconds.len() >= N / usize::try_from(RATE).unwrap());
+    assert!(
+        seconds
+            .keys()
+            .all(|at| at.parse::<u64>().unwrap() < issued + 7200),
+        "a token expired before its refresh: {calls}"
+    );
 }
 
 /// VmRSS of this process, in KiB.

@@ -15,7 +15,12 @@ use crate::error::ControlError;
 use crate::state::App;
 use crate::wechat::menu::menu_json;
 
+/// `POST /sandbox/apps`: one app (`{…}`, answered with the app), or many at once (`[{…}, …]`,
+/// answered `{"created": N, "updated": N}`; all are checked before any is kept).
 pub(super) async fn create_app(State(sb): State<Sandbox>, body: Bytes) -> Result<Response> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return create_apps(&sb, &body);
+    }
     let spec: AppSpec = serde_json::from_slice(&body)
         .map_err(|e| ControlError::bad_request(format!("invalid app: {e}")))?;
     let app_id = spec.app_id.clone();
@@ -27,6 +32,33 @@ pub(super) async fn create_app(State(sb): State<Sandbox>, body: Bytes) -> Result
         StatusCode::OK
     };
     Ok((status, axum::Json(body)).into_response())
+}
+
+/// Many apps in one request (seeding thousands of accounts).
+fn create_apps(sb: &Sandbox, body: &[u8]) -> Result<Response> {
+    let specs: Vec<AppSpec> = serde_json::from_slice(body)
+        .map_err(|e| ControlError::bad_request(format!("invalid apps: {e}")))?;
+    for (i, spec) in specs.iter().enumerate() {
+        crate::validate_app(spec)
+            .map_err(|e| ControlError::bad_request(format!("apps[{i}]: {e}")))?;
+    }
+    let mut created = 0_usize;
+    for spec in specs.iter().cloned() {
+        if sb.upsert_app(spec)? {
+            created += 1;
+        }
+    }
+    let updated = specs.len() - created;
+    let status = if created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        axum::Json(json!({"created": created, "updated": updated})),
+    )
+        .into_response())
 }
 
 pub(super) async fn list_apps(State(sb): State<Sandbox>) -> axum::Json<Value> {

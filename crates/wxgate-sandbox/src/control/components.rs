@@ -107,15 +107,23 @@ pub(super) async fn deliveries(
     })
 }
 
-/// `{"app_id": "...", "func_scopes": [1, 2]?}`
+/// `{"app_id": "...", "func_scopes": [1, 2]?}`, or `{"app_ids": [...], "func_scopes"?}` for
+/// many accounts at once.
 #[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AuthorizeBody {
     #[serde(default)]
     app_id: String,
     #[serde(default)]
+    app_ids: Option<Vec<String>>,
+    #[serde(default)]
     func_scopes: Option<Vec<u32>>,
 }
+
+/// Notices of a bulk authorization pushed at once (WeChat pushes many notices in parallel too).
+const BULK_NOTICES_IN_FLIGHT: usize = 8;
+/// Failed deliveries listed in a bulk authorization's answer.
+const BULK_FAILURES_SHOWN: usize = 10;
 
 pub(super) async fn authorize(
     State(sb): State<Sandbox>,
@@ -123,8 +131,130 @@ pub(super) async fn authorize(
     body: Bytes,
 ) -> Result<axum::Json<Value>> {
     let body: AuthorizeBody = parse(&body)?;
+    if let Some(app_ids) = body.app_ids {
+        if !body.app_id.is_empty() {
+            return Err(ControlError::bad_request(
+                "give app_id or app_ids, not both",
+            ));
+        }
+        return authorize_many(&sb, &id, app_ids, body.func_scopes)
+            .await
+            .map(axum::Json);
+    }
     let result = authorize_app(&sb, &id, &body.app_id, body.func_scopes, None).await?;
     Ok(axum::Json(result))
+}
+
+/// Authorizes every app of `app_ids` (all must exist; checked first) and pushes their notices,
+/// [`BULK_NOTICES_IN_FLIGHT`] at a time. Answers how many were authorized and how their notices
+/// fared: `{"authorized", "notices": {"success", "failed"}, "failures": [first few deliveries]}`.
+async fn authorize_many(
+    sb: &Sandbox,
+    id: &str,
+    app_ids: Vec<String>,
+    func_scopes: Option<Vec<u32>>,
+) -> Result<Value> {
+    if sb.with_state_ro(|s| s.component(id).is_none()) {
+        return Err(no_component(id));
+    }
+    let missing = sb.with_state_ro(|s| {
+        app_ids
+            .iter()
+            .find(|app_id| app_id.is_empty() || s.app(app_id).is_none())
+            .cloned()
+    });
+    if let Some(app_id) = missing {
+        return Err(ControlError::not_found(format!("no app {app_id:?}")));
+    }
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut answers = Vec::with_capacity(app_ids.len());
+    for app_id in &app_ids {
+        if in_flight.len() >= BULK_NOTICES_IN_FLIGHT
+            && let Some(done) = in_flight.join_next().await
+        {
+            answers.push(done);
+        }
+        let (sb, id, app_id, scopes) = (
+            sb.clone(),
+            id.to_owned(),
+            app_id.clone(),
+            func_scopes.clone(),
+        );
+        in_flight.spawn(async move { authorize_app(&sb, &id, &app_id, scopes, None).await });
+    }
+    answers.extend(in_flight.join_all().await.into_iter().map(Ok));
+    let (mut success, mut failed, mut failures) = (0_usize, 0_usize, Vec::new());
+    for answer in answers {
+        let answer = match answer {
+            Ok(answer) => answer?,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => return Err(ControlError::conflict("the sandbox is shutting down")),
+        };
+        match answer["notice"]["outcome"].as_str() {
+            Some("success") | None => success += usize::from(!answer["notice"].is_null()),
+            Some(_) => {
+                failed += 1;
+                if failures.len() < BULK_FAILURES_SHOWN {
+                    failures.push(json!({"app_id": answer["app_id"], "notice": answer["notice"]}));
+                }
+            }
+        }
+    }
+    Ok(json!({
+        "authorized": app_ids.len(),
+        "notices": {"success": success, "failed": failed},
+        "failures": failures,
+    }))
+}
+
+/// `GET /sandbox/components/{id}/calls`: the component's API calls by path, and the calls made
+/// with its authorizers' tokens, summed over the authorizers.
+pub(super) async fn calls(
+    State(sb): State<Sandbox>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>> {
+    sb.with_state_ro(|s| {
+        let component = s.component(&id).ok_or_else(|| no_component(&id))?;
+        let mut authorizer_calls = std::collections::BTreeMap::<&str, u64>::new();
+        for authorizer in component.authorizers.values() {
+            for (path, n) in &authorizer.calls {
+                *authorizer_calls.entry(path).or_default() += n;
+            }
+        }
+        Ok(axum::Json(json!({
+            "calls": component.calls,
+            "authorizer_calls": authorizer_calls,
+        })))
+    })
+}
+
+/// `GET /sandbox/components/{id}/calls/{*path}`: the component's calls of one API by virtual
+/// second: `{"path", "total", "max_per_second", "max_at", "seconds": {"<unix s>": n}}` (the
+/// last day of seconds with a call).
+pub(super) async fn call_seconds(
+    State(sb): State<Sandbox>,
+    Path((id, path)): Path<(String, String)>,
+) -> Result<axum::Json<Value>> {
+    let path = path.trim_start_matches('/').to_owned();
+    sb.with_state_ro(|s| {
+        let component = s.component(&id).ok_or_else(|| no_component(&id))?;
+        let empty = std::collections::BTreeMap::new();
+        let seconds = component.call_seconds.get(&path).unwrap_or(&empty);
+        // The earliest second of the largest count.
+        let busiest = seconds
+            .iter()
+            .fold(None::<(u64, u32)>, |best, (&at, &n)| match best {
+                Some((_, most)) if most >= n => best,
+                _ => Some((at, n)),
+            });
+        Ok(axum::Json(json!({
+            "path": path,
+            "total": component.calls.get(&path).copied().unwrap_or(0),
+            "max_per_second": busiest.map_or(0, |(_, n)| n),
+            "max_at": busiest.map(|(at, _)| at),
+            "seconds": seconds,
+        })))
+    })
 }
 
 /// Authorize `app_id` for the component and push the notice; the answer carries the auth code

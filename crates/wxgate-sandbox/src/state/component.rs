@@ -31,6 +31,9 @@ pub(crate) const DEFAULT_SCOPES: &[u32] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 2
 const DELIVERIES_KEPT: usize = 200;
 /// Verify tickets remembered per component (older ones answer 61006).
 const TICKETS_KEPT: usize = 100;
+/// Seconds of per-second call counts kept per path (a day of virtual time with a call in
+/// every second); the oldest go first.
+pub(crate) const CALL_SECONDS_KEPT: usize = 86_400;
 
 /// How a component is configured (`POST /sandbox/components`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -72,6 +75,10 @@ pub(crate) struct Component {
     pub(crate) authorizers: BTreeMap<String, Authorizer>,
     #[serde(default)]
     pub(crate) calls: BTreeMap<String, u64>,
+    /// Calls by path and virtual second (`{path: {unix second: calls}}`), to see bursts; not
+    /// saved with the state.
+    #[serde(skip)]
+    pub(crate) call_seconds: BTreeMap<String, BTreeMap<u64, u32>>,
     #[serde(default)]
     pub(crate) quota_used: BTreeMap<String, u64>,
     #[serde(default)]
@@ -114,6 +121,7 @@ impl Component {
             auth_codes: BTreeMap::new(),
             authorizers: BTreeMap::new(),
             calls: BTreeMap::new(),
+            call_seconds: BTreeMap::new(),
             quota_used: BTreeMap::new(),
             quota_day: clock::beijing_day(now),
             quota_clears: Vec::new(),
@@ -142,8 +150,14 @@ impl Component {
         }
     }
 
-    pub(crate) fn count_call(&mut self, path: &str) {
+    /// Counts a call of `path` at virtual time `now`, in all and in its second.
+    pub(crate) fn count_call(&mut self, path: &str, now: u64) {
         *self.calls.entry(path.to_owned()).or_default() += 1;
+        let seconds = self.call_seconds.entry(path.to_owned()).or_default();
+        *seconds.entry(now).or_default() += 1;
+        while seconds.len() > CALL_SECONDS_KEPT {
+            seconds.pop_first();
+        }
     }
 
     /// One use of `path`'s daily quota (reset at 00:00 Beijing time); 45009 when used up.
@@ -487,6 +501,24 @@ mod tests {
             61005
         );
         assert_eq!(c.check_ticket("ticket@@@b", 1000).unwrap_err().code, 61006);
+    }
+
+    #[test]
+    fn calls_are_counted_per_virtual_second_and_old_seconds_dropped() {
+        let mut c = component();
+        c.count_call("p", 10);
+        c.count_call("p", 10);
+        c.count_call("p", 11);
+        assert_eq!(c.calls["p"], 3);
+        assert_eq!(
+            c.call_seconds["p"].iter().collect::<Vec<_>>(),
+            [(&10, &2), (&11, &1)]
+        );
+        for second in 0..CALL_SECONDS_KEPT as u64 {
+            c.count_call("p", 100 + second);
+        }
+        assert_eq!(c.call_seconds["p"].len(), CALL_SECONDS_KEPT);
+        assert!(!c.call_seconds["p"].contains_key(&11));
     }
 
     #[test]

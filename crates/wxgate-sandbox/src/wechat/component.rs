@@ -108,7 +108,7 @@ impl Sandbox {
             }
             let now = s.now();
             let component = s.component_mut(&id)?;
-            component.count_call(api.path);
+            component.count_call(api.path, now);
             component.consume_quota(api.path, api.daily_limit, now)?;
             Ok(id)
         })

@@ -341,6 +341,85 @@ async fn the_control_api_checks_and_shows_components() {
 }
 
 #[tokio::test]
+async fn many_apps_authorize_at_once_and_calls_are_counted_per_second() {
+    let (env, platform) = setup().await;
+    let apps: Vec<Value> = (0..20)
+        .map(|i| {
+            json!({"app_id": format!("wxbulk{i:012}"), "app_secret": "s", "token": "t",
+                   "mode": "plaintext", "callback_url": "http://127.0.0.1:9/"})
+        })
+        .collect();
+    let ids: Vec<String> = apps
+        .iter()
+        .map(|a| a["app_id"].as_str().expect("app_id").to_owned())
+        .collect();
+    // One bad app refuses the whole array.
+    let mut with_bad = apps.clone();
+    with_bad.push(json!({"app_id": "", "app_secret": "s", "token": "t", "mode": "plaintext"}));
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let send = |path: &str, body: &Value| env.http.post(env.url(path)).json(body).send();
+    assert_eq!(
+        status(send("/sandbox/apps", &json!(with_bad)).await.expect("send")),
+        400
+    );
+    let missing = env.http.get(env.url(&format!("/sandbox/apps/{}", ids[0])));
+    assert_eq!(status(missing.send().await.expect("send")), 404);
+    let created = send("/sandbox/apps", &json!(apps)).await.expect("send");
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        created.json::<Value>().await.expect("json"),
+        json!({"created": 20, "updated": 0})
+    );
+
+    let authorize = format!("/sandbox/components/{COMPONENT}/authorize");
+    let unknown = json!({"app_ids": [ids[0], "wxnoapp"]});
+    assert_eq!(status(send(&authorize, &unknown).await.expect("send")), 404);
+    let both = json!({"app_id": ids[0], "app_ids": [ids[1]]});
+    assert_eq!(status(send(&authorize, &both).await.expect("send")), 400);
+    assert!(platform.notices().is_empty(), "nothing authorized yet");
+    let answer = env.post(&authorize, json!({"app_ids": ids})).await;
+    assert_eq!(answer["authorized"], 20, "{answer}");
+    assert_eq!(answer["notices"], json!({"success": 20, "failed": 0}));
+    let authorized = platform
+        .wait_notices(20)
+        .await
+        .into_iter()
+        .filter(|n| matches!(n.kind, NoticeKind::Authorized(_)))
+        .count();
+    assert_eq!(authorized, 20);
+
+    let token = env.component_token(&platform).await;
+    let info = |id: &str| {
+        env.capi(
+            "api_get_authorizer_info",
+            &token,
+            json!({"component_appid": COMPONENT, "authorizer_appid": id}),
+        )
+    };
+    for id in &ids[..3] {
+        info(id).await;
+    }
+    env.advance(5).await;
+    info(&ids[3]).await;
+    let path = "cgi-bin/component/api_get_authorizer_info";
+    let seconds = env
+        .get(&format!("/sandbox/components/{COMPONENT}/calls/{path}"))
+        .await;
+    let start = crate::common::START;
+    assert_eq!(
+        seconds,
+        json!({"path": path, "total": 4, "max_per_second": 3, "max_at": start,
+               "seconds": {start.to_string(): 3, (start + 5).to_string(): 1}})
+    );
+    let calls = env
+        .get(&format!("/sandbox/components/{COMPONENT}/calls"))
+        .await;
+    assert_eq!(calls["calls"][path], 4, "{calls}");
+    assert_eq!(calls["calls"]["cgi-bin/component/api_component_token"], 1);
+    assert_eq!(calls["authorizer_calls"], json!({}));
+}
+
+#[tokio::test]
 async fn verify_tickets_are_pushed_every_ten_minutes_of_virtual_time() {
     let (env, platform) = setup().await;
     env.advance(599).await;

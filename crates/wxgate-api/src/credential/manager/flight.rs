@@ -156,7 +156,9 @@ impl Inner {
         let inner = Arc::clone(self);
         let task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
             let _flight = guard;
-            if let Err(error) = inner.load_or_refresh(kind, Trigger::Ahead).await {
+            if let Err(error) = inner.load_or_refresh(kind, Trigger::Ahead).await
+                && !matches!(error.kind(), ErrorKind::RateLimited { .. })
+            {
                 tracing::warn!(
                     account = %inner.account.id,
                     credential = inner.slot(kind).name,

@@ -55,6 +55,22 @@ impl Inner {
         {
             return Some(self.fallback(stored.cloned(), trigger).ok_or(error));
         }
+        if matches!(trigger, Trigger::Ahead)
+            && let Some(budget) = &self.ahead_budget
+            && let Err(wait_ms) = budget.take(now)
+        {
+            // The value is served while valid; the next round or read tries again.
+            tracing::debug!(
+                account = %self.account.id,
+                credential = slot.name,
+                "refresh ahead of expiry deferred: this second's share of refreshes is used"
+            );
+            let retry_after = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
+            return Some(
+                self.fallback(stored.cloned(), trigger)
+                    .ok_or_else(|| Error::new(ErrorKind::RateLimited { retry_after })),
+            );
+        }
         if matches!(trigger, Trigger::Replace { .. })
             && let Some(retry_after) =
                 slot.take_replacement(now, self.options.refresh_limit_per_minute)

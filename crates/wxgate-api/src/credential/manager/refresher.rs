@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Inner, Kind, Trigger, duration_ms};
-use crate::Credentials;
 use crate::endpoint::ticket::getticket::TicketType;
+use crate::{Credentials, ErrorKind};
 
 impl Credentials {
     /// Starts a background task that, every `every`, refreshes the access token (and the
@@ -34,7 +34,7 @@ impl Credentials {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                inner.warm().await;
+                inner.warm(true).await;
             }
         });
         Refresher { task }
@@ -64,16 +64,20 @@ impl Drop for Refresher {
 }
 
 impl Credentials {
-    /// One round of the [`Refresher`] for this manager (a component's refresher runs it for
-    /// every authorizer).
+    /// A component refresher's round for this authorizer: refreshes what is near expiry (or
+    /// not loaded yet), without the periodic store checks of [`Credentials::spawn_refresher`]:
+    /// a platform's refresher visits thousands of authorizers every second, and a value another
+    /// instance refreshed is read from the store when this one's copy falls due.
     pub(crate) async fn warm(&self) {
-        self.inner.warm().await;
+        self.inner.warm(false).await;
     }
 }
 
 impl Inner {
-    /// One round of the [`Refresher`]: the access token always, tickets once used.
-    pub(super) async fn warm(self: &Arc<Self>) {
+    /// One round of the [`Refresher`]: the access token always, tickets once used; values not
+    /// due for a refresh are checked against the store every `local_cache_ttl` if
+    /// `store_checks`.
+    pub(super) async fn warm(self: &Arc<Self>, store_checks: bool) {
         for kind in [
             Kind::AccessToken,
             Kind::Ticket(TicketType::Jsapi),
@@ -84,19 +88,26 @@ impl Inner {
                 continue;
             }
             let now = self.now_ms();
-            let cache_ttl = duration_ms(self.options.local_cache_ttl);
+            let cache_ttl = if store_checks {
+                duration_ms(self.options.local_cache_ttl)
+            } else {
+                i64::MAX
+            };
             let due = slot
                 .cached()
                 .is_none_or(|c| c.due(now, self.margin_ms(), cache_ttl));
             if due && !slot.backing_off(now) {
                 let _flight = slot.flight.lock().await;
-                if let Err(error) = self.load_or_refresh(kind, Trigger::Ahead).await {
-                    tracing::warn!(
+                match self.load_or_refresh(kind, Trigger::Ahead).await {
+                    Ok(_) => {}
+                    // Deferred by the platform's refresh rate (logged where it happened).
+                    Err(error) if matches!(error.kind(), ErrorKind::RateLimited { .. }) => {}
+                    Err(error) => tracing::warn!(
                         account = %self.account.id,
                         credential = slot.name,
                         %error,
                         "scheduled refresh failed"
-                    );
+                    ),
                 }
             }
         }

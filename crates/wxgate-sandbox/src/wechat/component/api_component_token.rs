@@ -29,7 +29,7 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, body: Bytes) -> Response 
             sb.with_state(|s| {
                 let now = s.now();
                 let component = s.component_mut(&body.component_appid)?;
-                component.count_call(API.path);
+                component.count_call(API.path, now);
                 super::api_start_push_ticket::check_secret(component, &body.component_appsecret)?;
                 component.check_ticket(&body.component_verify_ticket, now)?;
                 component.consume_quota(API.path, API.daily_limit, now)?;

@@ -23,8 +23,9 @@ pub(crate) async fn handler(State(sb): State<Sandbox>, body: Bytes) -> Response 
         async {
             let body: Body = typed_body(&body)?;
             sb.with_state(|s| {
+                let now = s.now();
                 let component = s.component_mut(&body.component_appid)?;
-                component.count_call(API.path);
+                component.count_call(API.path, now);
                 check_secret(component, &body.component_secret)
             })?;
             let id = body.component_appid;
