@@ -355,7 +355,7 @@ impl GatewayBuilder {
             }
         }
         let upstream = crate::proxy::Upstream::new(&self.config)
-            .map_err(|error| GatewayError::ProxyClient(error.without_url().to_string()))?;
+            .map_err(|error| GatewayError::ProxyClient(error.to_string()))?;
         let (dedup, replay) = guards::guards(&self.config, &store, &metrics);
         let server = &self.config.server;
         Ok(Gateway {

@@ -508,6 +508,8 @@ impl WechatCalls {
         };
         let code;
         let errcode = match errcode {
+            // Most calls: no number to format.
+            Some(0) => "0",
             Some(errcode) => {
                 code = errcode.to_string();
                 code.as_str()
