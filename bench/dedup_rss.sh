@@ -18,7 +18,10 @@ connections=32
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 # WXGATE_BIN=path measures another build of the gateway (e.g. one from before a change).
 if [ -z "${WXGATE_BIN:-}" ]; then cargo build --release -q -p wxgate -p wxgate-bench; fi
-bin=${WXGATE_BIN:-target/release/wxgate}
+bin=${WXGATE_BIN:-${CARGO_TARGET_DIR:-target}/release/wxgate}
+# gen-requests from beside the gateway measured (any build of it writes the same pushes).
+gen=$(dirname "$bin")/gen-requests
+[ -x "$gen" ] || gen=${CARGO_TARGET_DIR:-target}/release/gen-requests
 
 work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -45,7 +48,7 @@ TOML
 
 WXGATE_LOG=error "$bin" serve --config "$work/wxgate.toml" >/dev/null &
 pid=$!
-target/release/gen-requests plaintext plain "$token" "$key" "$app_id" "$n" > "$work/all.txt"
+"$gen" plaintext plain "$token" "$key" "$app_id" "$n" > "$work/all.txt"
 head -n "$half" "$work/all.txt" > "$work/first.txt"
 tail -n +"$((half + 1))" "$work/all.txt" > "$work/second.txt"
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done

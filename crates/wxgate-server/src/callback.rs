@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use rand::Rng as _;
@@ -130,13 +130,14 @@ pub(crate) async fn verify(
 pub(crate) async fn push(
     State(shared): State<Arc<Shared>>,
     Path(account): Path<String>,
-    RawQuery(query): RawQuery,
+    // The query is read where it lies in the URI (a `RawQuery` would copy it).
+    uri: Uri,
     body: Bytes,
 ) -> Response {
     let Some(account) = shared.accounts.get(&account) else {
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
-    push_to(&shared, account, query, body).await
+    push_to(&shared, account, uri.query(), body).await
 }
 
 /// A push to `account`, through the whole pipeline: verify, decrypt, de-dup, route, reply
@@ -144,13 +145,13 @@ pub(crate) async fn push(
 pub(crate) async fn push_to(
     shared: &Arc<Shared>,
     account: &Arc<Account>,
-    query: Option<String>,
+    query: Option<&str>,
     body: Bytes,
 ) -> Response {
     let shared = Arc::clone(shared);
     // Observes `wxgate_callback_duration_seconds` when the push is answered, whichever way.
     let _timer = account.metrics.callback_timer();
-    let query = callback::Query::parse(query.as_deref().unwrap_or_default());
+    let query = callback::Query::parse(query.unwrap_or_default());
     // The clocks are read once per push: every later step uses these.
     let arrived = Instant::now();
     let unix = shared.unix_now();
@@ -253,6 +254,14 @@ async fn run(
     let Some(handler) = account.handler_for(&shared.router, &incoming) else {
         return flight.finish(Outcome::Nothing);
     };
+    // A configured reply is the same for every push: written out at once, without calling
+    // (and boxing) the handler only to clone it. Its handler time is nil.
+    if let Some(fixed) = handler.fixed_reply() {
+        account.metrics.handler_time(0);
+        let outcome = reply_outcome(account, &incoming, Some(fixed), unix);
+        // Written again for a retry rather than kept per push.
+        return flight.finish_configured(outcome, unix);
+    }
     let started = std::time::Instant::now();
     let mut reply_future = handler.call(incoming.clone());
     // Most handlers (configured replies, in-memory logic) finish on their first poll: answer

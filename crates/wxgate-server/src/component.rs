@@ -464,7 +464,7 @@ pub(crate) async fn message(
             {
                 return answer;
             }
-            crate::callback::push_to(&shared, &account, query, body).await
+            crate::callback::push_to(&shared, &account, query.as_deref(), body).await
         }
         Ok(None) => Rejection::new(
             StatusCode::NOT_FOUND,

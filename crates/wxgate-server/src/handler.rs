@@ -124,8 +124,9 @@ pub trait Handler: Send + Sync + 'static {
     fn call(&self, incoming: Incoming) -> BoxFuture<Option<Reply>>;
 
     /// The reply this handler gives to every message, if it always gives the same one (the
-    /// configured replies do). The gateway then remembers only when it answered a push, and
-    /// writes the reply again for WeChat's retries instead of keeping every push's reply.
+    /// configured replies do). The gateway then answers with it without calling
+    /// [`Handler::call`], remembers only when it answered a push, and writes the reply again
+    /// for WeChat's retries instead of keeping every push's reply.
     #[doc(hidden)]
     fn fixed_reply(&self) -> Option<&Reply> {
         None

@@ -15,6 +15,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -38,29 +39,91 @@ pub(crate) enum Verdict {
     Replayed,
 }
 
+/// A 128-bit digest, as two halves: a `u128` is 16-byte aligned and would pad every entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Digest {
+    /// Picks the bucket within the shard.
+    low: u64,
+    /// Picks the shard.
+    high: u64,
+}
+
+impl Digest {
+    fn of(bytes: &[u8], seed: u64) -> Self {
+        let digest = xxhash_rust::xxh3::xxh3_128_with_seed(bytes, seed);
+        Self {
+            low: digest as u64,
+            high: (digest >> 64) as u64,
+        }
+    }
+}
+
+impl Hash for Digest {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Already uniform: the low half is the bucket's hash as it is.
+        state.write_u64(self.low);
+    }
+}
+
+/// Hashes a [`Digest`] to its low half (the digests are keyed and uniform already).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in, for completeness.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, half: u64) {
+        self.0 = half;
+    }
+}
+
+/// A time as nanoseconds since the guard was made: 8 bytes where an `Instant` takes 16.
+type Ticks = u64;
+
+/// What is kept of a signature: when it is forgotten, and the digest of its body. 24 bytes,
+/// plus the signature's 16-byte digest in the map and 24 bytes in the expiry queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    expires_at: Ticks,
+    body: Digest,
+}
+
 #[derive(Debug, Default)]
 struct Shard {
-    /// Signature digest → (expiry, body digest).
-    seen: HashMap<u128, (Instant, u128)>,
+    /// Signature digest → expiry and body digest.
+    seen: HashMap<Digest, Seen, BuildHasherDefault<DigestHasher>>,
     /// Entries in insertion order, which (one TTL for all) is expiry order.
-    order: VecDeque<(Instant, u128)>,
+    order: VecDeque<(Ticks, Digest)>,
 }
 
 impl Shard {
-    fn evict(&mut self, now: Instant, capacity: usize) {
+    fn evict(&mut self, now: Ticks, capacity: usize) {
         while let Some(&(expires_at, key)) = self.order.front() {
             if expires_at > now && self.seen.len() < capacity {
                 break;
             }
             self.order.pop_front();
             if let Entry::Occupied(entry) = self.seen.entry(key)
-                && entry.get().0 == expires_at
+                && entry.get().expires_at == expires_at
             {
                 entry.remove();
             }
         }
     }
 }
+
+/// The longest `account:signature` name digested on the stack (a real one is the account id,
+/// a colon and 40 hex digits); longer ones take a heap buffer.
+const NAME_ON_STACK: usize = 128;
 
 /// The table of signatures seen, with their bodies' digests.
 #[derive(Debug)]
@@ -73,6 +136,8 @@ pub(crate) struct ReplayGuard {
     health: Arc<StoreHealth>,
     metrics: Arc<GatewayMetrics>,
     seed: u64,
+    /// Where [`Ticks`] count from.
+    epoch: Instant,
 }
 
 impl ReplayGuard {
@@ -95,13 +160,20 @@ impl ReplayGuard {
             health,
             metrics,
             seed: rand::random(),
+            epoch: Instant::now(),
         }
     }
 
-    fn shard(&self, key: u128) -> MutexGuard<'_, Shard> {
-        self.shards[((key >> 64) as usize) % SHARDS]
+    fn shard(&self, key: Digest) -> MutexGuard<'_, Shard> {
+        self.shards[(key.high as usize) % SHARDS]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `at` in ticks since the guard was made.
+    fn ticks(&self, at: Instant) -> Ticks {
+        let since = at.saturating_duration_since(self.epoch);
+        Ticks::try_from(since.as_nanos()).unwrap_or(Ticks::MAX)
     }
 
     /// Records that `signature` (already verified) came to `account` with `body`, and says
@@ -113,38 +185,56 @@ impl ReplayGuard {
         body: &[u8],
         now: Instant,
     ) -> Verdict {
-        // The hex digits of a valid signature are case-insensitive: one form per signature.
-        let signature = signature.to_ascii_lowercase();
-        let mut name = String::with_capacity(account.len() + 1 + signature.len());
-        name.push_str(account);
-        name.push(':');
-        name.push_str(&signature);
-        let key = xxhash_rust::xxh3::xxh3_128_with_seed(name.as_bytes(), self.seed);
-        let body_digest = xxhash_rust::xxh3::xxh3_128_with_seed(body, self.seed);
-        let expires_at = now + self.ttl;
+        // `account:signature`, the signature's hex digits in lower case (they are
+        // case-insensitive: one form per signature), built on the stack when it fits.
+        let len = account.len() + 1 + signature.len();
+        let mut on_stack = [0u8; NAME_ON_STACK];
+        let mut on_heap = Vec::new();
+        let name: &mut [u8] = if len <= NAME_ON_STACK {
+            &mut on_stack[..len]
+        } else {
+            on_heap.resize(len, 0);
+            &mut on_heap
+        };
+        name[..account.len()].copy_from_slice(account.as_bytes());
+        name[account.len()] = b':';
+        name[account.len() + 1..].copy_from_slice(signature.as_bytes());
+        name[account.len() + 1..].make_ascii_lowercase();
+        let name: &[u8] = name;
+        let key = Digest::of(name, self.seed);
+        let body_digest = Digest::of(body, self.seed);
+        let seen = Seen {
+            expires_at: now
+                .checked_add(self.ttl)
+                .map_or(Ticks::MAX, |at| self.ticks(at)),
+            body: body_digest,
+        };
         {
+            let now = self.ticks(now);
             let mut shard = self.shard(key);
             shard.evict(now, self.shard_capacity);
             match shard.seen.entry(key) {
-                Entry::Occupied(entry) if entry.get().0 > now => {
-                    return if entry.get().1 == body_digest {
+                Entry::Occupied(entry) if entry.get().expires_at > now => {
+                    return if entry.get().body == body_digest {
                         Verdict::Retry
                     } else {
                         Verdict::Replayed
                     };
                 }
                 Entry::Occupied(mut expired) => {
-                    expired.insert((expires_at, body_digest));
+                    expired.insert(seen);
                 }
                 Entry::Vacant(vacant) => {
-                    vacant.insert((expires_at, body_digest));
+                    vacant.insert(seen);
                 }
             }
-            shard.order.push_back((expires_at, key));
+            shard.order.push_back((seen.expires_at, key));
         }
         let Some(store) = &self.shared else {
             return Verdict::Fresh;
         };
+        // ASCII lower-casing keeps UTF-8 valid, so this borrows the name as it is.
+        let name = String::from_utf8_lossy(name);
         let verdict = self
             .check_shared(store.as_ref(), &name, body)
             .await
@@ -157,7 +247,7 @@ impl ReplayGuard {
             // never taken for the original here.
             let mut shard = self.shard(key);
             if let Entry::Occupied(entry) = shard.seen.entry(key)
-                && entry.get() == &(expires_at, body_digest)
+                && entry.get() == &seen
             {
                 entry.remove();
             }
