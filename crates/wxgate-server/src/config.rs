@@ -88,6 +88,11 @@ pub struct ServerConfig {
     /// beyond it `…/refresh` answers 429 `refresh_rate_limited` with `Retry-After`
     /// (default 6; 0 means no limit).
     pub refresh_limit_per_minute: u32,
+    /// At most this many authorizer tokens of a third-party platform refreshed ahead of expiry
+    /// in any one second, per component and instance (default 5), so thousands of authorizers
+    /// never refresh in a burst; a request that finds no valid token is never held back. At 5
+    /// per second one instance keeps about 20,000 authorizers fresh: raise it beyond that.
+    pub authorizer_refresh_rate: u32,
     /// How many bytes of remembered pushes (their recorded replies included) one process keeps
     /// at most (default 256 MiB, about what `dedup_max_entries` pushes with short replies
     /// take); beyond it the oldest are forgotten before their TTL, so that large replies cannot
@@ -138,6 +143,7 @@ impl Default for ServerConfig {
             token_wait_ms: 5000,
             min_stale_age_secs: 30,
             refresh_limit_per_minute: 6,
+            authorizer_refresh_rate: 5,
             dedup_max_bytes: 256 << 20,
             store_call_budget_ms: 400,
             deferred_claim_ms: 15_000,

@@ -103,4 +103,5 @@ fn credential_options(config: &Config) -> CredentialOptions {
     CredentialOptions::default()
         .min_stale_age(Duration::from_secs(server.min_stale_age_secs))
         .refresh_limit_per_minute(server.refresh_limit_per_minute)
+        .authorizer_refresh_rate(server.authorizer_refresh_rate)
 }

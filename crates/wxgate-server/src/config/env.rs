@@ -45,6 +45,7 @@ const SETTINGS: &[Override<Config>] = overrides!(Config {
     server.token_wait_ms => plain,
     server.min_stale_age_secs => plain,
     server.refresh_limit_per_minute => plain,
+    server.authorizer_refresh_rate => plain,
     server.store_call_budget_ms => plain,
     server.deferred_claim_ms => plain,
     server.public_url => some,

@@ -359,6 +359,7 @@ fn token_api_limits_have_defaults_bounds_and_env_overrides() {
     assert_eq!(config.server.token_wait_ms, 5000);
     assert_eq!(config.server.min_stale_age_secs, 30);
     assert_eq!(config.server.refresh_limit_per_minute, 6);
+    assert_eq!(config.server.authorizer_refresh_rate, 5);
 
     let env = vec![
         ("WXGATE_SERVER_TOKEN_WAIT_MS".to_owned(), "1500".to_owned()),
@@ -370,11 +371,16 @@ fn token_api_limits_have_defaults_bounds_and_env_overrides() {
             "WXGATE_SERVER_REFRESH_LIMIT_PER_MINUTE".to_owned(),
             "12".to_owned(),
         ),
+        (
+            "WXGATE_SERVER_AUTHORIZER_REFRESH_RATE".to_owned(),
+            "20".to_owned(),
+        ),
     ];
     let config = Config::from_toml(GOOD, env).unwrap();
     assert_eq!(config.server.token_wait_ms, 1500);
     assert_eq!(config.server.min_stale_age_secs, 0);
     assert_eq!(config.server.refresh_limit_per_minute, 12);
+    assert_eq!(config.server.authorizer_refresh_rate, 20);
 
     let err = Config::from_toml(
         GOOD,
@@ -389,6 +395,7 @@ fn token_api_limits_have_defaults_bounds_and_env_overrides() {
     let mut config = Config::from_toml(GOOD, no_env()).unwrap();
     config.server.token_wait_ms = 0;
     config.server.min_stale_age_secs = 7201;
+    config.server.authorizer_refresh_rate = 0;
     let paths: Vec<String> = config.problems().into_iter().map(|p| p.path).collect();
     assert!(
         paths.contains(&"server.token_wait_ms".to_owned()),
@@ -396,6 +403,10 @@ fn token_api_limits_have_defaults_bounds_and_env_overrides() {
     );
     assert!(
         paths.contains(&"server.min_stale_age_secs".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"server.authorizer_refresh_rate".to_owned()),
         "{paths:?}"
     );
 }

@@ -281,6 +281,11 @@ fn server_problems(server: &ServerConfig) -> Vec<Problem> {
         "must be between 100 and 600000 (ms)",
     );
     check(
+        server.authorizer_refresh_rate >= 1,
+        "authorizer_refresh_rate",
+        "must be at least 1 (refreshes per second)",
+    );
+    check(
         server.min_stale_age_secs <= 7200,
         "min_stale_age_secs",
         "must be at most 7200: a token lives 2 hours",
