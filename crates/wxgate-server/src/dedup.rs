@@ -180,9 +180,11 @@ impl Record {
     }
 }
 
-/// The digests are already uniformly distributed: hashing them again would only cost time.
+/// Hashes a keyed digest to its low half: the digests (of pushes here, of signed bodies in
+/// [`crate::replay`]) are already uniformly distributed, so hashing them again would only cost
+/// time.
 #[derive(Default)]
-struct DigestHasher(u64);
+pub(crate) struct DigestHasher(u64);
 
 impl Hasher for DigestHasher {
     fn finish(&self) -> u64 {

@@ -24,6 +24,7 @@ use tokio::time::Instant;
 use wxgate_store::Store;
 
 use crate::health::StoreHealth;
+use crate::dedup::DigestHasher;
 use crate::metrics::GatewayMetrics;
 
 const SHARDS: usize = 16;
@@ -62,27 +63,6 @@ impl Hash for Digest {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Already uniform: the low half is the bucket's hash as it is.
         state.write_u64(self.low);
-    }
-}
-
-/// Hashes a [`Digest`] to its low half (the digests are keyed and uniform already).
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in, for completeness.
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-
-    fn write_u64(&mut self, half: u64) {
-        self.0 = half;
     }
 }
 
