@@ -279,12 +279,18 @@ impl CallbackEndpoint {
             .msg_signature
             .as_deref()
             .ok_or(CallbackError::MissingParameter("msg_signature"))?;
-        // The envelope is parsed once, and its `Encrypt` text is used where it lies.
-        let envelope = xml::parse(body)?;
-        let encrypt = envelope
-            .text_of("Encrypt")
-            .ok_or(CryptoError::ParseXml)?
-            .trim();
+        // `Encrypt` is read where it lies: scanned out of the envelope WeChat sends, with no
+        // element tree and no copy of the ciphertext; any other envelope is parsed, and the
+        // parser decides what is accepted and why not.
+        let envelope;
+        let encrypt = match xml::flat_child_text(body, "Encrypt") {
+            Some(encrypt) => encrypt,
+            None => {
+                envelope = xml::parse(body)?;
+                envelope.text_of("Encrypt").ok_or(CryptoError::ParseXml)?
+            }
+        }
+        .trim();
         if !signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature) {
             return Err(CallbackError::BadSignature);
         }

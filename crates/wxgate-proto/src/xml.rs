@@ -459,5 +459,8 @@ impl Writer {
     }
 }
 
+mod flat;
+pub(crate) use flat::child_text as flat_child_text;
+
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,100 @@
+//! A scanner for the flat documents WeChat wraps encrypted pushes in (`<xml><ToUserName>…
+//! </ToUserName><Encrypt>…</Encrypt></xml>`): one field's text is read where it lies, without
+//! building the element tree or copying the text.
+//!
+//! It answers only for documents of one plain shape, for which [`super::parse`] is known to give
+//! the same text; for anything else it answers `None` and the caller parses the document, so
+//! what is accepted and every error stay the parser's.
+
+use super::Limits;
+
+/// The text of the first child named `name` of `document`, when `document` is
+///
+/// ```text
+/// ws* <xml> (ws* <Name> (text | <![CDATA[…]]>) </Name>)* ws* </xml> ws*
+/// ```
+///
+/// with names of `[A-Za-z_][A-Za-z0-9_]*`, text without `<`, `>`, `&` or `]`, and `ws` the four
+/// XML whitespace characters; within [`Limits::default`]. `None` for any other document
+/// (declaration, comments, attributes, entities, empty or nested elements, text beside a CDATA
+/// section, …) and when there is no such child: then [`super::parse`] decides.
+///
+/// Whenever this answers `Some(text)`, `parse(document)?.text_of(name)` is `Some(text)`.
+pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
+    let limits = Limits::default();
+    if document.len() > limits.max_bytes {
+        return None;
+    }
+    let b = document.as_bytes();
+    let mut at = expect(b, skip_ws(b, 0), b"<xml>")?;
+    let mut elements = 1usize;
+    let mut found = None;
+    loop {
+        at = skip_ws(b, at);
+        if b.get(at..at + 2)? == b"</" {
+            at = expect(b, at, b"</xml>")?;
+            return if skip_ws(b, at) == b.len() {
+                found
+            } else {
+                None
+            };
+        }
+        elements += 1;
+        if elements > limits.max_elements {
+            return None;
+        }
+        let name_start = at + 1;
+        let name_end = name_end(b, expect(b, at, b"<")?)?;
+        let child = &b[name_start..name_end];
+        at = expect(b, name_end, b">")?;
+        let text;
+        if b[at..].starts_with(b"<![CDATA[") {
+            let from = at + 9;
+            let len = memchr::memmem::find(&b[from..], b"]]>")?;
+            // `from` and `from + len` sit next to ASCII bytes: both are char boundaries.
+            text = document.get(from..from + len)?;
+            at = from + len + 3;
+        } else {
+            let len = b[at..]
+                .iter()
+                .position(|&c| matches!(c, b'<' | b'>' | b'&' | b']'))?;
+            text = document.get(at..at + len)?;
+            at += len;
+        }
+        at = expect(b, at, b"</")?;
+        at = expect(b, at, child)?;
+        at = expect(b, at, b">")?;
+        if found.is_none() && child == name.as_bytes() {
+            found = Some(text);
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && matches!(b[at], b' ' | b'\t' | b'\n' | b'\r') {
+        at += 1;
+    }
+    at
+}
+
+/// The index past `literal` when `b[at..]` starts with it.
+fn expect(b: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
+    b.get(at..)?
+        .starts_with(literal)
+        .then_some(at + literal.len())
+}
+
+/// The end of the name starting at `at`: `[A-Za-z_][A-Za-z0-9_]*`.
+fn name_end(b: &[u8], at: usize) -> Option<usize> {
+    let first = *b.get(at)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let len = b[at..]
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))?;
+    Some(at + len)
+}
+
+#[cfg(test)]
+mod tests;
