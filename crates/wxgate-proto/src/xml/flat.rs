@@ -6,7 +6,7 @@
 //! the same text; for anything else it answers `None` and the caller parses the document, so
 //! what is accepted and every error stay the parser's.
 
-use super::Limits;
+use super::{Element, Limits};
 
 /// The text of the first child named `name` of `document`, when `document` is
 ///
@@ -70,8 +70,98 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
     }
 }
 
+/// Builds the element tree of `document` when every element in it is
+///
+/// ```text
+/// <Name> (text | <![CDATA[…]]> | (ws* element)+ ws*) </Name>
+/// ```
+///
+/// (names, text and whitespace as in [`child_text`]), with only whitespace around the root and
+/// within `limits`: WeChat's pushes, flat with a few nested blocks. `None` for any other
+/// document; [`super::parse_with`] then hands it to quick-xml, which decides.
+///
+/// Whenever this answers, the answer is what quick-xml's path builds: the same names, texts
+/// (the whitespace between an element's children joined as its text) and children.
+pub(crate) fn parse(document: &str, limits: Limits) -> Option<Element> {
+    if document.len() > limits.max_bytes {
+        return None;
+    }
+    let b = document.as_bytes();
+    let mut scan = Scan {
+        document,
+        at: skip_ws(b, 0),
+        elements: 0,
+        limits,
+    };
+    let root = scan.element(1)?;
+    (skip_ws(b, scan.at) == b.len()).then_some(root)
+}
+
+struct Scan<'d> {
+    document: &'d str,
+    at: usize,
+    elements: usize,
+    limits: Limits,
+}
+
+impl Scan<'_> {
+    fn element(&mut self, depth: usize) -> Option<Element> {
+        let b = self.document.as_bytes();
+        self.elements += 1;
+        if depth > self.limits.max_depth || self.elements > self.limits.max_elements {
+            return None;
+        }
+        let name_start = expect(b, self.at, b"<")?;
+        let name_end = name_end(b, name_start)?;
+        self.at = expect(b, name_end, b">")?;
+        let mut element = Element {
+            name: self.document[name_start..name_end].to_owned(),
+            ..Element::default()
+        };
+        if b[self.at..].starts_with(b"<![CDATA[") {
+            let from = self.at + 9;
+            let len = memchr::memmem::find(&b[from..], b"]]>")?;
+            element.text = self.document.get(from..from + len)?.to_owned();
+            self.at = from + len + 3;
+        } else {
+            loop {
+                let len = b[self.at..]
+                    .iter()
+                    .position(|&c| matches!(c, b'<' | b'>' | b'&' | b']'))?;
+                let text = &self.document[self.at..self.at + len];
+                self.at += len;
+                let blank = text.bytes().all(is_ws);
+                // Text beside child elements is left to quick-xml unless it is whitespace.
+                if !element.children.is_empty() && !blank {
+                    return None;
+                }
+                element.text.push_str(text);
+                if b[self.at..].starts_with(b"</") {
+                    break;
+                }
+                if b[self.at] != b'<' || !blank {
+                    return None;
+                }
+                let child = self.element(depth + 1)?;
+                if element.children.capacity() == 0 {
+                    element.children.reserve_exact(super::CHILDREN);
+                }
+                element.children.push(child);
+            }
+        }
+        self.at = expect(b, self.at, b"</")?;
+        self.at = expect(b, self.at, &b[name_start..name_end])?;
+        self.at = expect(b, self.at, b">")?;
+        Some(element)
+    }
+}
+
+const fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 fn skip_ws(b: &[u8], mut at: usize) -> usize {
-    while at < b.len() && matches!(b[at], b' ' | b'\t' | b'\n' | b'\r') {
+    while at < b.len() && is_ws(b[at]) {
         at += 1;
     }
     at

@@ -1,7 +1,13 @@
 use super::child_text;
-use crate::crypto::vectors::{C_BODY, F1_BODY};
+use crate::crypto::vectors::{
+    A2_MSG, C_BODY, C_MSG, D_MSG, F1_BODY, F1_MSG, F2_MSG, P1_MSG, W1_MSG,
+};
 use crate::envelope::RequestEnvelope;
-use crate::xml::{Writer, parse};
+use crate::xml::{Limits, Writer, parse_quick_xml};
+
+fn parse(document: &str) -> Result<crate::xml::Element, crate::xml::XmlError> {
+    parse_quick_xml(document, Limits::default())
+}
 
 /// Whenever the scanner answers, the parser accepts the document and gives the same text.
 fn agrees(document: &str, name: &str) -> bool {
@@ -174,4 +180,111 @@ fn agrees_with_the_parser_on_generated_documents() {
     }
     // The scanner is not vacuous: it reads a good share of these.
     assert!(read > 50, "only {read} read");
+}
+
+/// Whenever the tree scanner answers, quick-xml's path builds the same tree.
+fn same_tree(document: &str, limits: Limits) -> bool {
+    match super::parse(document, limits) {
+        Some(root) => {
+            assert_eq!(parse_quick_xml(document, limits), Ok(root), "{document:?}");
+            true
+        }
+        None => false,
+    }
+}
+
+#[test]
+fn builds_the_trees_of_wechat_pushes() {
+    for document in [
+        A2_MSG, C_BODY, C_MSG, D_MSG, F1_BODY, F1_MSG, F2_MSG, P1_MSG, W1_MSG,
+    ] {
+        assert!(
+            same_tree(document, Limits::default()),
+            "{document:?} not read"
+        );
+    }
+    let indented = "\n<xml>\n <A>1</A>\r\n <B>\n  <C><![CDATA[x]]></C>\n  <D></D>\n </B>\n</xml>\n";
+    assert!(same_tree(indented, Limits::default()));
+    let root = super::parse(indented, Limits::default()).unwrap();
+    assert_eq!(root.text, "\n \r\n \n");
+    assert_eq!(root.child("B").unwrap().children.len(), 2);
+    // Past a limit, quick-xml's path answers with its error.
+    let tight = Limits {
+        max_depth: 2,
+        ..Limits::default()
+    };
+    assert!(!same_tree("<xml><B><C>1</C></B></xml>", tight));
+    let few = Limits {
+        max_elements: 2,
+        ..Limits::default()
+    };
+    assert!(!same_tree("<xml><A>1</A><B>2</B></xml>", few));
+    assert!(same_tree("<xml><A>1</A></xml>", few));
+    let small = Limits {
+        max_bytes: 10,
+        ..Limits::default()
+    };
+    assert!(!same_tree("<xml><A>1</A></xml>", small));
+}
+
+#[test]
+fn leaves_mixed_content_and_markup_to_quick_xml() {
+    for document in [
+        "<xml>a<B>1</B></xml>",
+        "<xml><B>1</B>a</xml>",
+        "<xml><B>1</B><![CDATA[a]]></xml>",
+        "<xml><B/></xml>",
+        "<xml><B>1</B><!--c--></xml>",
+        "<xml><B>1</B><?pi x?></xml>",
+        "<xml><B>a&amp;b</B></xml>",
+        "<xml><B>1</B></xml><C/>",
+        "<?xml version=\"1.0\"?><xml/>",
+        "<xml><B><C>1</C></B >",
+        "<xml><B><C>1</B></C></xml>",
+    ] {
+        assert!(!same_tree(document, Limits::default()), "{document:?}");
+    }
+}
+
+/// Nested generated documents, and every truncation and one-byte deletion of them.
+#[test]
+fn trees_agree_with_quick_xml_on_generated_documents() {
+    let leaves = [
+        "",
+        "abc",
+        " ",
+        "\r\n",
+        "中文",
+        "<![CDATA[x]]>",
+        "<![CDATA[]]>",
+        "<![CDATA[a]]b<c>]]>",
+        "a&amp;b",
+        "a>b",
+        "a]]>b",
+        "<![CDATA[x]]>y",
+        "<y/>",
+        "\u{1}",
+        "\"'=/!?",
+    ];
+    let separators = ["", " ", "\n\t", "x", "<!--c-->", "\r\n  "];
+    let mut read = 0;
+    for (i, leaf) in leaves.iter().enumerate() {
+        for (j, sep) in separators.iter().enumerate() {
+            let other = leaves[(i + j + 3) % leaves.len()];
+            let document = format!(
+                "<xml>{sep}<A>{leaf}</A>{sep}<B>{sep}<C>{other}</C>{sep}<D>{leaf}</D>{sep}</B>{sep}<_e1>{other}</_e1></xml>{sep}"
+            );
+            read += usize::from(same_tree(&document, Limits::default()));
+            let mut cut = document.clone();
+            while cut.pop().is_some() {
+                same_tree(&cut, Limits::default());
+            }
+            for (at, ch) in document.char_indices() {
+                let mut dropped = document.clone();
+                dropped.replace_range(at..at + ch.len_utf8(), "");
+                same_tree(&dropped, Limits::default());
+            }
+        }
+    }
+    assert!(read > 20, "only {read} read");
 }
