@@ -50,14 +50,12 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
         let text;
         if b[at..].starts_with(b"<![CDATA[") {
             let from = at + 9;
-            let len = memchr::memmem::find(&b[from..], b"]]>")?;
+            let len = cdata_len(&b[from..])?;
             // `from` and `from + len` sit next to ASCII bytes: both are char boundaries.
             text = document.get(from..from + len)?;
             at = from + len + 3;
         } else {
-            let len = b[at..]
-                .iter()
-                .position(|&c| matches!(c, b'<' | b'>' | b'&' | b']'))?;
+            let len = text_len(&b[at..])?;
             text = document.get(at..at + len)?;
             at += len;
         }
@@ -120,14 +118,12 @@ impl Scan<'_> {
         };
         if b[self.at..].starts_with(b"<![CDATA[") {
             let from = self.at + 9;
-            let len = memchr::memmem::find(&b[from..], b"]]>")?;
+            let len = cdata_len(&b[from..])?;
             element.text = self.document.get(from..from + len)?.to_owned();
             self.at = from + len + 3;
         } else {
             loop {
-                let len = b[self.at..]
-                    .iter()
-                    .position(|&c| matches!(c, b'<' | b'>' | b'&' | b']'))?;
+                let len = text_len(&b[self.at..])?;
                 let text = &self.document[self.at..self.at + len];
                 self.at += len;
                 let blank = text.bytes().all(is_ws);
@@ -154,6 +150,28 @@ impl Scan<'_> {
         self.at = expect(b, self.at, b">")?;
         Some(element)
     }
+}
+
+/// The length of a CDATA section's text: up to its first `]]>`. Texts seldom hold a `]`, so
+/// one byte search usually finds the end, with no substring searcher set up per section.
+fn cdata_len(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b']', &b[from..])?;
+        if b[at..].starts_with(b"]]>") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// The length of plain text up to the next `<`; `None` when it holds `>`, `&` or `]` (or no
+/// `<` follows), which the scanner leaves to quick-xml.
+fn text_len(b: &[u8]) -> Option<usize> {
+    let len = memchr::memchr(b'<', b)?;
+    memchr::memchr3(b'>', b'&', b']', &b[..len])
+        .is_none()
+        .then_some(len)
 }
 
 const fn is_ws(c: u8) -> bool {
