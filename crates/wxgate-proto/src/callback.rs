@@ -6,6 +6,8 @@
 //! The encryption mode comes from the account's configuration, never from the request:
 //! a safe-mode account refuses a plaintext push even if its signature is valid.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{CryptoError, KeySlot, MessageCrypt};
@@ -87,6 +89,74 @@ impl Query {
     /// ```
     #[must_use]
     pub fn parse(raw: &str) -> Self {
+        QueryRef::parse(raw).into_owned()
+    }
+
+    /// The same parameters, borrowed.
+    #[must_use]
+    pub fn as_query_ref(&self) -> QueryRef<'_> {
+        fn borrow(value: &Option<String>) -> Option<Cow<'_, str>> {
+            value.as_deref().map(Cow::Borrowed)
+        }
+        QueryRef {
+            signature: borrow(&self.signature),
+            timestamp: borrow(&self.timestamp),
+            nonce: borrow(&self.nonce),
+            echostr: borrow(&self.echostr),
+            openid: borrow(&self.openid),
+            encrypt_type: borrow(&self.encrypt_type),
+            msg_signature: borrow(&self.msg_signature),
+        }
+    }
+
+    /// Whether the request says its body is encrypted.
+    #[must_use]
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypt_type.as_deref() == Some("aes")
+    }
+
+    /// The timestamp as Unix seconds, if present and numeric.
+    #[must_use]
+    pub fn timestamp_secs(&self) -> Option<i64> {
+        self.timestamp.as_deref()?.parse().ok()
+    }
+}
+
+/// The query string of a callback request, read where it lies: a value is copied only when it
+/// has escapes to decode. [`Query`] owns its values; this is what the callback path reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryRef<'a> {
+    /// `signature`: over token, timestamp, nonce.
+    pub signature: Option<Cow<'a, str>>,
+    /// `timestamp`.
+    pub timestamp: Option<Cow<'a, str>>,
+    /// `nonce`.
+    pub nonce: Option<Cow<'a, str>>,
+    /// `echostr`, on URL verification.
+    pub echostr: Option<Cow<'a, str>>,
+    /// `openid` of the sender, on user messages.
+    pub openid: Option<Cow<'a, str>>,
+    /// `encrypt_type`: `aes` when the body is encrypted.
+    pub encrypt_type: Option<Cow<'a, str>>,
+    /// `msg_signature`: over token, timestamp, nonce, Encrypt.
+    pub msg_signature: Option<Cow<'a, str>>,
+}
+
+impl<'a> QueryRef<'a> {
+    /// Parses a raw query string (`a=1&b=2`) as [`Query::parse`] does, borrowing every value
+    /// that has no percent-escape or `+`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use wxgate_proto::callback::QueryRef;
+    /// let q = QueryRef::parse("signature=abc&openid=o%2Bx");
+    /// assert!(matches!(q.signature, Some(Cow::Borrowed("abc"))));
+    /// assert_eq!(q.openid.as_deref(), Some("o+x"));
+    /// ```
+    #[must_use]
+    pub fn parse(raw: &'a str) -> Self {
         let mut query = Self::default();
         // One pass over the bytes: `split('&')` and `split_once('=')` each set up a searcher
         // per call, which costs more than these few short pairs take to scan.
@@ -122,6 +192,21 @@ impl Query {
             }
         }
         query
+    }
+
+    /// The same parameters, owned.
+    #[must_use]
+    pub fn into_owned(self) -> Query {
+        let own = |value: Option<Cow<'_, str>>| value.map(Cow::into_owned);
+        Query {
+            signature: own(self.signature),
+            timestamp: own(self.timestamp),
+            nonce: own(self.nonce),
+            echostr: own(self.echostr),
+            openid: own(self.openid),
+            encrypt_type: own(self.encrypt_type),
+            msg_signature: own(self.msg_signature),
+        }
     }
 
     /// Whether the request says its body is encrypted.
@@ -240,6 +325,15 @@ impl CallbackEndpoint {
     ///
     /// [`CallbackError::MissingParameter`] or [`CallbackError::BadSignature`].
     pub fn check_signature(&self, query: &Query) -> Result<(), CallbackError> {
+        self.check_signature_ref(&query.as_query_ref())
+    }
+
+    /// As [`CallbackEndpoint::check_signature`], for a borrowed query.
+    ///
+    /// # Errors
+    ///
+    /// [`CallbackError::MissingParameter`] or [`CallbackError::BadSignature`].
+    pub fn check_signature_ref(&self, query: &QueryRef<'_>) -> Result<(), CallbackError> {
         let (timestamp, nonce) = timestamp_nonce(query)?;
         let sig = query
             .signature
@@ -261,14 +355,23 @@ impl CallbackEndpoint {
     ///
     /// Any [`CallbackError`].
     pub fn open(&self, query: &Query, body: &str) -> Result<Opened, CallbackError> {
+        self.open_ref(&query.as_query_ref(), body)
+    }
+
+    /// As [`CallbackEndpoint::open`], for a borrowed query.
+    ///
+    /// # Errors
+    ///
+    /// Any [`CallbackError`].
+    pub fn open_ref(&self, query: &QueryRef<'_>, body: &str) -> Result<Opened, CallbackError> {
         let encrypted = query.is_encrypted() && self.mode != Mode::Plaintext;
         if !encrypted {
             if self.mode == Mode::Safe {
                 // Authenticate first, so an unsigned probe learns nothing about the mode.
-                self.check_signature(query)?;
+                self.check_signature_ref(query)?;
                 return Err(CallbackError::EncryptionRequired);
             }
-            self.check_signature(query)?;
+            self.check_signature_ref(query)?;
             return Ok(Opened {
                 document: xml::parse(body)?,
                 encrypted: None,
@@ -279,12 +382,18 @@ impl CallbackEndpoint {
             .msg_signature
             .as_deref()
             .ok_or(CallbackError::MissingParameter("msg_signature"))?;
-        // The envelope is parsed once, and its `Encrypt` text is used where it lies.
-        let envelope = xml::parse(body)?;
-        let encrypt = envelope
-            .text_of("Encrypt")
-            .ok_or(CryptoError::ParseXml)?
-            .trim();
+        // `Encrypt` is read where it lies: scanned out of the envelope WeChat sends, with no
+        // element tree and no copy of the ciphertext; any other envelope is parsed, and the
+        // parser decides what is accepted and why not.
+        let envelope;
+        let encrypt = match xml::flat_child_text(body, "Encrypt") {
+            Some(encrypt) => encrypt,
+            None => {
+                envelope = xml::parse(body)?;
+                envelope.text_of("Encrypt").ok_or(CryptoError::ParseXml)?
+            }
+        }
+        .trim();
         if !signature::verify(&[&self.token, timestamp, nonce, encrypt], msg_signature) {
             return Err(CallbackError::BadSignature);
         }
@@ -355,17 +464,19 @@ impl CallbackEndpoint {
 }
 
 /// Decodes `application/x-www-form-urlencoded` text (`+` is a space, `%XX` a byte).
-fn decode(value: &str) -> String {
+fn decode(value: &str) -> Cow<'_, str> {
     if !value.bytes().any(|b| b == b'%' || b == b'+') {
-        return value.to_owned();
+        return Cow::Borrowed(value);
     }
     let spaced = value.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    Cow::Owned(
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
-fn timestamp_nonce(query: &Query) -> Result<(&str, &str), CallbackError> {
+fn timestamp_nonce<'q>(query: &'q QueryRef<'_>) -> Result<(&'q str, &'q str), CallbackError> {
     Ok((
         query
             .timestamp
@@ -416,6 +527,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn borrowed_query_copies_only_decoded_values() {
+        let query = QueryRef::parse("openid=你好&echostr=é%20x+y&nonce=%E4%BD%A0&signature=s");
+        assert!(matches!(query.openid, Some(Cow::Borrowed("你好"))));
+        assert!(matches!(query.signature, Some(Cow::Borrowed("s"))));
+        assert!(matches!(&query.echostr, Some(Cow::Owned(e)) if e == "é x y"));
+        assert!(matches!(&query.nonce, Some(Cow::Owned(n)) if n == "你"));
+        assert_eq!(query.clone().into_owned().as_query_ref(), query);
+    }
+
     /// What `Query::parse` did before its one-pass scan: `split('&')`, then `split_once('=')`.
     fn parse_by_split(raw: &str) -> Query {
         let mut query = Query::default();
@@ -432,7 +553,7 @@ mod tests {
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(decode(value));
+                *slot = Some(decode(value).into_owned());
             }
         }
         query
@@ -455,6 +576,12 @@ mod tests {
             "你=1&nonce=好",
         ] {
             assert_eq!(Query::parse(raw), parse_by_split(raw), "{raw:?}");
+            // The borrowed form reads the same values.
+            assert_eq!(
+                QueryRef::parse(raw),
+                Query::parse(raw).as_query_ref(),
+                "{raw:?}"
+            );
         }
     }
 

@@ -181,6 +181,23 @@ pub fn parse(document: &str) -> Result<Element, XmlError> {
 ///
 /// Any [`XmlError`].
 pub fn parse_with(document: &str, limits: Limits) -> Result<Element, XmlError> {
+    // WeChat's own documents are read by a plain scanner; anything it does not recognise goes
+    // to quick-xml, which alone decides what is accepted and why not.
+    if let Some(root) = flat::parse(document, limits) {
+        // Every test in this crate that parses a document checks the two paths agree on it.
+        #[cfg(test)]
+        assert_eq!(
+            parse_events(document, limits).as_ref(),
+            Ok(&root),
+            "the flat scanner and quick-xml disagree on {document:?}"
+        );
+        return Ok(root);
+    }
+    parse_events(document, limits)
+}
+
+/// [`parse_with`] through quick-xml's events: every document the flat scanner leaves.
+pub(crate) fn parse_events(document: &str, limits: Limits) -> Result<Element, XmlError> {
     if document.len() > limits.max_bytes {
         return Err(XmlError::TooLarge(limits.max_bytes));
     }
@@ -458,6 +475,11 @@ impl Writer {
         self.out
     }
 }
+
+mod flat;
+pub(crate) use flat::child_text as flat_child_text;
+#[cfg(test)]
+pub(crate) use parse_events as parse_quick_xml;
 
 #[cfg(test)]
 mod tests;

@@ -101,13 +101,15 @@ pub(crate) async fn verify(
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
     let now = shared.unix_now();
-    let checked = shared.check_timestamp(&query, now).and_then(|()| {
-        account
-            .endpoint
-            .verify_echo(&query)
-            .map(str::to_owned)
-            .map_err(Rejection::from)
-    });
+    let checked = shared
+        .check_timestamp(&query.as_query_ref(), now)
+        .and_then(|()| {
+            account
+                .endpoint
+                .verify_echo(&query)
+                .map(str::to_owned)
+                .map_err(Rejection::from)
+        });
     match checked {
         Ok(echostr) => {
             account.metrics.count(Ending::Verified);
@@ -151,7 +153,8 @@ pub(crate) async fn push_to(
     let shared = Arc::clone(shared);
     // Observes `wxgate_callback_duration_seconds` when the push is answered, whichever way.
     let _timer = account.metrics.callback_timer();
-    let query = callback::Query::parse(query.unwrap_or_default());
+    // Values are borrowed from the URI; only escaped ones are decoded into copies.
+    let query = callback::QueryRef::parse(query.unwrap_or_default());
     // The clocks are read once per push: every later step uses these.
     let arrived = Instant::now();
     let unix = shared.unix_now();
@@ -217,14 +220,14 @@ pub(crate) async fn push_to(
 fn open(
     shared: &Shared,
     account: &Account,
-    query: &callback::Query,
+    query: &callback::QueryRef<'_>,
     body: &[u8],
     unix: u64,
 ) -> Result<(Option<KeySlot>, Inbound), Rejection> {
     shared.check_timestamp(query, unix)?;
     let body = std::str::from_utf8(body)
         .map_err(|_| Rejection::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
-    let opened = account.endpoint.open(query, body)?;
+    let opened = account.endpoint.open_ref(query, body)?;
     let inbound = Inbound::from_element(opened.document)
         .map_err(|e| Rejection::from(CallbackError::Xml(e)))?;
     Ok((opened.encrypted, inbound))
@@ -446,7 +449,7 @@ impl Shared {
     /// Refuses a request whose timestamp is missing, not a number, or outside the window.
     pub(crate) fn check_timestamp(
         &self,
-        query: &callback::Query,
+        query: &callback::QueryRef<'_>,
         now: u64,
     ) -> Result<(), Rejection> {
         if self.timestamp_window_secs == 0 {

@@ -412,7 +412,7 @@ pub(crate) async fn events(
     };
     let query = callback::Query::parse(query.as_deref().unwrap_or_default());
     let notice = shared
-        .check_timestamp(&query, shared.unix_now())
+        .check_timestamp(&query.as_query_ref(), shared.unix_now())
         .and_then(|()| component.open_notice(&query, &body));
     let notice = match notice {
         Ok(notice) => notice,

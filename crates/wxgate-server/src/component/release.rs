@@ -60,7 +60,9 @@ pub(super) fn api_case(
     body: &[u8],
 ) -> Option<Response> {
     let query = callback::Query::parse(query.unwrap_or_default());
-    shared.check_timestamp(&query, shared.unix_now()).ok()?;
+    shared
+        .check_timestamp(&query.as_query_ref(), shared.unix_now())
+        .ok()?;
     let opened = account
         .endpoint
         .open(&query, std::str::from_utf8(body).ok()?)

@@ -1,0 +1,208 @@
+//! A scanner for the flat documents WeChat wraps encrypted pushes in (`<xml><ToUserName>…
+//! </ToUserName><Encrypt>…</Encrypt></xml>`): one field's text is read where it lies, without
+//! building the element tree or copying the text.
+//!
+//! It answers only for documents of one plain shape, for which [`super::parse`] is known to give
+//! the same text; for anything else it answers `None` and the caller parses the document, so
+//! what is accepted and every error stay the parser's.
+
+use super::{Element, Limits};
+
+/// The text of the first child named `name` of `document`, when `document` is
+///
+/// ```text
+/// ws* <xml> (ws* <Name> (text | <![CDATA[…]]>) </Name>)* ws* </xml> ws*
+/// ```
+///
+/// with names of `[A-Za-z_][A-Za-z0-9_]*`, text without `<`, `>`, `&` or `]`, and `ws` the four
+/// XML whitespace characters; within [`Limits::default`]. `None` for any other document
+/// (declaration, comments, attributes, entities, empty or nested elements, text beside a CDATA
+/// section, …) and when there is no such child: then [`super::parse`] decides.
+///
+/// Whenever this answers `Some(text)`, `parse(document)?.text_of(name)` is `Some(text)`.
+pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
+    let limits = Limits::default();
+    if document.len() > limits.max_bytes {
+        return None;
+    }
+    let b = document.as_bytes();
+    let mut at = expect(b, skip_ws(b, 0), b"<xml>")?;
+    let mut elements = 1usize;
+    let mut found = None;
+    loop {
+        at = skip_ws(b, at);
+        if b.get(at..at + 2)? == b"</" {
+            at = expect(b, at, b"</xml>")?;
+            return if skip_ws(b, at) == b.len() {
+                found
+            } else {
+                None
+            };
+        }
+        elements += 1;
+        if elements > limits.max_elements {
+            return None;
+        }
+        let name_start = at + 1;
+        let name_end = name_end(b, expect(b, at, b"<")?)?;
+        let child = &b[name_start..name_end];
+        at = expect(b, name_end, b">")?;
+        let text;
+        if b[at..].starts_with(b"<![CDATA[") {
+            let from = at + 9;
+            let len = cdata_len(&b[from..])?;
+            // `from` and `from + len` sit next to ASCII bytes: both are char boundaries.
+            text = document.get(from..from + len)?;
+            at = from + len + 3;
+        } else {
+            let len = text_len(&b[at..])?;
+            text = document.get(at..at + len)?;
+            at += len;
+        }
+        at = expect(b, at, b"</")?;
+        at = expect(b, at, child)?;
+        at = expect(b, at, b">")?;
+        if found.is_none() && child == name.as_bytes() {
+            found = Some(text);
+        }
+    }
+}
+
+/// Builds the element tree of `document` when every element in it is
+///
+/// ```text
+/// <Name> (text | <![CDATA[…]]> | (ws* element)+ ws*) </Name>
+/// ```
+///
+/// (names, text and whitespace as in [`child_text`]), with only whitespace around the root and
+/// within `limits`: WeChat's pushes, flat with a few nested blocks. `None` for any other
+/// document; [`super::parse_with`] then hands it to quick-xml, which decides.
+///
+/// Whenever this answers, the answer is what quick-xml's path builds: the same names, texts
+/// (the whitespace between an element's children joined as its text) and children.
+pub(crate) fn parse(document: &str, limits: Limits) -> Option<Element> {
+    if document.len() > limits.max_bytes {
+        return None;
+    }
+    let b = document.as_bytes();
+    let mut scan = Scan {
+        document,
+        at: skip_ws(b, 0),
+        elements: 0,
+        limits,
+    };
+    let root = scan.element(1)?;
+    (skip_ws(b, scan.at) == b.len()).then_some(root)
+}
+
+struct Scan<'d> {
+    document: &'d str,
+    at: usize,
+    elements: usize,
+    limits: Limits,
+}
+
+impl Scan<'_> {
+    fn element(&mut self, depth: usize) -> Option<Element> {
+        let b = self.document.as_bytes();
+        self.elements += 1;
+        if depth > self.limits.max_depth || self.elements > self.limits.max_elements {
+            return None;
+        }
+        let name_start = expect(b, self.at, b"<")?;
+        let name_end = name_end(b, name_start)?;
+        self.at = expect(b, name_end, b">")?;
+        let mut element = Element {
+            name: self.document[name_start..name_end].to_owned(),
+            ..Element::default()
+        };
+        if b[self.at..].starts_with(b"<![CDATA[") {
+            let from = self.at + 9;
+            let len = cdata_len(&b[from..])?;
+            element.text = self.document.get(from..from + len)?.to_owned();
+            self.at = from + len + 3;
+        } else {
+            loop {
+                let len = text_len(&b[self.at..])?;
+                let text = &self.document[self.at..self.at + len];
+                self.at += len;
+                let blank = text.bytes().all(is_ws);
+                // Text beside child elements is left to quick-xml unless it is whitespace.
+                if !element.children.is_empty() && !blank {
+                    return None;
+                }
+                element.text.push_str(text);
+                if b[self.at..].starts_with(b"</") {
+                    break;
+                }
+                if b[self.at] != b'<' || !blank {
+                    return None;
+                }
+                let child = self.element(depth + 1)?;
+                if element.children.capacity() == 0 {
+                    element.children.reserve_exact(super::CHILDREN);
+                }
+                element.children.push(child);
+            }
+        }
+        self.at = expect(b, self.at, b"</")?;
+        self.at = expect(b, self.at, &b[name_start..name_end])?;
+        self.at = expect(b, self.at, b">")?;
+        Some(element)
+    }
+}
+
+/// The length of a CDATA section's text: up to its first `]]>`. Texts seldom hold a `]`, so
+/// one byte search usually finds the end, with no substring searcher set up per section.
+fn cdata_len(b: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b']', &b[from..])?;
+        if b[at..].starts_with(b"]]>") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// The length of plain text up to the next `<`; `None` when it holds `>`, `&` or `]` (or no
+/// `<` follows), which the scanner leaves to quick-xml.
+fn text_len(b: &[u8]) -> Option<usize> {
+    let len = memchr::memchr(b'<', b)?;
+    memchr::memchr3(b'>', b'&', b']', &b[..len])
+        .is_none()
+        .then_some(len)
+}
+
+const fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && is_ws(b[at]) {
+        at += 1;
+    }
+    at
+}
+
+/// The index past `literal` when `b[at..]` starts with it.
+fn expect(b: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
+    b.get(at..)?
+        .starts_with(literal)
+        .then_some(at + literal.len())
+}
+
+/// The end of the name starting at `at`: `[A-Za-z_][A-Za-z0-9_]*`.
+fn name_end(b: &[u8], at: usize) -> Option<usize> {
+    let first = *b.get(at)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let len = b[at..]
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))?;
+    Some(at + len)
+}
+
+#[cfg(test)]
+mod tests;
