@@ -23,8 +23,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wxgate_store::Store;
 
-use crate::health::StoreHealth;
 use crate::dedup::DigestHasher;
+use crate::health::StoreHealth;
 use crate::metrics::GatewayMetrics;
 
 const SHARDS: usize = 16;
