@@ -158,19 +158,28 @@ impl Gateway {
             .route(HEALTH_PATH, get(health_route::healthz))
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))
-            .merge(
-                crate::token_api::routes(Arc::clone(&self.shared))
-                    .merge(crate::proxy::routes(Arc::clone(&self.shared)))
-                    .merge(crate::outbound::routes(Arc::clone(&self.shared)))
-                    .merge(crate::funnel_api::routes(Arc::clone(&self.shared)))
-                    .merge(crate::webhook::api::routes(Arc::clone(&self.shared)))
-                    .merge(crate::web::routes(Arc::clone(&self.shared)))
-                    .layer(axum::middleware::from_fn_with_state(
-                        Arc::clone(&self.shared),
-                        crate::token_api::authorize_link,
-                    )),
-            )
+            .merge(self.v1_routes())
             .layer(crate::metrics::trace_layer())
+    }
+
+    /// The `/v1` routes and the web pages' (WeChat login, JS-SDK configs). With components,
+    /// their answers pass [`crate::token_api::authorize_link`], which links a refused refresh
+    /// token's 409 to the platform's authorization page; without, no request pays for it.
+    fn v1_routes(&self) -> Router {
+        let shared = &self.shared;
+        let routes = crate::token_api::routes(Arc::clone(shared))
+            .merge(crate::proxy::routes(Arc::clone(shared)))
+            .merge(crate::outbound::routes(Arc::clone(shared)))
+            .merge(crate::funnel_api::routes(Arc::clone(shared)))
+            .merge(crate::webhook::api::routes(Arc::clone(shared)))
+            .merge(crate::web::routes(Arc::clone(shared)));
+        if shared.components.is_empty() {
+            return routes;
+        }
+        routes.layer(axum::middleware::from_fn_with_state(
+            Arc::clone(shared),
+            crate::token_api::authorize_link,
+        ))
     }
 
     /// Starts the background work: delivering deferred replies through the customer-service
