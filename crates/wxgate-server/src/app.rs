@@ -135,10 +135,6 @@ impl Gateway {
         let limit = self.shared.config.server.max_body_bytes;
         Router::new()
             .route(
-                CALLBACK_PATH,
-                get(crate::callback::verify).post(crate::callback::push),
-            )
-            .route(
                 crate::component::COMPONENT_EVENTS_PATH,
                 axum::routing::post(crate::component::events),
             )
@@ -155,6 +151,11 @@ impl Gateway {
                 axum::routing::post(crate::component::message),
             )
             .layer(DefaultBodyLimit::max(limit))
+            // After the layer: the callback reads its body up to the same limit itself.
+            .route(
+                CALLBACK_PATH,
+                get(crate::callback::verify).post(crate::callback::push),
+            )
             .route(HEALTH_PATH, get(health_route::healthz))
             .route(METRICS_PATH, get(metrics))
             .with_state(Arc::clone(&self.shared))

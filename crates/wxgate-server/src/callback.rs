@@ -10,9 +10,12 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::body::{Body, Bytes};
+use bytes::BytesMut;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::HttpBody as _;
+use http_body_util::BodyExt as _;
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use rand::Rng as _;
@@ -129,17 +132,68 @@ pub(crate) async fn verify(
 }
 
 /// `POST /wechat/{account}`: a pushed message or event.
-pub(crate) async fn push(
-    State(shared): State<Arc<Shared>>,
-    Path(account): Path<String>,
-    // The query is read where it lies in the URI (a `RawQuery` would copy it).
-    uri: Uri,
-    body: Bytes,
-) -> Response {
-    let Some(account) = shared.accounts.get(&account) else {
+///
+/// Read from the request as it is, rather than through extractors: the account is the path's
+/// last segment (the route's only parameter, decoded only when it has escapes), the query is
+/// read where it lies in the URI, and the body is read here up to `server.max_body_bytes`. Each
+/// extractor, and a `DefaultBodyLimit` layer around the route, cost this path allocations per
+/// push (the extension it inserts, the boxed body, a route level with its boxed future).
+pub(crate) async fn push(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let segment = parts.uri.path().rsplit('/').next().unwrap_or_default();
+    let account = if segment.contains('%') {
+        percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
+    } else {
+        std::borrow::Cow::Borrowed(segment)
+    };
+    let Some(account) = shared.accounts.get(account.as_ref()) else {
         return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
     };
-    push_to(&shared, account, uri.query(), body).await
+    let body = match read_body(body, shared.config.server.max_body_bytes).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
+    push_to(&shared, account, parts.uri.query(), body).await
+}
+
+/// The whole body, refused with 413 past `limit` bytes (as axum's `Bytes` extractor under a
+/// `DefaultBodyLimit` refuses it) and with 400 when it cannot be read.
+///
+/// A push's body is small and has arrived with its head, so it is usually one frame: that frame
+/// is the body as it is, without collecting it into a list first.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
+    let mut body = http_body_util::Limited::new(body, limit);
+    let first = match body.frame().await {
+        None => return Ok(Bytes::new()),
+        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
+        Some(Err(error)) => return Err(unreadable(&*error, limit)),
+    };
+    if body.is_end_stream() {
+        return Ok(first);
+    }
+    let mut all = BytesMut::from(first);
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    all.extend_from_slice(&data);
+                }
+            }
+            Err(error) => return Err(unreadable(&*error, limit)),
+        }
+    }
+    Ok(all.freeze())
+}
+
+fn unreadable(error: &(dyn std::error::Error + 'static), limit: usize) -> Rejection {
+    if error.is::<http_body_util::LengthLimitError>() {
+        Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than the limit of {limit} bytes"),
+        )
+    } else {
+        Rejection::new(StatusCode::BAD_REQUEST, "the body could not be read")
+    }
 }
 
 /// A push to `account`, through the whole pipeline: verify, decrypt, de-dup, route, reply
