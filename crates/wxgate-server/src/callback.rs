@@ -10,14 +10,14 @@
 
 use std::sync::Arc;
 
+use axum::body::HttpBody as _;
 use axum::body::{Body, Bytes};
-use bytes::BytesMut;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::body::HttpBody as _;
-use http_body_util::BodyExt as _;
 use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
 use futures::FutureExt as _;
+use http_body_util::BodyExt as _;
 use rand::Rng as _;
 use tokio::time::Instant;
 use wxgate_proto::callback::{self, CallbackError, Mode};
