@@ -525,3 +525,50 @@ impl Shared {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunked(chunks: &[&'static str]) -> Body {
+        let frames: Vec<Result<Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|chunk| Ok(Bytes::from_static(chunk.as_bytes())))
+            .collect();
+        Body::from_stream(futures::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_in_one_frame_or_several() {
+        let one = read_body(Body::from("<xml></xml>"), 64).await.unwrap();
+        assert_eq!(one, "<xml></xml>");
+        let several = read_body(chunked(&["<xml>", "<A>1</A>", "</xml>"]), 64)
+            .await
+            .unwrap();
+        assert_eq!(several, "<xml><A>1</A></xml>");
+        assert_eq!(read_body(Body::empty(), 64).await.unwrap(), "");
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_413_in_one_frame_or_several() {
+        let one = read_body(Body::from("x".repeat(65)), 64).await.unwrap_err();
+        assert_eq!(one.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let several = read_body(chunked(&["x"; 65]), 64).await.unwrap_err();
+        assert_eq!(several.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(several.reason.contains("64 bytes"), "{}", several.reason);
+        // Exactly the limit is accepted.
+        assert_eq!(read_body(chunked(&["x"; 64]), 64).await.unwrap().len(), 64);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_off_is_400() {
+        let frames: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::from_static(b"<xml>")),
+            Err(std::io::Error::other("connection reset")),
+        ];
+        let broken = read_body(Body::from_stream(futures::stream::iter(frames)), 64)
+            .await
+            .unwrap_err();
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    }
+}
