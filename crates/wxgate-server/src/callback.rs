@@ -10,14 +10,11 @@
 
 use std::sync::Arc;
 
-use axum::body::HttpBody as _;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::BytesMut;
 use futures::FutureExt as _;
-use http_body_util::BodyExt as _;
 use rand::Rng as _;
 use tokio::time::Instant;
 use wxgate_proto::callback::{self, CallbackError, Mode};
@@ -27,6 +24,7 @@ use wxgate_proto::reply::{Reply, SUCCESS};
 use wxgate_proto::xml::XmlError;
 
 use crate::app::{Account, Shared};
+use crate::body::BodyError;
 use crate::dedup::{Claim, Flight, Outcome};
 use crate::deferred::{DeferredReply, enqueue_or_hold};
 use crate::handler::{BoxFuture, Incoming};
@@ -158,42 +156,18 @@ pub(crate) async fn push(State(shared): State<Arc<Shared>>, request: Request) ->
 
 /// The whole body, refused with 413 past `limit` bytes (as axum's `Bytes` extractor under a
 /// `DefaultBodyLimit` refuses it) and with 400 when it cannot be read.
-///
-/// A push's body is small and has arrived with its head, so it is usually one frame: that frame
-/// is the body as it is, without collecting it into a list first.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, Rejection> {
-    let mut body = http_body_util::Limited::new(body, limit);
-    let first = match body.frame().await {
-        None => return Ok(Bytes::new()),
-        Some(Ok(frame)) => frame.into_data().unwrap_or_default(),
-        Some(Err(error)) => return Err(unreadable(&*error, limit)),
-    };
-    if body.is_end_stream() {
-        return Ok(first);
-    }
-    let mut all = BytesMut::from(first);
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(frame) => {
-                if let Ok(data) = frame.into_data() {
-                    all.extend_from_slice(&data);
-                }
+    crate::body::read_limited(body, limit)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge => Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {limit} bytes"),
+            ),
+            BodyError::Unreadable(_) => {
+                Rejection::new(StatusCode::BAD_REQUEST, "the body could not be read")
             }
-            Err(error) => return Err(unreadable(&*error, limit)),
-        }
-    }
-    Ok(all.freeze())
-}
-
-fn unreadable(error: &(dyn std::error::Error + 'static), limit: usize) -> Rejection {
-    if error.is::<http_body_util::LengthLimitError>() {
-        Rejection::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than the limit of {limit} bytes"),
-        )
-    } else {
-        Rejection::new(StatusCode::BAD_REQUEST, "the body could not be read")
-    }
+        })
 }
 
 /// A push to `account`, through the whole pipeline: verify, decrypt, de-dup, route, reply

@@ -10,9 +10,9 @@ use axum::Json;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
 
+use crate::body::{BodyError, read_limited};
 use crate::token_api::{ErrorBody, ErrorCode};
 
 /// The largest accepted `/v1` body. The biggest real one, a jssdk-config request with a long
@@ -58,15 +58,15 @@ where
     type Rejection = BodyRejection;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, BodyRejection> {
-        let bytes = match Limited::new(request.into_body(), MAX_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+        let bytes = match read_limited(request.into_body(), MAX_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => {
                 return Err(BodyRejection {
                     status: StatusCode::PAYLOAD_TOO_LARGE,
                     message: format!("the body is over {MAX_BYTES} bytes"),
                 });
             }
-            Err(e) => {
+            Err(BodyError::Unreadable(e)) => {
                 return Err(BodyRejection::bad_request(format!(
                     "cannot read the body: {e}"
                 )));

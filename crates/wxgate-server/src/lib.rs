@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod app;
+mod body;
 mod callback;
 mod component;
 pub mod config;
