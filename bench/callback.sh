@@ -25,6 +25,8 @@
 # those binaries instead of building the release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 duration=${1:-10}
 messages=${2:-$((duration * 90000))}
 rounds=${ROUNDS:-3}
@@ -32,19 +34,12 @@ warmup=1
 threads=2
 connections=32
 
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
+need wrk
+need curl
+bench_bins
 
 # Request files are large: keep them in memory when there is a tmpfs.
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+scratch_dir shm
 
 token=benchtoken
 key=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
@@ -73,15 +68,10 @@ keyword = "hello"
 text = "Hi there"
 TOML
 
-wait_up() { # port
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && return; sleep 0.1; done
-  echo "nothing answers on port $1" >&2; exit 1
-}
 gen() { # mode account count first-id
   "$bin/gen-requests" "$1" "$2" "$token" "$key" "$app_id" "$3" "$4"
 }
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 wrk_run() { # port requests-file seconds [extra wrk args]
   THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"$3s" "${@:4}" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1
@@ -118,14 +108,14 @@ for mode in plaintext safe; do
   account=${accounts[$mode]}
   WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
   gateway=$!
-  wait_up 18090
+  wait_for http://127.0.0.1:18090/healthz
   rss_start=$(rss_kib $gateway)
   IFS=$'\t' read -r path body < <(gen $mode "$account" 1 2000000000000)
   size=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: text/xml' \
     --data-binary "$body" "http://127.0.0.1:18090$path")
   "$bin/bare-server" 127.0.0.1:18091 --read-body --reply-bytes "$size" >/dev/null &
   bare=$!
-  wait_up 18091
+  wait_for http://127.0.0.1:18091/healthz
   echo "-- $mode: the gateway's reply is $size bytes"
   ratios=() distinct=1
   for round in $(seq "$rounds"); do

@@ -15,6 +15,8 @@
 # Set WXGATE_BENCH_BIN to a directory with wxgate, bare-server and gen-requests to measure those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 n=${1:-5000}
 modes=${2:-both}
 [ "$modes" = both ] && modes="plaintext safe"
@@ -22,17 +24,9 @@ warmup=500
 out=${OUT:-/tmp/wxgate-callgrind}
 mkdir -p "$out"
 
-command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install -y valgrind" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
-
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+need valgrind
+bench_bins
+scratch_dir
 
 token=benchtoken
 key=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
@@ -61,10 +55,6 @@ keyword = "hello"
 text = "Hi there"
 TOML
 
-wait_up() { # port
-  for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && return; sleep 0.1; done
-  echo "nothing answers on port $1" >&2; exit 1
-}
 gen() { # mode account count first-id
   "$bin/gen-requests" "$1" "$2" "$token" "$key" "$app_id" "$3" "$4"
 }
@@ -76,7 +66,7 @@ count() { # name port mode command...
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/$name.out" \
     --dump-instr=no --collect-jumps=no "$@" >/dev/null 2>"$work/$name.log" &
   pid=$!
-  wait_up "$port"
+  wait_for "http://127.0.0.1:$port/healthz"
   python3 bench/send_pushes.py "$port" "$work/$mode-warmup.txt" >/dev/null
   callgrind_control -i on "$pid" >/dev/null
   python3 bench/send_pushes.py "$port" "$work/$mode.txt" >/dev/null
@@ -97,7 +87,7 @@ for mode in $modes; do
   # The bare server answers the size the gateway answers in this mode.
   "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null 2>&1 &
   probe=$!
-  wait_up 18092
+  wait_for http://127.0.0.1:18092/healthz
   IFS=$'\t' read -r path body < <(gen "$mode" "$account" 1 2000000000000)
   size=$(curl -s -o /dev/null -w '%{size_download}' -H 'Content-Type: text/xml' \
     --data-binary "$body" "http://127.0.0.1:18092$path")

@@ -27,26 +27,18 @@
 # instead of building the release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 n=${1:-10000}
 sim_seconds=${2:-7200}
 
-command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
-
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+need curl
+bench_bins
+scratch_dir
 
 sandbox=127.0.0.1:18110 gateway=127.0.0.1:18111
 component=wxc0mp0be4c000001 secret=bench-component-secret token=benchcomponent
 key=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG api_key=bench-component-key-0123456789
-wait_for() { for _ in $(seq 500); do curl -s -o /dev/null "$1" && return 0; sleep 0.02; done; echo "no answer from $1" >&2; exit 1; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 post() { # path body-file-or-json
   local data=$2
   curl -sf -X POST "http://$sandbox$1" -H 'content-type: application/json' --data-binary "$data"
@@ -57,8 +49,7 @@ calls_total() {
     awk '{s += $1} END {print s + 0}'
 }
 
-WXGATE_LOG=error "$bin/wxgate" sandbox --listen $sandbox >/dev/null &
-wait_for http://$sandbox/sandbox/clock
+start_sandbox $sandbox
 post /sandbox/components "{\"component_appid\":\"$component\",\"component_appsecret\":\"$secret\",\"token\":\"$token\",\"encoding_aes_key\":\"$key\",\"events_url\":\"http://$gateway/wechat/component/open/events\",\"message_url\":\"\"}" >/dev/null
 cat > "$work/wxgate.toml" <<TOML
 [server]

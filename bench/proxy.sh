@@ -33,32 +33,22 @@
 # span costs the gateway about 6,000 more instructions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 rate=${1:-1000}
 duration=${2:-10}
 rounds=${3:-5}
 warmup=1
 
-command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
-
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+need curl
+bench_bins
+scratch_dir
 
 sandbox=127.0.0.1:18100 gateway=127.0.0.1:18101 bare=127.0.0.1:18102
 app_id=wxbe4c000000000003 api_key=bench-proxy-key-0123456789
-wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 
-WXGATE_LOG=error "$bin/wxgate" sandbox --listen $sandbox >/dev/null &
-sandbox_pid=$!
-wait_for http://$sandbox/sandbox/apps
-curl -sf -X POST http://$sandbox/sandbox/apps -H 'content-type: application/json' \
-  -d "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}" >/dev/null
+start_sandbox $sandbox
+sandbox_app $sandbox "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}"
 cat > "$work/wxgate.toml" <<TOML
 [server]
 listen = "$gateway"
@@ -80,8 +70,7 @@ wait_for http://$gateway/healthz
 wait_for http://$bare/healthz
 auth="Authorization: Bearer $api_key"
 token=$(curl -sf -H "$auth" http://$gateway/v1/accounts/main/access-token | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-openid=$(curl -sf -X POST http://$sandbox/sandbox/apps/$app_id/users -d '{}' | sed 's/.*"openid":"\([^"]*\)".*/\1/')
-curl -sf -X POST http://$sandbox/sandbox/apps/$app_id/users/$openid/actions -d '{"type":"follow"}' >/dev/null
+openid=$(sandbox_follower $sandbox $app_id)
 query="openid=$openid&lang=zh_CN"
 # Both ways must answer the follower, not an error, before anything is measured.
 for answer in "$(curl -sf "http://$sandbox/cgi-bin/user/info?$query&access_token=$token")" \
@@ -96,7 +85,6 @@ url[bare]="http://$bare/v1/accounts/main/wechat/cgi-bin/user/info?$query" pid[ba
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
 hz=$(getconf CLK_TCK)
-field() { sed "s/.* $1=\([0-9]*\).*/\1/" <<<" $2"; }
 load() { # url seconds [header]
   if [ -n "$3" ]; then "$bin/open-loop" "$1" "$rate" "$2" "$3"; else "$bin/open-loop" "$1" "$rate" "$2"; fi
 }

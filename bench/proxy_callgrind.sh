@@ -22,6 +22,8 @@
 # The raw profile is kept in $OUT (default /tmp/wxgate-proxy-callgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 n=${1:-2000}
 rate=${2:-200}
 what=${3:-both}
@@ -29,27 +31,15 @@ what=${3:-both}
 out=${OUT:-/tmp/wxgate-proxy-callgrind}
 mkdir -p "$out"
 
-command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
-
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+need curl
+bench_bins
+scratch_dir
 
 sandbox=127.0.0.1:18110 gateway=127.0.0.1:18111
 app_id=wxbe4c000000000004 api_key=bench-proxy-key-0123456789
-wait_for() { for _ in $(seq 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-field() { sed "s/.* $1=\([0-9]*\).*/\1/" <<<" $2"; }
 
-WXGATE_LOG=error "$bin/wxgate" sandbox --listen $sandbox >/dev/null &
-wait_for http://$sandbox/sandbox/apps
-curl -sf -X POST http://$sandbox/sandbox/apps -H 'content-type: application/json' \
-  -d "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}" >/dev/null
+start_sandbox $sandbox
+sandbox_app $sandbox "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}"
 cat > "$work/wxgate.toml" <<TOML
 [server]
 listen = "$gateway"
@@ -63,8 +53,7 @@ app_secret = "bench-secret"
 token = "benchtoken"
 api_base = "http://$sandbox"
 TOML
-openid=$(curl -sf -X POST http://$sandbox/sandbox/apps/$app_id/users -d '{}' | sed 's/.*"openid":"\([^"]*\)".*/\1/')
-curl -sf -X POST http://$sandbox/sandbox/apps/$app_id/users/$openid/actions -d '{"type":"follow"}' >/dev/null
+openid=$(sandbox_follower $sandbox $app_id)
 auth="Authorization: Bearer $api_key"
 url="http://$gateway/v1/accounts/main/wechat/cgi-bin/user/info?openid=$openid&lang=zh_CN"
 seconds=$(awk -v n="$n" -v r="$rate" 'BEGIN {printf "%.3f", n / r}')
@@ -83,7 +72,7 @@ echo "proxied GET cgi-bin/user/info, $n calls at $rate req/s (open loop), $(npro
 for kind in $what; do
   case $kind in
   callgrind)
-    command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install -y valgrind" >&2; exit 1; }
+    need valgrind
     rm -f "$out/gateway.out"
     WXGATE_LOG=error valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/gateway.out" \
       --dump-instr=no --collect-jumps=no "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null 2>"$work/callgrind.log" &
@@ -104,7 +93,7 @@ for kind in $what; do
     fi
     ;;
   strace)
-    command -v strace >/dev/null || { echo "strace is needed: apt-get install -y strace" >&2; exit 1; }
+    need strace
     WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null 2>&1 &
     pid=$!
     wait_for http://$gateway/healthz

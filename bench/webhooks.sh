@@ -17,24 +17,19 @@
 # those binaries instead of building the release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 duration=${1:-10}
 messages=$((duration * 40000))
 threads=2
 connections=32
 
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-command -v curl >/dev/null || { echo "curl is needed: apt-get install -y curl" >&2; exit 1; }
-if [ -n "${WXGATE_BENCH_BIN:-}" ]; then
-  bin=$WXGATE_BENCH_BIN
-else
-  cargo build --release -q -p wxgate -p wxgate-bench
-  bin=${CARGO_TARGET_DIR:-target}/release
-fi
+need wrk
+need curl
+bench_bins
 
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 data=$(mktemp -d) # the SQLite file on disk, as in production
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work" "$data"; }
-trap cleanup EXIT
+scratch_dir shm "$data"
 
 token=benchtoken
 key=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
@@ -56,20 +51,16 @@ events = ["text"]
 mode = "async"
 TOML
 
-wait_up() { # port
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/healthz" && return; sleep 0.1; done
-  echo "nothing answers on port $1" >&2; exit 1
-}
 metric() { # name{labels} — its value in /metrics, 0 if absent
   curl -s http://127.0.0.1:18092/metrics | awk -v m="$1" '$1 == m {print $2; found=1} END {if (!found) print 0}'
 }
 
 "$bin/gen-requests" plaintext plain "$token" "$key" "$app_id" "$messages" 0 > "$work/pushes.txt"
 "$bin/bare-server" 127.0.0.1:18093 --read-body --reply-bytes 2 >/dev/null &
-wait_up 18093
+wait_for http://127.0.0.1:18093/healthz
 WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
 gateway=$!
-wait_up 18092
+wait_for http://127.0.0.1:18092/healthz
 
 echo "wrk -t$threads -c$connections -d${duration}s, $(nproc) cores, SQLite store, one async webhook"
 start=$(date +%s.%N)
