@@ -4,25 +4,22 @@
 # and the ratio (target >= 0.85). The sandbox is the upstream; the token is fetched once.
 #
 # Usage: bench/token.sh [DURATION_SECONDS]
+# Set WXGATE_BENCH_BIN to a directory holding wxgate and bare-server to measure those binaries
+# instead of building the release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 duration=${1:-10}
 threads=2
 connections=32
 
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -q -p wxgate -p wxgate-bench
+need wrk
+bench_bins
+scratch_dir
 
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
-
-WXGATE_LOG=error target/release/wxgate sandbox --listen 127.0.0.1:18095 >/dev/null &
-wait_for http://127.0.0.1:18095/sandbox/apps
-curl -sf -X POST http://127.0.0.1:18095/sandbox/apps -H 'content-type: application/json' \
-  -d '{"app_id":"wxbe4c000000000002","app_secret":"bench-secret","token":"benchtoken","mode":"plaintext","callback_url":"http://127.0.0.1:18096/wechat/main"}' >/dev/null
+start_sandbox 127.0.0.1:18095
+sandbox_app 127.0.0.1:18095 '{"app_id":"wxbe4c000000000002","app_secret":"bench-secret","token":"benchtoken","mode":"plaintext","callback_url":"http://127.0.0.1:18096/wechat/main"}'
 cat > "$work/wxgate.toml" <<TOML
 [server]
 listen = "127.0.0.1:18096"
@@ -36,8 +33,8 @@ app_secret = "bench-secret"
 token = "benchtoken"
 api_base = "http://127.0.0.1:18095"
 TOML
-WXGATE_LOG=error target/release/wxgate serve --config "$work/wxgate.toml" >/dev/null &
-target/release/bare-server 127.0.0.1:18097 >/dev/null &
+WXGATE_LOG=error "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
+"$bin/bare-server" 127.0.0.1:18097 >/dev/null &
 wait_for http://127.0.0.1:18096/healthz
 wait_for http://127.0.0.1:18097/healthz
 auth='Authorization: Bearer bench-api-key-0123456789'
