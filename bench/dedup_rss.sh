@@ -7,25 +7,32 @@
 # them all; the few requests sent past the end are retries, which add nothing).
 #
 # Usage: [WXGATE_BIN=path] bench/dedup_rss.sh [N]        (N defaults to 400,000)
+# WXGATE_BIN names the gateway to measure; or set WXGATE_BENCH_BIN to a directory holding wxgate
+# and gen-requests to measure those binaries instead of building the release ones.
 # Issue 14's target: RSS after 400,000 pushes under 120 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 n=${1:-400000}
 half=$((n / 2))
 threads=2
 connections=32
 
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
-# WXGATE_BIN=path measures another build of the gateway (e.g. one from before a change).
-if [ -z "${WXGATE_BIN:-}" ]; then cargo build --release -q -p wxgate -p wxgate-bench; fi
-bin=${WXGATE_BIN:-${CARGO_TARGET_DIR:-target}/release/wxgate}
+need wrk
+# WXGATE_BIN=path measures another build of the gateway (e.g. one from before a change); else
+# the wxgate in WXGATE_BENCH_BIN or the release build's.
+if [ -n "${WXGATE_BIN:-}" ]; then
+  wxgate=$WXGATE_BIN
+  bin=${WXGATE_BENCH_BIN:-${CARGO_TARGET_DIR:-target}/release}
+else
+  bench_bins
+  wxgate=$bin/wxgate
+fi
 # gen-requests from beside the gateway measured (any build of it writes the same pushes).
-gen=$(dirname "$bin")/gen-requests
-[ -x "$gen" ] || gen=${CARGO_TARGET_DIR:-target}/release/gen-requests
-
-work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+gen=$(dirname "$wxgate")/gen-requests
+[ -x "$gen" ] || gen=$bin/gen-requests
+scratch_dir
 
 token=rsstoken
 key=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
@@ -46,14 +53,13 @@ keyword = "hello"
 text = "Hi there"
 TOML
 
-WXGATE_LOG=error "$bin" serve --config "$work/wxgate.toml" >/dev/null &
+WXGATE_LOG=error "$wxgate" serve --config "$work/wxgate.toml" >/dev/null &
 pid=$!
 "$gen" plaintext plain "$token" "$key" "$app_id" "$n" > "$work/all.txt"
 head -n "$half" "$work/all.txt" > "$work/first.txt"
 tail -n +"$((half + 1))" "$work/all.txt" > "$work/second.txt"
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+wait_for "http://127.0.0.1:$port/healthz"
 
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status"; }
 table_bytes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^wxgate_dedup_bytes / {print $2}'; }
 answered() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^wxgate_callbacks_total\{account="plain",outcome="reply"\}/ {print $2}'; }
 send() { # requests-file, pushes answered by then
@@ -72,11 +78,11 @@ send() { # requests-file, pushes answered by then
   grep -E '^errors:' "$work/wrk.out" | sed 's/^/  wrk /'
 }
 
-base=$(rss_kib)
+base=$(rss_kib "$pid")
 echo "$n distinct plaintext pushes, configured text reply, $(nproc) cores; RSS at start: $((base / 1024)) MiB"
 report() { # pushes
   local rss bytes
-  rss=$(rss_kib)
+  rss=$(rss_kib "$pid")
   bytes=$(table_bytes)
   printf 'after %7d pushes: RSS %4d MiB (%6.1f MB), %4d bytes/push over the start; table accounts %s bytes (%d/push)\n' \
     "$1" "$((rss / 1024))" "$(awk -v r="$rss" 'BEGIN {print r * 1024 / 1e6}')" \
