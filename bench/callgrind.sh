@@ -103,6 +103,6 @@ if command -v callgrind_annotate >/dev/null; then
     echo "-- gateway-$mode: top functions, instructions per request (self)"
     callgrind_annotate --threshold=95 "$out/gateway-$mode.out" 2>/dev/null \
       | awk -v n="$n" '/^ *[0-9,]+ \([ 0-9.]+%\)/ {
-          v = $1; gsub(",", "", v); $1 = ""; printf "%8.0f %s\n", v / n, $0; if (++k == 25) exit }'
+          v = $1; gsub(",", "", v); $1 = ""; printf "%8.0f %s\n", v / n, $0; if (++k == 25) exit }' || true
   done
 fi
