@@ -4,12 +4,13 @@
 # Starts the sandbox (`wxgate sandbox`) with one app and a follower, a gateway with that account,
 # and a bare axum hello-world server. The open-loop generator (bench/wxgate-bench open-loop: each
 # request on schedule, whatever the answers' latency) then sends GET cgi-bin/user/info at a fixed
-# rate, in ROUNDS rounds; each round measures, back to back,
-#   direct  straight to the sandbox with the account's token,
+# rate, in ROUNDS rounds; each round measures
+#   direct  straight to the sandbox with the account's token, and
 #   proxy   through the proxy (/v1/accounts/main/wechat/cgi-bin/user/info, with a bearer key),
-#   bare    GET to the bare server,
-# in an order that rotates from round to round, so that noise from the rest of the machine (other
-# builds, the generator's own timer) falls on all three alike and none is always measured first.
+#           both at RATE, their requests interleaved in one run (one to each in turn), so that a
+#           stall of the machine (other builds, the host's scheduling, the generator's own
+#           timer) falls on both alike: the p99 of each is taken over the same seconds;
+#   bare    GET to the bare server at RATE, alone, before or after (alternately) the pair.
 #
 # Each round prints p50 and p99 of the direct and the proxied calls and their difference (the
 # latency the proxy adds), and the CPU time per request of each server (utime + stime from
@@ -78,40 +79,52 @@ for answer in "$(curl -sf "http://$sandbox/cgi-bin/user/info?$query&access_token
   case $answer in *"\"openid\":\"$openid\""*) ;; *) echo "user/info answered: $answer" >&2; exit 1 ;; esac
 done
 
-declare -A url pid header
-url[direct]="http://$sandbox/cgi-bin/user/info?$query&access_token=$token" pid[direct]=$sandbox_pid header[direct]=
-url[proxy]="http://$gateway/v1/accounts/main/wechat/cgi-bin/user/info?$query" pid[proxy]=$gateway_pid header[proxy]=$auth
-url[bare]="http://$bare/v1/accounts/main/wechat/cgi-bin/user/info?$query" pid[bare]=$bare_pid header[bare]=
+declare -A url
+url[direct]="http://$sandbox/cgi-bin/user/info?$query&access_token=$token"
+url[proxy]="http://$gateway/v1/accounts/main/wechat/cgi-bin/user/info?$query"
+url[bare]="http://$bare/v1/accounts/main/wechat/cgi-bin/user/info?$query"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
 hz=$(getconf CLK_TCK)
-load() { # url seconds [header]
-  if [ -n "$3" ]; then "$bin/open-loop" "$1" "$rate" "$2" "$3"; else "$bin/open-loop" "$1" "$rate" "$2"; fi
-}
 
 declare -A p50 p99 us
 failed=0
-measure() { # name round
-  local c0 c1 out
-  load "${url[$1]}" $warmup "${header[$1]}" >/dev/null
-  c0=$(cpu_ticks "${pid[$1]}")
-  out=$(load "${url[$1]}" "$duration" "${header[$1]}")
-  c1=$(cpu_ticks "${pid[$1]}")
-  if [ "$(field failed "$out")" != 0 ]; then
-    echo "warning: round $2 $1: $out" >&2
+# Reads one open-loop summary line into p50, p99 and us of name,round: the CPU `ticks` over the
+# requests answered, times `calls` (the server's calls per request of this line; default 1).
+record() { # name round line ticks [calls]
+  if [ "$(field failed "$3")" != 0 ]; then
+    echo "warning: round $2 $1: $3" >&2
     failed=1
   fi
-  p50[$1,$2]=$(field p50_us "$out") p99[$1,$2]=$(field p99_us "$out")
-  us[$1,$2]=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v n="$(field ok "$out")" 'BEGIN {printf "%.1f", n ? c * 1e6 / hz / n : 0}')
+  p50[$1,$2]=$(field p50_us "$3") p99[$1,$2]=$(field p99_us "$3")
+  us[$1,$2]=$(awk -v c="$4" -v hz="$hz" -v n="$(($(field ok "$3") * ${5:-1}))" 'BEGIN {printf "%.1f", n ? c * 1e6 / hz / n : 0}')
+}
+# The direct and the proxied calls, interleaved in one run. The sandbox answers both: its CPU
+# per call is over twice the direct calls.
+measure_pair() { # round
+  local d0 d1 p0 p1 out
+  "$bin/open-loop" "${url[direct]}" "$rate" $warmup --also "${url[proxy]}" "$auth" >/dev/null
+  d0=$(cpu_ticks "$sandbox_pid") p0=$(cpu_ticks "$gateway_pid")
+  out=$("$bin/open-loop" "${url[direct]}" "$rate" "$duration" --also "${url[proxy]}" "$auth")
+  d1=$(cpu_ticks "$sandbox_pid") p1=$(cpu_ticks "$gateway_pid")
+  record direct "$1" "$(sed -n 1p <<<"$out")" $((d1 - d0)) 2
+  record proxy "$1" "$(sed -n 2p <<<"$out")" $((p1 - p0))
+}
+measure_bare() { # round
+  local c0 c1 out
+  "$bin/open-loop" "${url[bare]}" "$rate" $warmup >/dev/null
+  c0=$(cpu_ticks "$bare_pid")
+  out=$("$bin/open-loop" "${url[bare]}" "$rate" "$duration")
+  c1=$(cpu_ticks "$bare_pid")
+  record bare "$1" "$out" $((c1 - c0))
 }
 
-echo "open loop at $rate req/s, ${duration}s per measurement (after ${warmup}s of warm-up), $rounds rounds, $(nproc) cores"
+echo "open loop at $rate req/s to each, ${duration}s per measurement (after ${warmup}s of warm-up), $rounds rounds, $(nproc) cores"
 printf '%-5s %-6s %-13s %-13s %-13s %-25s %s\n' round load1 'direct ms' 'proxy ms' 'added ms' 'CPU µs/req proxy bare' 'ratio (sandbox µs/req)'
-orders=("direct proxy bare" "proxy bare direct" "bare direct proxy")
 added99=() ratios=() proxy_us=() bare_us=()
 for round in $(seq "$rounds"); do
   load1=$(cut -d' ' -f1 /proc/loadavg)
-  for name in ${orders[$(((round - 1) % 3))]}; do measure "$name" "$round"; done
+  if ((round % 2)); then measure_pair "$round"; measure_bare "$round"; else measure_bare "$round"; measure_pair "$round"; fi
   d50=${p50[direct,$round]} d99=${p99[direct,$round]} x50=${p50[proxy,$round]} x99=${p99[proxy,$round]}
   added99+=("$((x99 - d99))") proxy_us+=("${us[proxy,$round]}") bare_us+=("${us[bare,$round]}")
   ratios+=("$(awk -v p="${us[proxy,$round]}" -v b="${us[bare,$round]}" 'BEGIN {printf "%.2f", b ? p / b : 0}')")
