@@ -136,22 +136,27 @@ pub(crate) async fn verify(
 /// read where it lies in the URI, and the body is read here up to `server.max_body_bytes`. Each
 /// extractor, and a `DefaultBodyLimit` layer around the route, cost this path allocations per
 /// push (the extension it inserts, the boxed body, a route level with its boxed future).
+///
+/// The route has no request span (see [`crate::Gateway::router`]): at `debug` each push logs its
+/// account and answer's status here instead, as the trace layer logs other requests.
 pub(crate) async fn push(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let segment = parts.uri.path().rsplit('/').next().unwrap_or_default();
-    let account = if segment.contains('%') {
+    let name = if segment.contains('%') {
         percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
     } else {
         std::borrow::Cow::Borrowed(segment)
     };
-    let Some(account) = shared.accounts.get(account.as_ref()) else {
-        return Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response();
+    let response = match shared.accounts.get(name.as_ref()) {
+        None => Rejection::new(StatusCode::NOT_FOUND, "unknown account").into_response(),
+        Some(account) => match read_body(body, shared.config.server.max_body_bytes).await {
+            Ok(body) => push_to(&shared, account, parts.uri.query(), body).await,
+            Err(rejection) => rejection.into_response(),
+        },
     };
-    let body = match read_body(body, shared.config.server.max_body_bytes).await {
-        Ok(body) => body,
-        Err(rejection) => return rejection.into_response(),
-    };
-    push_to(&shared, account, parts.uri.query(), body).await
+    // The segment as sent (a URI holds no line breaks), not decoded.
+    tracing::debug!(account = %segment, status = response.status().as_u16(), "push answered");
+    response
 }
 
 /// The whole body, refused with 413 past `limit` bytes (as axum's `Bytes` extractor under a

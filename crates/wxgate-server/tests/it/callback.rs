@@ -179,3 +179,42 @@ async fn health_and_metrics() {
         "{metrics}"
     );
 }
+
+/// The callback route has no request span: its lines name the account themselves, and at
+/// `debug` each push logs its account and status, whatever the answer. Other routes keep theirs.
+#[tokio::test]
+async fn pushes_log_account_and_status_without_a_request_span() {
+    let logs = Logs::capture();
+    let gw = gateway(MessageRouter::new(), "").await;
+    let (status, _) = post(&gw.router, &plain_uri("plain", now()), text_xml("hello", 1)).await;
+    assert_eq!(status.as_u16(), 200);
+    let (status, _) = post(
+        &gw.router,
+        &plain_uri("nobody", now()),
+        text_xml("hello", 2),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 404);
+    let forged = format!("/wechat/plain?signature=0&timestamp={}&nonce=1", now());
+    let (status, _) = post(&gw.router, &forged, text_xml("hello", 3)).await;
+    assert_eq!(status.as_u16(), 401);
+    let (status, _) = get(&gw.router, "/healthz").await;
+    assert_eq!(status.as_u16(), 200);
+
+    let text = logs.text();
+    for line in [
+        "push answered account=plain status=200",
+        "push answered account=nobody status=404",
+        "push answered account=plain status=401",
+    ] {
+        assert!(text.contains(line), "{line} not in {text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("push refused") && l.contains("account=plain")),
+        "{text}"
+    );
+    assert!(!text.contains("path=/wechat/"), "{text}");
+    // The control: the trace layer still spans the other routes.
+    assert!(text.contains("request{method=GET path=/healthz}"), "{text}");
+}

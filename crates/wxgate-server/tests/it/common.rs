@@ -1,6 +1,6 @@
 //! Shared helpers: a gateway with one account per mode, and WeChat-side request building.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -182,4 +182,41 @@ pub(crate) async fn get(router: &Router, uri: &str) -> (StatusCode, String) {
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Everything logged on a test's thread, once [`Logs::capture`] installed it (a test's gateway,
+/// sandbox and stand-ins all run on the test's current-thread runtime).
+#[derive(Clone, Default)]
+pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    /// Installs a subscriber at `TRACE`, without colours, that writes into the returned logs,
+    /// as this thread's default for the rest of the test.
+    pub(crate) fn capture() -> Self {
+        let logs = Self::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        // Leaked on purpose: the guard must outlive the test's gateway, and each test has its
+        // own thread.
+        std::mem::forget(tracing::subscriber::set_default(subscriber));
+        logs
+    }
+
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
 }

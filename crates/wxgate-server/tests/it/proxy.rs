@@ -12,6 +12,7 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use crate::common::Logs;
 use crate::world;
 
 const APP_ID: &str = "wx5a1db0c0ffee0007";
@@ -38,27 +39,6 @@ impl std::ops::Deref for World {
 
     fn deref(&self) -> &world::World {
         &self.world
-    }
-}
-
-/// Everything logged on this test's thread (the gateway, the sandbox and the stand-in all run
-/// on the test's current-thread runtime).
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
 
@@ -119,15 +99,7 @@ async fn echo_upstream(seen: Seen) -> (String, tokio::task::JoinHandle<()>) {
 /// `echo` (the stand-in) and `down` (nothing listens), and three keys: full, limited to
 /// `cgi-bin/menu/`, limited to the `echo` account.
 async fn world() -> World {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    // Leaked on purpose: the guard must outlive the world, and each test has its own thread.
-    std::mem::forget(tracing::subscriber::set_default(subscriber));
+    let logs = Logs::capture();
 
     let seen = Seen::default();
     let (echo_url, echo) = echo_upstream(Arc::clone(&seen)).await;
