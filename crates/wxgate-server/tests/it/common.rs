@@ -203,6 +203,14 @@ impl Logs {
     /// Installs a subscriber at `TRACE`, without colours, that writes into the returned logs,
     /// as this thread's default for the rest of the test.
     pub(crate) fn capture() -> Self {
+        // tracing caches each callsite's interest process-wide, computed on the thread that
+        // reaches it first: a sibling test with no subscriber would leave a `debug!` this test
+        // reads cached as never enabled. A silent global subscriber makes every thread answer
+        // "interested"; installing it rebuilds the callsites already cached.
+        static SILENT_GLOBAL: std::sync::Once = std::sync::Once::new();
+        SILENT_GLOBAL.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
         let logs = Self::default();
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt()
