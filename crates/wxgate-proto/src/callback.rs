@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{CryptoError, KeySlot, MessageCrypt};
+use crate::message::Inbound;
 use crate::signature;
 use crate::xml::{self, Element, XmlError};
 
@@ -364,6 +365,37 @@ impl CallbackEndpoint {
     ///
     /// Any [`CallbackError`].
     pub fn open_ref(&self, query: &QueryRef<'_>, body: &str) -> Result<Opened, CallbackError> {
+        let (document, encrypted) = self.open_with(query, body, xml::parse)?;
+        Ok(Opened {
+            document,
+            encrypted,
+        })
+    }
+
+    /// As [`CallbackEndpoint::open_ref`], read into the push it holds: a common push is read
+    /// where it lies, without building its element tree first ([`Inbound::parse`]).
+    ///
+    /// Returns the push and, when the body was encrypted, the key to encrypt the reply with.
+    ///
+    /// # Errors
+    ///
+    /// Any [`CallbackError`]; [`CallbackError::Xml`] also when the document is not a push.
+    pub fn open_message_ref(
+        &self,
+        query: &QueryRef<'_>,
+        body: &str,
+    ) -> Result<(Inbound, Option<KeySlot>), CallbackError> {
+        self.open_with(query, body, Inbound::parse)
+    }
+
+    /// Verifies a push, decrypts it when it was encrypted, and reads its inner document with
+    /// `read`.
+    fn open_with<T>(
+        &self,
+        query: &QueryRef<'_>,
+        body: &str,
+        read: impl FnOnce(&str) -> Result<T, XmlError>,
+    ) -> Result<(T, Option<KeySlot>), CallbackError> {
         let encrypted = query.is_encrypted() && self.mode != Mode::Plaintext;
         if !encrypted {
             if self.mode == Mode::Safe {
@@ -372,10 +404,7 @@ impl CallbackEndpoint {
                 return Err(CallbackError::EncryptionRequired);
             }
             self.check_signature_ref(query)?;
-            return Ok(Opened {
-                document: xml::parse(body)?,
-                encrypted: None,
-            });
+            return Ok((read(body)?, None));
         }
         let (timestamp, nonce) = timestamp_nonce(query)?;
         let msg_signature = query
@@ -400,10 +429,7 @@ impl CallbackEndpoint {
         let crypt = self.crypt.as_ref().ok_or(CallbackError::NoKey)?;
         let (plain, message, key) = crypt.open_in_place(encrypt)?;
         let inner = std::str::from_utf8(&plain[message]).map_err(|_| CallbackError::NotUtf8)?;
-        Ok(Opened {
-            document: xml::parse(inner)?,
-            encrypted: Some(key),
-        })
+        Ok((read(inner)?, Some(key)))
     }
 
     /// The body to answer a push with: `reply_xml` as is for plaintext requests, or its

@@ -19,7 +19,7 @@ pub use menu::{Click, LocationSelect, ScanCode, SendPics, View};
 pub use subscribe::{QR_SCENE_PREFIX, Scan, Subscribe};
 pub use subscribe_msg::{SubscribeMsgItem, SubscribeMsgSentItem};
 
-use crate::xml::{Element, XmlError};
+use crate::xml::{Element, Fields, XmlError};
 
 /// An event, by its `Event` value (case-sensitive, as WeChat sends it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,14 +80,10 @@ pub enum Event {
 impl Event {
     pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
         let name = raw.required("Event")?.trim();
+        if let Some(simple) = Self::simple(name, raw) {
+            return simple;
+        }
         Ok(match name {
-            "subscribe" => Self::Subscribe(Subscribe::from_element(raw)),
-            "unsubscribe" => Self::Unsubscribe,
-            "SCAN" => Self::Scan(Scan::from_element(raw)),
-            "LOCATION" => Self::Location(ReportLocation::from_element(raw)?),
-            "CLICK" => Self::Click(Click::from_element(raw)),
-            "VIEW" => Self::View(View::from_element(raw)),
-            "view_miniprogram" => Self::ViewMiniprogram(View::from_element(raw)),
             "scancode_push" => Self::ScancodePush(ScanCode::from_element(raw)),
             "scancode_waitmsg" => Self::ScancodeWaitmsg(ScanCode::from_element(raw)),
             "pic_sysphoto" => Self::PicSysphoto(SendPics::from_element(raw)?),
@@ -111,13 +107,32 @@ impl Event {
                 Self::SubscribeMsgChange(list)
             }
             "subscribe_msg_sent_event" => Self::SubscribeMsgSent(SubscribeMsgSentItem::list(raw)),
-            "kf_create_session" => Self::KfCreateSession(KfSession::from_element(raw)),
-            "kf_close_session" => Self::KfCloseSession(KfSession::from_element(raw)),
-            "kf_switch_session" => Self::KfSwitchSession(KfSwitchSession::from_element(raw)),
             other => Self::Other {
                 name: other.to_owned(),
             },
         })
+    }
+
+    /// The events whose fields are all top-level (`name` is the `Event` field), read from an
+    /// element tree or from a flat document where it lies; `None` for the others, which need
+    /// the tree.
+    pub(crate) fn simple(name: &str, raw: &impl Fields) -> Option<Result<Self, XmlError>> {
+        Some(Ok(match name {
+            "subscribe" => Self::Subscribe(Subscribe::from_fields(raw)),
+            "unsubscribe" => Self::Unsubscribe,
+            "SCAN" => Self::Scan(Scan::from_fields(raw)),
+            "LOCATION" => match ReportLocation::from_fields(raw) {
+                Ok(location) => Self::Location(location),
+                Err(error) => return Some(Err(error)),
+            },
+            "CLICK" => Self::Click(Click::from_fields(raw)),
+            "VIEW" => Self::View(View::from_fields(raw)),
+            "view_miniprogram" => Self::ViewMiniprogram(View::from_fields(raw)),
+            "kf_create_session" => Self::KfCreateSession(KfSession::from_fields(raw)),
+            "kf_close_session" => Self::KfCloseSession(KfSession::from_fields(raw)),
+            "kf_switch_session" => Self::KfSwitchSession(KfSwitchSession::from_fields(raw)),
+            _ => return None,
+        }))
     }
 
     /// The `Event` value as WeChat sends it, e.g. `subscribe`, `SCAN`, `CLICK`.

@@ -27,7 +27,7 @@ pub use voice::Voice;
 
 use crate::event::Event;
 use crate::id::OpenId;
-use crate::xml::{self, Element, XmlError};
+use crate::xml::{self, Element, Fields, Raw, XmlError};
 
 /// One parsed push: the common header, the typed body and the raw document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,8 +42,9 @@ pub struct Inbound {
     pub msg_type: String,
     /// The typed body.
     pub body: Body,
-    /// The whole document, every field included.
-    pub raw: Element,
+    /// The whole document, every field included: an [`Element`] tree (which it dereferences
+    /// to), built when first read for the common pushes, whose fields are all top-level.
+    pub raw: Raw,
 }
 
 /// The typed body of a push, by `MsgType`.
@@ -90,6 +91,20 @@ impl Inbound {
     /// assert_eq!(msg.msg_id(), Some("42"));
     /// ```
     pub fn parse(document: &str) -> Result<Self, XmlError> {
+        // Every common push is flat (top-level fields only) and is read where it lies, its
+        // element tree left until something reads it; anything else, and every error, comes
+        // from the tree.
+        if let Some(inbound) = Self::parse_flat(document) {
+            // Every test in this crate that parses a push checks the two ways agree on it (on a
+            // second reading: comparing builds the tree, which `inbound` leaves unbuilt).
+            #[cfg(test)]
+            assert_eq!(
+                Self::from_element(xml::parse(document).expect("a flat push parses")),
+                Ok(Self::parse_flat(document).expect("read once, read again")),
+                "the flat reader and the tree disagree on {document:?}"
+            );
+            return Ok(inbound);
+        }
         Self::from_element(xml::parse(document)?)
     }
 
@@ -99,29 +114,10 @@ impl Inbound {
     ///
     /// As [`Inbound::parse`].
     pub fn from_element(raw: Element) -> Result<Self, XmlError> {
-        let to_user_name = account_id(raw.required("ToUserName")?, "ToUserName")?.to_owned();
-        let from_user_name =
-            OpenId::from(account_id(raw.required("FromUserName")?, "FromUserName")?);
-        let create_time: u64 = raw
-            .parse_of("CreateTime")?
-            .ok_or(XmlError::Missing("CreateTime"))?;
-        for name in ["MsgId", "MsgID"] {
-            if let Some(id) = raw.text_of(name) {
-                check_msg_id(id, name)?;
-            }
-        }
-        let msg_type = raw.required("MsgType")?.trim().to_owned();
-        let body = match msg_type.as_str() {
-            "text" => Body::Text(Text::from_element(&raw)?),
-            "image" => Body::Image(Image::from_element(&raw)?),
-            "voice" => Body::Voice(Voice::from_element(&raw)?),
-            "video" => Body::Video(Video::from_element(&raw)?),
-            "shortvideo" => Body::ShortVideo(Video::from_element(&raw)?),
-            "location" => Body::Location(Location::from_element(&raw)?),
-            "link" => Body::Link(Link::from_element(&raw)?),
-            "miniprogrampage" => Body::MiniProgramPage(MiniProgramPage::from_element(&raw)?),
-            "event" => Body::Event(Event::from_element(&raw)?),
-            _ => Body::Unknown,
+        let (to_user_name, from_user_name, create_time, msg_type) = header(&raw)?;
+        let body = match simple_body(&msg_type, &raw) {
+            Some(body) => body?,
+            None => Body::Event(Event::from_element(&raw)?),
         };
         Ok(Self {
             to_user_name,
@@ -129,7 +125,23 @@ impl Inbound {
             create_time,
             msg_type,
             body,
-            raw,
+            raw: Raw::from(raw),
+        })
+    }
+
+    /// A flat push read where it lies, when it is one and has no error; `None` sends it to the
+    /// tree, which decides.
+    fn parse_flat(document: &str) -> Option<Self> {
+        let fields = xml::flat_fields(document)?;
+        let (to_user_name, from_user_name, create_time, msg_type) = header(&fields).ok()?;
+        let body = simple_body(&msg_type, &fields)?.ok()?;
+        Some(Self {
+            to_user_name,
+            from_user_name,
+            create_time,
+            msg_type,
+            body,
+            raw: Raw::flat(document),
         })
     }
 
@@ -229,16 +241,57 @@ fn check_msg_id(value: &str, name: &'static str) -> Result<(), XmlError> {
     }
 }
 
+/// The header every push has: `ToUserName`, `FromUserName`, `CreateTime` (with `MsgId` /
+/// `MsgID` checked when present) and `MsgType`.
+fn header(raw: &impl Fields) -> Result<(String, OpenId, u64, String), XmlError> {
+    let to_user_name = account_id(raw.required("ToUserName")?, "ToUserName")?.to_owned();
+    let from_user_name = OpenId::from(account_id(raw.required("FromUserName")?, "FromUserName")?);
+    let create_time: u64 = raw
+        .parse_of("CreateTime")?
+        .ok_or(XmlError::Missing("CreateTime"))?;
+    for name in ["MsgId", "MsgID"] {
+        if let Some(id) = raw.text_of(name) {
+            check_msg_id(id, name)?;
+        }
+    }
+    let msg_type = raw.required("MsgType")?.trim().to_owned();
+    Ok((to_user_name, from_user_name, create_time, msg_type))
+}
+
+/// The typed body of every push whose fields are all top-level (the messages and the simple
+/// events); `None` for the events that need the element tree.
+fn simple_body(msg_type: &str, raw: &impl Fields) -> Option<Result<Body, XmlError>> {
+    let body = match msg_type {
+        "text" => Text::from_fields(raw).map(Body::Text),
+        "image" => Image::from_fields(raw).map(Body::Image),
+        "voice" => Voice::from_fields(raw).map(Body::Voice),
+        "video" => Video::from_fields(raw).map(Body::Video),
+        "shortvideo" => Video::from_fields(raw).map(Body::ShortVideo),
+        "location" => Location::from_fields(raw).map(Body::Location),
+        "link" => Link::from_fields(raw).map(Body::Link),
+        "miniprogrampage" => MiniProgramPage::from_fields(raw).map(Body::MiniProgramPage),
+        "event" => {
+            let name = match raw.required("Event") {
+                Ok(name) => name.trim(),
+                Err(error) => return Some(Err(error)),
+            };
+            Event::simple(name, raw)?.map(Body::Event)
+        }
+        _ => Ok(Body::Unknown),
+    };
+    Some(body)
+}
+
 /// The `MsgId` field of a message, when present.
-pub(crate) fn msg_id(raw: &Element) -> Option<String> {
+pub(crate) fn msg_id(raw: &impl Fields) -> Option<String> {
     raw.text_of("MsgId").map(|s| s.trim().to_owned())
 }
 
-pub(crate) fn opt(raw: &Element, name: &str) -> Option<String> {
+pub(crate) fn opt(raw: &impl Fields, name: &str) -> Option<String> {
     raw.text_of(name).map(str::to_owned)
 }
 
-pub(crate) fn text_or_empty(raw: &Element, name: &str) -> String {
+pub(crate) fn text_or_empty(raw: &impl Fields, name: &str) -> String {
     raw.text_of(name).unwrap_or_default().to_owned()
 }
 

@@ -476,8 +476,147 @@ impl Writer {
     }
 }
 
+/// A document's top-level fields read by name: from its element tree, or from a flat document
+/// where they lie ([`flat::fields`]). The typed messages and events are read through it, so the
+/// common pushes need no element tree.
+pub(crate) trait Fields {
+    /// The text of the first child named `name`.
+    fn text_of(&self, name: &str) -> Option<&str>;
+
+    /// The text of a child that must be present.
+    fn required(&self, name: &'static str) -> Result<&str, XmlError> {
+        self.text_of(name).ok_or(XmlError::Missing(name))
+    }
+
+    /// Parses a child's text as a number, if present.
+    fn parse_of<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, XmlError> {
+        self.text_of(name)
+            .map(|t| t.trim().parse().map_err(|_| XmlError::Invalid(name)))
+            .transpose()
+    }
+}
+
+impl Fields for Element {
+    fn text_of(&self, name: &str) -> Option<&str> {
+        Element::text_of(self, name)
+    }
+}
+
+impl Fields for flat::FlatFields<'_> {
+    fn text_of(&self, name: &str) -> Option<&str> {
+        flat::FlatFields::text_of(self, name)
+    }
+}
+
+/// A whole document as an [`Element`] tree, which a flat document (every common push) only
+/// builds when something reads it.
+///
+/// It dereferences to the [`Element`]; [`Raw::text_of`] reads a top-level field without
+/// building the tree. It compares, prints and serializes as its tree. Clones share the document
+/// and the tree.
+#[derive(Clone)]
+pub struct Raw(std::sync::Arc<Repr>);
+
+enum Repr {
+    Tree(Element),
+    /// A document [`flat::fields`] read, and its tree once built.
+    Flat {
+        document: Box<str>,
+        tree: std::sync::OnceLock<Element>,
+    },
+}
+
+impl Raw {
+    /// A flat document's raw tree, built when first read; the caller has read `document` with
+    /// [`flat::fields`].
+    pub(crate) fn flat(document: &str) -> Self {
+        Self(std::sync::Arc::new(Repr::Flat {
+            document: document.into(),
+            tree: std::sync::OnceLock::new(),
+        }))
+    }
+
+    /// The element tree, built now if it was not yet.
+    #[must_use]
+    pub fn tree(&self) -> &Element {
+        match self.0.as_ref() {
+            Repr::Tree(tree) => tree,
+            Repr::Flat { document, tree } => tree.get_or_init(|| {
+                // A document `flat::fields` reads is one the flat parser reads; quick-xml is
+                // only the safety net, and never fails on it.
+                flat::parse(document, Limits::default())
+                    .or_else(|| parse_events(document, Limits::default()).ok())
+                    .unwrap_or_default()
+            }),
+        }
+    }
+
+    /// The text of the first top-level child named `name`, as `self.tree().text_of(name)`, read
+    /// without building the tree.
+    #[must_use]
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        match self.0.as_ref() {
+            Repr::Tree(tree) => tree.text_of(name),
+            Repr::Flat { tree, .. } if tree.get().is_some() => self.tree().text_of(name),
+            Repr::Flat { document, .. } => flat::child_text(document, name),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Raw {
+    /// Whether the element tree exists yet.
+    pub(crate) fn is_built(&self) -> bool {
+        match self.0.as_ref() {
+            Repr::Tree(_) => true,
+            Repr::Flat { tree, .. } => tree.get().is_some(),
+        }
+    }
+}
+
+impl From<Element> for Raw {
+    fn from(tree: Element) -> Self {
+        Self(std::sync::Arc::new(Repr::Tree(tree)))
+    }
+}
+
+impl std::ops::Deref for Raw {
+    type Target = Element;
+
+    fn deref(&self) -> &Element {
+        self.tree()
+    }
+}
+
+impl PartialEq for Raw {
+    fn eq(&self, other: &Self) -> bool {
+        self.tree() == other.tree()
+    }
+}
+
+impl Eq for Raw {}
+
+impl std::fmt::Debug for Raw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.tree().fmt(f)
+    }
+}
+
+impl serde::Serialize for Raw {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.tree().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Element::deserialize(deserializer).map(Self::from)
+    }
+}
+
 mod flat;
 pub(crate) use flat::child_text as flat_child_text;
+pub(crate) use flat::fields as flat_fields;
 #[cfg(test)]
 pub(crate) use parse_events as parse_quick_xml;
 

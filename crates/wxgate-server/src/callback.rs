@@ -260,10 +260,8 @@ fn open(
     shared.check_timestamp(query, unix)?;
     let body = std::str::from_utf8(body)
         .map_err(|_| Rejection::new(StatusCode::BAD_REQUEST, "body is not UTF-8"))?;
-    let opened = account.endpoint.open_ref(query, body)?;
-    let inbound = Inbound::from_element(opened.document)
-        .map_err(|e| Rejection::from(CallbackError::Xml(e)))?;
-    Ok((opened.encrypted, inbound))
+    let (inbound, encrypted) = account.endpoint.open_message_ref(query, body)?;
+    Ok((encrypted, inbound))
 }
 
 /// Runs the handler: inline when it answers on its first poll, else under a supervisor task.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::text_or_empty;
-use crate::xml::Element;
+use crate::xml::Fields;
 
 /// A session opened or closed by an agent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +14,7 @@ pub struct KfSession {
 }
 
 impl KfSession {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             kf_account: text_or_empty(raw, "KfAccount"),
         }
@@ -32,7 +32,7 @@ pub struct KfSwitchSession {
 }
 
 impl KfSwitchSession {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             from_kf_account: text_or_empty(raw, "FromKfAccount"),
             to_kf_account: text_or_empty(raw, "ToKfAccount"),

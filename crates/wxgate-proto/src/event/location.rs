@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A location report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,7 +17,7 @@ pub struct ReportLocation {
 }
 
 impl ReportLocation {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             latitude: raw
                 .parse_of("Latitude")?

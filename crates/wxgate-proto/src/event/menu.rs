@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{opt, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Element, Fields, XmlError};
 
 /// `CLICK`: `event_key` is the button's `key`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +14,7 @@ pub struct Click {
 }
 
 impl Click {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             event_key: text_or_empty(raw, "EventKey"),
         }
@@ -32,7 +32,7 @@ pub struct View {
 }
 
 impl View {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             event_key: text_or_empty(raw, "EventKey"),
             menu_id: opt(raw, "MenuId"),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{opt, text_or_empty};
-use crate::xml::Element;
+use crate::xml::Fields;
 
 /// The prefix WeChat puts before the scene value when a QR scan causes a follow.
 pub const QR_SCENE_PREFIX: &str = "qrscene_";
@@ -19,7 +19,7 @@ pub struct Subscribe {
 }
 
 impl Subscribe {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             event_key: opt(raw, "EventKey").filter(|k| !k.is_empty()),
             ticket: opt(raw, "Ticket"),
@@ -46,7 +46,7 @@ pub struct Scan {
 }
 
 impl Scan {
-    pub(crate) fn from_element(raw: &Element) -> Self {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Self {
         Self {
             event_key: text_or_empty(raw, "EventKey"),
             ticket: opt(raw, "Ticket"),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// An image message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct Image {
 }
 
 impl Image {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             pic_url: text_or_empty(raw, "PicUrl"),
             media_id: raw.required("MediaId")?.to_owned(),

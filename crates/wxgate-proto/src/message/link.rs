@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A link the user shared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub struct Link {
 }
 
 impl Link {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             title: text_or_empty(raw, "Title"),
             description: text_or_empty(raw, "Description"),

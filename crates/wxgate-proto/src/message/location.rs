@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A location the user sent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub struct Location {
 }
 
 impl Location {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             latitude: raw
                 .parse_of("Location_X")?

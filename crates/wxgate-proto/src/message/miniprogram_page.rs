@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::text_or_empty;
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A Mini Program card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub struct MiniProgramPage {
 }
 
 impl MiniProgramPage {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             app_id: text_or_empty(raw, "AppId"),
             title: text_or_empty(raw, "Title"),

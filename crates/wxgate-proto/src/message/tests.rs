@@ -329,3 +329,73 @@ fn header_fields_that_cannot_be_real_are_refused() {
         .is_ok()
     );
 }
+
+/// A flat push is read where it lies: its element tree is built only when read, and is then the
+/// parser's, field for field; the fields the gateway reads on every push need no tree.
+#[test]
+fn a_flat_push_builds_its_tree_only_when_read() {
+    let document = wrap(
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>42</MsgId>",
+    );
+    let m = Inbound::parse(&document).unwrap();
+    assert!(!m.raw.is_built());
+    assert_eq!(m.msg_id(), Some("42"));
+    assert_eq!(m.dedup_key(), "msg:42");
+    assert_eq!(m.raw.text_of("Content"), Some("hi"));
+    assert_eq!(m.raw.text_of("Absent"), None);
+    assert!(!m.raw.is_built());
+    // A clone shares the document and the tree.
+    let copy = m.clone();
+    assert_eq!(m.raw.children.len(), 6);
+    assert!(m.raw.is_built() && copy.raw.is_built());
+    assert_eq!(*m.raw, crate::xml::parse(&document).unwrap());
+    assert_eq!(m.raw.text_of("Content"), Some("hi"));
+}
+
+/// The tree's way and the flat way serialize the same, so stored and forwarded pushes keep their
+/// form.
+#[test]
+fn a_flat_push_serializes_as_its_tree() {
+    let document = wrap(
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_7]]></EventKey>",
+    );
+    let flat = Inbound::parse(&document).unwrap();
+    let tree = Inbound::from_element(crate::xml::parse(&document).unwrap()).unwrap();
+    assert!(!flat.raw.is_built());
+    let json = serde_json::to_string(&flat).unwrap();
+    assert_eq!(json, serde_json::to_string(&tree).unwrap());
+    assert!(json.contains(r#""raw":{"name":"xml""#), "{json}");
+    let back: Inbound = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, flat);
+    assert_eq!(back.event().and_then(Event::qr_scene), Some("7"));
+}
+
+/// What is not flat, or not a push the flat reader knows, goes to the tree and parses as before:
+/// nested blocks, more fields than it holds, entities, and every error.
+#[test]
+fn what_is_not_flat_is_read_from_the_tree() {
+    let nested = parse(
+        "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[scancode_push]]></Event><EventKey><![CDATA[k]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[r]]></ScanResult></ScanCodeInfo>",
+    );
+    assert!(nested.raw.is_built());
+    assert!(matches!(nested.event(), Some(Event::ScancodePush(s)) if s.scan_result == "r"));
+    let many: String = (0..40).map(|i| format!("<F{i}>{i}</F{i}>")).collect();
+    let wide = parse(&format!(
+        "<MsgType><![CDATA[text]]></MsgType><Content>x</Content>{many}"
+    ));
+    assert!(wide.raw.is_built());
+    assert_eq!(wide.raw.text_of("F39"), Some("39"));
+    let escaped = parse("<MsgType>text</MsgType><Content>a &amp; b</Content>");
+    assert!(escaped.raw.is_built());
+    assert!(matches!(&escaped.body, Body::Text(t) if t.content == "a & b"));
+    assert_eq!(
+        Inbound::parse(&wrap("<Content>no type</Content>")),
+        Err(XmlError::Missing("MsgType"))
+    );
+    assert_eq!(
+        Inbound::parse(&wrap(
+            "<MsgType>event</MsgType><Event>LOCATION</Event><Latitude>north</Latitude>"
+        )),
+        Err(XmlError::Invalid("Latitude"))
+    );
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, opt};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A text message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub struct Text {
 }
 
 impl Text {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             content: raw.required("Content")?.to_owned(),
             msg_id: msg_id(raw),

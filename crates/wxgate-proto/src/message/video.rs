@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A video or short-video message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct Video {
 }
 
 impl Video {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             media_id: raw.required("MediaId")?.to_owned(),
             thumb_media_id: text_or_empty(raw, "ThumbMediaId"),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::message::{msg_id, opt, text_or_empty};
-use crate::xml::{Element, XmlError};
+use crate::xml::{Fields, XmlError};
 
 /// A voice message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub struct Voice {
 }
 
 impl Voice {
-    pub(crate) fn from_element(raw: &Element) -> Result<Self, XmlError> {
+    pub(crate) fn from_fields(raw: &impl Fields) -> Result<Self, XmlError> {
         Ok(Self {
             media_id: raw.required("MediaId")?.to_owned(),
             format: text_or_empty(raw, "Format"),

@@ -21,6 +21,57 @@ use super::{Element, Limits};
 ///
 /// Whenever this answers `Some(text)`, `parse(document)?.text_of(name)` is `Some(text)`.
 pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
+    let mut found = None;
+    scan(document, |child, text| {
+        if found.is_none() && child == name {
+            found = Some(text);
+        }
+        Some(())
+    })?;
+    found
+}
+
+/// The most fields [`fields`] reads where they lie; a document with more is left to the parser.
+const MAX_FIELDS: usize = 32;
+
+/// The children of a flat document (the shape [`child_text`] reads), read where they lie: a
+/// WeChat push of every common type (messages, and events without nested blocks).
+pub(crate) struct FlatFields<'d> {
+    fields: [(&'d str, &'d str); MAX_FIELDS],
+    len: usize,
+}
+
+impl<'d> FlatFields<'d> {
+    /// The text of the first child named `name`, as `parse(document)?.text_of(name)` gives it.
+    pub(crate) fn text_of(&self, name: &str) -> Option<&'d str> {
+        self.fields[..self.len]
+            .iter()
+            .find(|(child, _)| *child == name)
+            .map(|(_, text)| *text)
+    }
+}
+
+/// The fields of `document` in order, when it has the shape [`child_text`] reads and at most
+/// [`MAX_FIELDS`] children; `None` otherwise, and [`super::parse`] decides.
+pub(crate) fn fields(document: &str) -> Option<FlatFields<'_>> {
+    let mut fields = FlatFields {
+        fields: [("", ""); MAX_FIELDS],
+        len: 0,
+    };
+    scan(document, |child, text| {
+        *fields.fields.get_mut(fields.len)? = (child, text);
+        fields.len += 1;
+        Some(())
+    })?;
+    Some(fields)
+}
+
+/// Scans a document of the shape [`child_text`] reads, calling `field` with each child's name
+/// and text in document order; `None` for any other document, or as soon as `field` says so.
+fn scan<'d>(
+    document: &'d str,
+    mut field: impl FnMut(&'d str, &'d str) -> Option<()>,
+) -> Option<()> {
     let limits = Limits::default();
     if document.len() > limits.max_bytes {
         return None;
@@ -28,16 +79,11 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
     let b = document.as_bytes();
     let mut at = expect(b, skip_ws(b, 0), b"<xml>")?;
     let mut elements = 1usize;
-    let mut found = None;
     loop {
         at = skip_ws(b, at);
         if b.get(at..at + 2)? == b"</" {
             at = expect(b, at, b"</xml>")?;
-            return if skip_ws(b, at) == b.len() {
-                found
-            } else {
-                None
-            };
+            return (skip_ws(b, at) == b.len()).then_some(());
         }
         elements += 1;
         if elements > limits.max_elements {
@@ -45,7 +91,8 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
         }
         let name_start = at + 1;
         let name_end = name_end(b, expect(b, at, b"<")?)?;
-        let child = &b[name_start..name_end];
+        // ASCII on both sides: char boundaries.
+        let child = &document[name_start..name_end];
         at = expect(b, name_end, b">")?;
         let text;
         if b[at..].starts_with(b"<![CDATA[") {
@@ -60,11 +107,9 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
             at += len;
         }
         at = expect(b, at, b"</")?;
-        at = expect(b, at, child)?;
+        at = expect(b, at, child.as_bytes())?;
         at = expect(b, at, b">")?;
-        if found.is_none() && child == name.as_bytes() {
-            found = Some(text);
-        }
+        field(child, text)?;
     }
 }
 
