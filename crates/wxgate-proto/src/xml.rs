@@ -517,21 +517,27 @@ impl Fields for flat::FlatFields<'_> {
 #[derive(Clone)]
 pub struct Raw(std::sync::Arc<Repr>);
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "it lives in an Arc: one allocation either way, and a tree-built Raw (nested or escaped documents) is the rare one"
+)]
 enum Repr {
     Tree(Element),
-    /// A document [`flat::fields`] read, and its tree once built.
+    /// A document [`flat::fields`] read, where its fields lie in it, and its tree once built.
     Flat {
         document: Box<str>,
+        fields: flat::Spans,
         tree: std::sync::OnceLock<Element>,
     },
 }
 
 impl Raw {
-    /// A flat document's raw tree, built when first read; the caller has read `document` with
-    /// [`flat::fields`].
-    pub(crate) fn flat(document: &str) -> Self {
+    /// A flat document's raw tree, built when first read, from `fields`, which
+    /// [`flat::fields`] read from `document`.
+    pub(crate) fn flat(document: &str, fields: &flat::FlatFields<'_>) -> Self {
         Self(std::sync::Arc::new(Repr::Flat {
             document: document.into(),
+            fields: fields.spans(document),
             tree: std::sync::OnceLock::new(),
         }))
     }
@@ -541,7 +547,7 @@ impl Raw {
     pub fn tree(&self) -> &Element {
         match self.0.as_ref() {
             Repr::Tree(tree) => tree,
-            Repr::Flat { document, tree } => tree.get_or_init(|| {
+            Repr::Flat { document, tree, .. } => tree.get_or_init(|| {
                 // A document `flat::fields` reads is one the flat parser reads; quick-xml is
                 // only the safety net, and never fails on it.
                 flat::parse(document, Limits::default())
@@ -557,8 +563,9 @@ impl Raw {
     pub fn text_of(&self, name: &str) -> Option<&str> {
         match self.0.as_ref() {
             Repr::Tree(tree) => tree.text_of(name),
-            Repr::Flat { tree, .. } if tree.get().is_some() => self.tree().text_of(name),
-            Repr::Flat { document, .. } => flat::child_text(document, name),
+            Repr::Flat {
+                document, fields, ..
+            } => fields.text_of(document, name),
         }
     }
 }

@@ -51,6 +51,45 @@ impl<'d> FlatFields<'d> {
     }
 }
 
+impl FlatFields<'_> {
+    /// Where the fields lie in `document`, the document they were read from.
+    pub(crate) fn spans(&self, document: &str) -> Spans {
+        // Each part is a slice of `document`, within its 1 MiB limit.
+        let span = |part: &str| {
+            let from = part.as_ptr().addr() - document.as_ptr().addr();
+            [from, from + part.len()].map(|at| u32::try_from(at).unwrap_or(u32::MAX))
+        };
+        let mut spans = Spans {
+            spans: [[0; 4]; MAX_FIELDS],
+            len: self.len,
+        };
+        for (out, (name, text)) in spans.spans.iter_mut().zip(&self.fields[..self.len]) {
+            let ([name_from, name_to], [text_from, text_to]) = (span(name), span(text));
+            *out = [name_from, name_to, text_from, text_to];
+        }
+        spans
+    }
+}
+
+/// Where a flat document's fields lie in it (name start and end, text start and end), to read
+/// them again without scanning it: kept with the document by [`super::Raw`].
+pub(crate) struct Spans {
+    spans: [[u32; 4]; MAX_FIELDS],
+    len: usize,
+}
+
+impl Spans {
+    /// The text of the first field named `name` of `document`, the document these spans
+    /// were taken from.
+    pub(crate) fn text_of<'d>(&self, document: &'d str, name: &str) -> Option<&'d str> {
+        let part = |from: u32, to: u32| document.get(from as usize..to as usize);
+        self.spans[..self.len]
+            .iter()
+            .find(|[from, to, ..]| part(*from, *to) == Some(name))
+            .and_then(|[.., from, to]| part(*from, *to))
+    }
+}
+
 /// The fields of `document` in order, when it has the shape [`child_text`] reads and at most
 /// [`MAX_FIELDS`] children; `None` otherwise, and [`super::parse`] decides.
 pub(crate) fn fields(document: &str) -> Option<FlatFields<'_>> {
