@@ -18,7 +18,7 @@
 # median, and the worst says how steady the run was).
 #
 # Usage: [ROUNDS=3] bench/callback.sh [DURATION_SECONDS] [MESSAGES_PER_ROUND]
-# MESSAGES_PER_ROUND defaults to 90,000 per second of the run, more than the gateway answers, so
+# MESSAGES_PER_ROUND defaults to 130,000 per second of the run, more than the gateway answers, so
 # every request is a new message; if a round sends more, the excess are retries of earlier
 # messages (answered from the de-dup record) and the line says how many.
 # Set WXGATE_BENCH_BIN to a directory holding wxgate, bare-server and gen-requests to measure
@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 duration=${1:-10}
-messages=${2:-$((duration * 90000))}
+messages=${2:-$((duration * 130000))}
 rounds=${ROUNDS:-3}
 warmup=1
 threads=2
