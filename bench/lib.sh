@@ -15,6 +15,11 @@
 #   sandbox_app ADDR JSON      registers an app with the sandbox on ADDR (POST /sandbox/apps)
 #   sandbox_follower ADDR APP_ID
 #                              makes a user of the app follow it; prints the user's openid
+#   proxy_account SANDBOX GATEWAY APP_ID API_KEY
+#                              registers a plaintext app with the sandbox (its token good for
+#                              ever) and writes $work/wxgate.toml: a gateway on GATEWAY with the
+#                              bearer key API_KEY and that app as account `main`, calling the
+#                              sandbox as its WeChat API
 #   rss_kib PID                the resident memory (VmRSS) of a process, in KiB
 #   field NAME TEXT            the number NAME=<digits> in a line such as open-loop's summary
 #
@@ -74,6 +79,23 @@ sandbox_follower() { # address app-id
   openid=$(curl -sf -X POST "http://$1/sandbox/apps/$2/users" -d '{}' | sed 's/.*"openid":"\([^"]*\)".*/\1/') || return
   curl -sf -X POST "http://$1/sandbox/apps/$2/users/$openid/actions" -d '{"type":"follow"}' >/dev/null || return
   echo "$openid"
+}
+
+proxy_account() { # sandbox gateway app-id api-key
+  sandbox_app "$1" "{\"app_id\":\"$3\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$2/wechat/main\"}"
+  cat > "$work/wxgate.toml" <<TOML
+[server]
+listen = "$2"
+api_keys = ["$4"]
+[storage]
+url = "memory://"
+[[accounts]]
+id = "main"
+app_id = "$3"
+app_secret = "bench-secret"
+token = "benchtoken"
+api_base = "http://$1"
+TOML
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; } # pid

@@ -49,20 +49,7 @@ sandbox=127.0.0.1:18100 gateway=127.0.0.1:18101 bare=127.0.0.1:18102
 app_id=wxbe4c000000000003 api_key=bench-proxy-key-0123456789
 
 start_sandbox $sandbox
-sandbox_app $sandbox "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}"
-cat > "$work/wxgate.toml" <<TOML
-[server]
-listen = "$gateway"
-api_keys = ["$api_key"]
-[storage]
-url = "memory://"
-[[accounts]]
-id = "main"
-app_id = "$app_id"
-app_secret = "bench-secret"
-token = "benchtoken"
-api_base = "http://$sandbox"
-TOML
+proxy_account $sandbox $gateway $app_id $api_key
 WXGATE_LOG=${WXGATE_BENCH_LOG:-error} "$bin/wxgate" serve --config "$work/wxgate.toml" >/dev/null &
 gateway_pid=$!
 "$bin/bare-server" $bare >/dev/null &

@@ -39,20 +39,7 @@ sandbox=127.0.0.1:18110 gateway=127.0.0.1:18111
 app_id=wxbe4c000000000004 api_key=bench-proxy-key-0123456789
 
 start_sandbox $sandbox
-sandbox_app $sandbox "{\"app_id\":\"$app_id\",\"app_secret\":\"bench-secret\",\"token\":\"benchtoken\",\"mode\":\"plaintext\",\"token_ttl_secs\":1000000000,\"callback_url\":\"http://$gateway/wechat/main\"}"
-cat > "$work/wxgate.toml" <<TOML
-[server]
-listen = "$gateway"
-api_keys = ["$api_key"]
-[storage]
-url = "memory://"
-[[accounts]]
-id = "main"
-app_id = "$app_id"
-app_secret = "bench-secret"
-token = "benchtoken"
-api_base = "http://$sandbox"
-TOML
+proxy_account $sandbox $gateway $app_id $api_key
 openid=$(sandbox_follower $sandbox $app_id)
 auth="Authorization: Bearer $api_key"
 url="http://$gateway/v1/accounts/main/wechat/cgi-bin/user/info?openid=$openid&lang=zh_CN"

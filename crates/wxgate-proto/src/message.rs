@@ -141,7 +141,7 @@ impl Inbound {
             create_time,
             msg_type,
             body,
-            raw: Raw::flat(document, &fields),
+            raw: Raw::flat(fields),
         })
     }
 

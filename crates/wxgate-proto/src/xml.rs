@@ -115,7 +115,7 @@ impl Element {
     ///
     /// [`XmlError::Missing`] when there is no such child.
     pub fn required(&self, name: &'static str) -> Result<&str, XmlError> {
-        self.text_of(name).ok_or(XmlError::Missing(name))
+        Fields::required(self, name)
     }
 
     /// Parses a child's text as a number, if present.
@@ -127,9 +127,7 @@ impl Element {
         &self,
         name: &'static str,
     ) -> Result<Option<T>, XmlError> {
-        self.text_of(name)
-            .map(|t| t.trim().parse().map_err(|_| XmlError::Invalid(name)))
-            .transpose()
+        Fields::parse_of(self, name)
     }
 
     /// Writes this element (and its children) as XML, text in CDATA.
@@ -532,12 +530,12 @@ enum Repr {
 }
 
 impl Raw {
-    /// A flat document's raw tree, built when first read, from `fields`, which
-    /// [`flat::fields`] read from `document`.
-    pub(crate) fn flat(document: &str, fields: &flat::FlatFields<'_>) -> Self {
+    /// A flat document's raw tree, built when first read, from the fields [`flat::fields`]
+    /// read.
+    pub(crate) fn flat(fields: flat::FlatFields<'_>) -> Self {
         Self(std::sync::Arc::new(Repr::Flat {
-            document: document.into(),
-            fields: fields.spans(document),
+            document: fields.document.into(),
+            fields: fields.spans,
             tree: std::sync::OnceLock::new(),
         }))
     }
