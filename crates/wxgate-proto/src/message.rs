@@ -141,7 +141,7 @@ impl Inbound {
             create_time,
             msg_type,
             body,
-            raw: Raw::flat(fields),
+            raw: Raw::flat(document, &fields),
         })
     }
 

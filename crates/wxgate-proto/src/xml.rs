@@ -530,12 +530,12 @@ enum Repr {
 }
 
 impl Raw {
-    /// A flat document's raw tree, built when first read, from the fields [`flat::fields`]
-    /// read.
-    pub(crate) fn flat(fields: flat::FlatFields<'_>) -> Self {
+    /// A flat document's raw tree, built when first read, from `fields`, which
+    /// [`flat::fields`] read from `document`.
+    pub(crate) fn flat(document: &str, fields: &flat::FlatFields<'_>) -> Self {
         Self(std::sync::Arc::new(Repr::Flat {
-            document: fields.document.into(),
-            fields: fields.spans,
+            document: document.into(),
+            fields: fields.spans(document),
             tree: std::sync::OnceLock::new(),
         }))
     }

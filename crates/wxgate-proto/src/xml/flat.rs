@@ -6,8 +6,6 @@
 //! the same text; for anything else it answers `None` and the caller parses the document, so
 //! what is accepted and every error stay the parser's.
 
-use std::ops::Range;
-
 use super::{Element, Limits};
 
 /// The text of the first child named `name` of `document`, when `document` is
@@ -25,8 +23,8 @@ use super::{Element, Limits};
 pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
     let mut found = None;
     scan(document, |child, text| {
-        if found.is_none() && document.get(child) == Some(name) {
-            found = document.get(text);
+        if found.is_none() && child == name {
+            found = Some(text);
         }
         Some(())
     })?;
@@ -36,22 +34,45 @@ pub(crate) fn child_text<'d>(document: &'d str, name: &str) -> Option<&'d str> {
 /// The most fields [`fields`] reads where they lie; a document with more is left to the parser.
 const MAX_FIELDS: usize = 32;
 
-/// The children of a flat document (the shape [`child_text`] reads), where they lie in it: a
+/// The children of a flat document (the shape [`child_text`] reads), read where they lie: a
 /// WeChat push of every common type (messages, and events without nested blocks).
 pub(crate) struct FlatFields<'d> {
-    pub(crate) document: &'d str,
-    pub(crate) spans: Spans,
+    fields: [(&'d str, &'d str); MAX_FIELDS],
+    len: usize,
 }
 
 impl<'d> FlatFields<'d> {
     /// The text of the first child named `name`, as `parse(document)?.text_of(name)` gives it.
     pub(crate) fn text_of(&self, name: &str) -> Option<&'d str> {
-        self.spans.text_of(self.document, name)
+        self.fields[..self.len]
+            .iter()
+            .find(|(child, _)| *child == name)
+            .map(|(_, text)| *text)
+    }
+}
+
+impl FlatFields<'_> {
+    /// Where the fields lie in `document`, the document they were read from.
+    pub(crate) fn spans(&self, document: &str) -> Spans {
+        // Each part is a slice of `document`, within its 1 MiB limit.
+        let span = |part: &str| {
+            let from = part.as_ptr().addr() - document.as_ptr().addr();
+            [from, from + part.len()].map(|at| u32::try_from(at).unwrap_or(u32::MAX))
+        };
+        let mut spans = Spans {
+            spans: [[0; 4]; MAX_FIELDS],
+            len: self.len,
+        };
+        for (out, (name, text)) in spans.spans.iter_mut().zip(&self.fields[..self.len]) {
+            let ([name_from, name_to], [text_from, text_to]) = (span(name), span(text));
+            *out = [name_from, name_to, text_from, text_to];
+        }
+        spans
     }
 }
 
 /// Where a flat document's fields lie in it (name start and end, text start and end), to read
-/// them without scanning it again: kept with the document by [`super::Raw`].
+/// them again without scanning it: kept with the document by [`super::Raw`].
 pub(crate) struct Spans {
     spans: [[u32; 4]; MAX_FIELDS],
     len: usize,
@@ -72,31 +93,23 @@ impl Spans {
 /// The fields of `document` in order, when it has the shape [`child_text`] reads and at most
 /// [`MAX_FIELDS`] children; `None` otherwise, and [`super::parse`] decides.
 pub(crate) fn fields(document: &str) -> Option<FlatFields<'_>> {
-    let mut spans = Spans {
-        spans: [[0; 4]; MAX_FIELDS],
+    let mut fields = FlatFields {
+        fields: [("", ""); MAX_FIELDS],
         len: 0,
     };
     scan(document, |child, text| {
-        // Within the document's 1 MiB limit: every offset fits.
-        let at = |n: usize| u32::try_from(n).ok();
-        *spans.spans.get_mut(spans.len)? = [
-            at(child.start)?,
-            at(child.end)?,
-            at(text.start)?,
-            at(text.end)?,
-        ];
-        spans.len += 1;
+        *fields.fields.get_mut(fields.len)? = (child, text);
+        fields.len += 1;
         Some(())
     })?;
-    Some(FlatFields { document, spans })
+    Some(fields)
 }
 
-/// Scans a document of the shape [`child_text`] reads, calling `field` with where each child's
-/// name and text lie, in document order; `None` for any other document, or as soon as `field`
-/// says so.
-fn scan(
-    document: &str,
-    mut field: impl FnMut(Range<usize>, Range<usize>) -> Option<()>,
+/// Scans a document of the shape [`child_text`] reads, calling `field` with each child's name
+/// and text in document order; `None` for any other document, or as soon as `field` says so.
+fn scan<'d>(
+    document: &'d str,
+    mut field: impl FnMut(&'d str, &'d str) -> Option<()>,
 ) -> Option<()> {
     let limits = Limits::default();
     if document.len() > limits.max_bytes {
@@ -117,23 +130,23 @@ fn scan(
         }
         let name_start = at + 1;
         let name_end = name_end(b, expect(b, at, b"<")?)?;
-        let child = name_start..name_end;
+        // ASCII on both sides: char boundaries.
+        let child = &document[name_start..name_end];
         at = expect(b, name_end, b">")?;
         let text;
         if b[at..].starts_with(b"<![CDATA[") {
             let from = at + 9;
             let len = cdata_len(&b[from..])?;
-            text = from..from + len;
+            // `from` and `from + len` sit next to ASCII bytes: both are char boundaries.
+            text = document.get(from..from + len)?;
             at = from + len + 3;
         } else {
             let len = text_len(&b[at..])?;
-            text = at..at + len;
+            text = document.get(at..at + len)?;
             at += len;
         }
-        // Names are ASCII, and each text sits next to ASCII bytes: all char boundaries.
-        document.get(text.clone())?;
         at = expect(b, at, b"</")?;
-        at = expect(b, at, &b[child.clone()])?;
+        at = expect(b, at, child.as_bytes())?;
         at = expect(b, at, b">")?;
         field(child, text)?;
     }
