@@ -1,5 +1,9 @@
 //! The happy paths: verification, each mode, each kind of configured and coded reply.
 
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
 use wxgate_proto::reply::{Reply, SUCCESS};
 use wxgate_server::{EventKind, Incoming, MessageRouter};
 
@@ -217,4 +221,130 @@ async fn pushes_log_account_and_status_without_a_request_span() {
     assert!(!text.contains("path=/wechat/"), "{text}");
     // The control: the trace layer still spans the other routes.
     assert!(text.contains("request{method=GET path=/healthz}"), "{text}");
+}
+
+/// `wxgate_server::serve` takes pushes to their handler ahead of the router; every request,
+/// push or not, must be answered as the router answers it.
+#[tokio::test]
+async fn served_requests_are_answered_as_the_router_answers_them() {
+    let config =
+        wxgate_server::Config::from_toml(&config_toml("max_body_bytes = 4096"), Vec::new())
+            .expect("valid test config");
+    let gateway = wxgate_server::Gateway::builder(config)
+        .build()
+        .await
+        .expect("gateway");
+    let router = gateway.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = wxgate_server::serve(&gateway, listener).await;
+    });
+    let client = reqwest::Client::new();
+
+    // One request of each kind, built afresh for each side (a signature is good for one body,
+    // and a message is answered once).
+    let cases = [
+        "push with a reply",
+        "push with no reply",
+        "escaped account",
+        "unknown account",
+        "bad signature",
+        "stale timestamp",
+        "body over the limit",
+        "not XML",
+        "a path below an account",
+        "no account",
+        "another method",
+        "verification",
+        "health",
+    ];
+    for name in cases {
+        let (method, uri, body) = request(name);
+        let routed = router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(method)
+                    .uri(&uri)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let routed_type = routed.headers().get("content-type").cloned();
+        let routed = (
+            routed.status().as_u16(),
+            routed_type.map(|v| v.to_str().unwrap().to_owned()),
+            comparable(&routed.into_body().collect().await.unwrap().to_bytes()),
+        );
+
+        let (method, uri, body) = request(name);
+        let served = client
+            .request(method, format!("{base}{uri}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let served = (
+            served.status().as_u16(),
+            served
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            comparable(&served.bytes().await.unwrap()),
+        );
+        assert_eq!(served, routed, "{name}");
+    }
+    server.abort();
+}
+
+/// The request `name` of [`served_requests_are_answered_as_the_router_answers_them`].
+fn request(name: &str) -> (axum::http::Method, String, String) {
+    use axum::http::Method;
+    let push = |uri: String| (Method::POST, uri, text_xml("hello", next_id()));
+    let at = |path: &str| plain_uri("plain", now()).replace("/wechat/plain", path);
+    match name {
+        "push with a reply" => push(plain_uri("plain", now())),
+        "push with no reply" => (
+            Method::POST,
+            plain_uri("plain", now()),
+            text_xml("nothing", next_id()),
+        ),
+        "escaped account" => push(at("/wechat/pl%61in")),
+        "unknown account" => push(plain_uri("nobody", now())),
+        "bad signature" => push(plain_uri("plain", now()).replace("signature=", "signature=0")),
+        "stale timestamp" => push(plain_uri("plain", now() - 3600)),
+        "body over the limit" => (Method::POST, plain_uri("plain", now()), "x".repeat(5000)),
+        "not XML" => (Method::POST, plain_uri("plain", now()), "hello".to_owned()),
+        "a path below an account" => push(at("/wechat/plain/more")),
+        "no account" => push(at("/wechat/")),
+        "another method" => (Method::PUT, plain_uri("plain", now()), String::new()),
+        "verification" => {
+            let ts = now().to_string();
+            let sig = wxgate_proto::signature::sign(&[TOKEN, &ts, "7"]);
+            let uri = format!("/wechat/plain?signature={sig}&timestamp={ts}&nonce=7&echostr=e42");
+            (Method::GET, uri, String::new())
+        }
+        "health" => (Method::GET, "/healthz".to_owned(), String::new()),
+        other => unreachable!("no request {other}"),
+    }
+}
+
+/// A fresh `MsgId` for each push of a test.
+fn next_id() -> u64 {
+    static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_000_000);
+    IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An answer's body, with a reply's `CreateTime` (the second it was written) left out.
+fn comparable(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    match Reply::parse(&text) {
+        Ok(parsed) => format!(
+            "{:?} to {} from {}",
+            parsed.reply, parsed.to_user_name, parsed.from_user_name
+        ),
+        Err(_) => text,
+    }
 }
