@@ -1,9 +1,11 @@
 //! The baseline: axum answering any request, doing nothing else.
 //!
-//! Usage: `bare-server 127.0.0.1:18081 [--read-body] [--reply-bytes N]`.
+//! Usage: `bare-server 127.0.0.1:18081 [--read-body] [--reply-bytes N] [--busy-ns N]`.
 //! - `--read-body`: also read the request body before answering, the least any webhook must do;
 //! - `--reply-bytes N`: answer N bytes of `application/xml` (the size of the gateway's passive
-//!   reply, so both write the same response), instead of the 7 bytes of `success`.
+//!   reply, so both write the same response), instead of the 7 bytes of `success`;
+//! - `--busy-ns N`: spin N nanoseconds of wall-clock time in each request before answering, a
+//!   stand-in for a server's own work per request (`bench/calibrate.sh`).
 //!
 //! `bench/callback.sh` compares the gateway's CPU time per request with this server's.
 
@@ -12,12 +14,30 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// The same allocator as `wxgate`, so the comparison is of the work done, not of allocators.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `--busy-ns`: how long each request spins before it is answered.
+static BUSY_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Spins for `--busy-ns`, on the clock rather than a count of iterations, so the work per
+/// request is the same on any machine.
+fn busy() {
+    let ns = BUSY_NS.load(Ordering::Relaxed);
+    if ns > 0 {
+        let until = Instant::now() + Duration::from_nanos(ns);
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 fn reply(body: &Bytes) -> Response {
+    busy();
     let mut response = body.clone().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -42,15 +62,29 @@ async fn main() -> std::io::Result<()> {
                     std::process::exit(2);
                 }
             },
+            "--busy-ns" => match args.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(n) => BUSY_NS.store(n, Ordering::Relaxed),
+                None => {
+                    eprintln!("--busy-ns needs a number");
+                    std::process::exit(2);
+                }
+            },
             _ => addr = arg,
         }
     }
     let app = match (read_body, reply_bytes) {
-        (false, None) => Router::new().route("/{*path}", any(|| async { "success" })),
+        (false, None) => Router::new().route(
+            "/{*path}",
+            any(|| async {
+                busy();
+                "success"
+            }),
+        ),
         (true, None) => Router::new().route(
             "/{*path}",
             any(|body: Bytes| async move {
                 std::hint::black_box(body);
+                busy();
                 "success"
             }),
         ),
