@@ -157,7 +157,7 @@ impl Reply {
         let mut w = Writer::new();
         w.text("ToUserName", to_user)
             .text("FromUserName", from_user)
-            .number("CreateTime", create_time)
+            .unsigned("CreateTime", create_time)
             .text("MsgType", self.msg_type());
         match self {
             Self::Text { content } => {

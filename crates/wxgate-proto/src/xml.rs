@@ -448,6 +448,15 @@ impl Writer {
         self
     }
 
+    /// Adds `<name>value</name>` for an unsigned number, as [`Writer::number`] writes it, without
+    /// going through `std::fmt` (every passive reply's `CreateTime`).
+    pub fn unsigned(&mut self, name: &str, value: u64) -> &mut Self {
+        self.open_tag(name);
+        self.out.push_str(itoa::Buffer::new().format(value));
+        self.close_tag(name);
+        self
+    }
+
     /// Opens a nested element; close it with [`Writer::end`].
     pub fn start(&mut self, name: &'static str) -> &mut Self {
         self.open_tag(name);

@@ -113,6 +113,16 @@ fn malformed_documents() {
 }
 
 #[test]
+fn unsigned_numbers_are_written_as_number_writes_them() {
+    for value in [0, 7, 10, 1_714_037_059, 9_999_999_999, u64::MAX] {
+        let (mut fast, mut formatted) = (Writer::new(), Writer::new());
+        fast.unsigned("CreateTime", value);
+        formatted.number("CreateTime", value);
+        assert_eq!(fast.finish(), formatted.finish());
+    }
+}
+
+#[test]
 fn writer_round_trips_chinese_emoji_and_cdata_terminators() {
     for text in [
         "你好，世界",
