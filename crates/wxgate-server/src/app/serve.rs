@@ -20,7 +20,7 @@ use super::{Gateway, Shared};
 /// Pushes (`POST` on [`crate::CALLBACK_PATH`]) go straight to their handler; every other
 /// request goes through [`Gateway::router`], which routes pushes to the same handler. The
 /// answers are the same either way: the shortcut skips only the router's work for the one
-/// route every push takes (see [`Dispatch`]).
+/// route every push takes.
 ///
 /// # Errors
 ///
