@@ -141,7 +141,10 @@ pub(crate) async fn verify(
 /// account and answer's status here instead, as the trace layer logs other requests.
 pub(crate) async fn push(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let segment = parts.uri.path().rsplit('/').next().unwrap_or_default();
+    // The path's last segment. A byte scan of these few bytes: `rsplit('/')` sets up a char
+    // searcher, about 300 instructions a push.
+    let path = parts.uri.path();
+    let segment = &path[path.bytes().rposition(|b| b == b'/').map_or(0, |at| at + 1)..];
     let name = if segment.contains('%') {
         percent_encoding::percent_decode_str(segment).decode_utf8_lossy()
     } else {
