@@ -141,8 +141,8 @@ pub(crate) async fn verify(
 /// account and answer's status here instead, as the trace layer logs other requests.
 pub(crate) async fn push(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    // The path's last segment. A byte scan of these few bytes: `rsplit('/')` sets up a char
-    // searcher, about 300 instructions a push.
+    // The path's last segment, by a byte scan of these few bytes: `rsplit('/')` sets up a char
+    // searcher, which cost a push about 140 instructions more (callgrind).
     let path = parts.uri.path();
     let segment = &path[path.bytes().rposition(|b| b == b'/').map_or(0, |at| at + 1)..];
     let name = if segment.contains('%') {
