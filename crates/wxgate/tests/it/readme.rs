@@ -162,6 +162,26 @@ struct Server {
     child: Child,
 }
 
+impl Server {
+    /// Stops the server as its user would in its terminal, with Ctrl-C (SIGINT), so that it
+    /// keeps what it saves on the way out: the sandbox writes its state file then, and otherwise
+    /// only 100 ms after a change, which a loaded machine can delay past a kill. Killed if it has
+    /// not exited within 10 s.
+    fn interrupt(mut self) {
+        let interrupted = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while interrupted && Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -297,7 +317,11 @@ impl Runner {
             args.push("--listen".to_owned());
             args.push(format!("127.0.0.1:{port}"));
         }
-        drop(self.servers.remove(&port));
+        // A command that starts a server where one runs replaces it, as in the README's
+        // restarts (the sandbox again on its state file).
+        if let Some(running) = self.servers.remove(&port) {
+            running.interrupt();
+        }
         let mut child = Command::new(env!("CARGO_BIN_EXE_wxgate"))
             .args(&args)
             .current_dir(self.dir.path())
