@@ -38,7 +38,6 @@ scratch_dir shm
 "$bin/gen-requests" plaintext plain benchtoken abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG \
   wxbe4c000000000001 $((duration * 200000)) 0 >"$work/requests.txt"
 
-cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime
 wrk_run() { # seconds [extra wrk args]
   THREADS=$threads REQUESTS="$work/requests.txt" wrk -t$threads -c$connections -d"$1s" "${@:2}" \
     -s bench/replay.lua "http://127.0.0.1:$port" 2>&1
@@ -59,10 +58,7 @@ for round in $(seq "$rounds"); do
     kill $pid
     wait $pid 2>/dev/null || true
     n=$(awk '/requests in/ {print $1}' <<<"$out")
-    line=$(awk -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {
-      split(c0, a, " "); split(c1, b, " "); k = 1e6 / hz / n
-      printf "%.3f %.3f %.3f", (b[1] + b[2] - a[1] - a[2]) * k, (b[1] - a[1]) * k, (b[2] - a[2]) * k
-    }')
+    line=$(cpu_per_request "$c0" "$c1" "$n")
     results+=("$round $busy $line")
     read -r total user sys <<<"$line"
     printf 'round %d  busy %5d ns  %6.2f µs/req (user %.2f + sys %.2f)  %s req/s\n' "$round" "$busy" \

@@ -71,7 +71,6 @@ TOML
 gen() { # mode account count first-id
   "$bin/gen-requests" "$1" "$2" "$token" "$key" "$app_id" "$3" "$4"
 }
-cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # utime stime
 
 wrk_run() { # port requests-file seconds [extra wrk args]
   THREADS=$threads REQUESTS="$2" wrk -t$threads -c$connections -d"$3s" "${@:4}" -s bench/replay.lua "http://127.0.0.1:$1" 2>&1
@@ -89,10 +88,7 @@ measure() { # name pid port mode bare-name: prints one line, sets us[name] and s
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/^errors:/ {print $2, $3, $4, $5}' <<<"$out")
   sent[$1]=$n
-  read -r us[$1] split < <(awk -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {
-    split(c0, a, " "); split(c1, b, " "); k = 1e6 / hz / n
-    printf "%.2f (user %.2f + sys %.2f)\n", (b[1] + b[2] - a[1] - a[2]) * k, (b[1] - a[1]) * k, (b[2] - a[2]) * k
-  }')
+  read -r us[$1] split < <(cpu_per_request "$c0" "$c1" "$n" | awk '{printf "%.2f (user %.2f + sys %.2f)\n", $1, $2, $3}')
   if [[ $1 == gateway-* ]] && [ "$n" -gt "$messages" ]; then retries="  ($((n - messages)) of $n were retries)"; fi
   printf '%-20s %6s µs/req %-25s %6s  %9s req/s  p99 %-8s %s%s\n' "$1" "${us[$1]}" "$split" \
     "$(awk -v a="${us[$1]}" -v b="${us[$5]}" 'BEGIN {printf "%.2f×", a / b}')" "$rps" "$p99" "$errors" "$retries"

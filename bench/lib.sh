@@ -20,6 +20,10 @@
 #                              ever) and writes $work/wxgate.toml: a gateway on GATEWAY with the
 #                              bearer key API_KEY and that app as account `main`, calling the
 #                              sandbox as its WeChat API
+#   cpu_ticks PID              a process's CPU time so far: "utime stime", in clock ticks
+#   cpu_per_request BEFORE AFTER N
+#                              from two cpu_ticks readings over N requests: "total user sys",
+#                              in µs per request
 #   rss_kib PID                the resident memory (VmRSS) of a process, in KiB
 #   field NAME TEXT            the number NAME=<digits> in a line such as open-loop's summary
 #
@@ -96,6 +100,15 @@ app_secret = "bench-secret"
 token = "benchtoken"
 api_base = "http://$1"
 TOML
+}
+
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; } # pid
+
+cpu_per_request() { # before after requests
+  awk -v c0="$1" -v c1="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" 'BEGIN {
+    split(c0, a, " "); split(c1, b, " "); k = 1e6 / hz / n
+    printf "%.3f %.3f %.3f\n", (b[1] + b[2] - a[1] - a[2]) * k, (b[1] - a[1]) * k, (b[2] - a[2]) * k
+  }'
 }
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; } # pid

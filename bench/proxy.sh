@@ -71,7 +71,7 @@ url[direct]="http://$sandbox/cgi-bin/user/info?$query&access_token=$token"
 url[proxy]="http://$gateway/v1/accounts/main/wechat/cgi-bin/user/info?$query"
 url[bare]="http://$bare/v1/accounts/main/wechat/cgi-bin/user/info?$query"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
+cpu_total() { cpu_ticks "$1" | awk '{print $1 + $2}'; } # utime + stime, in clock ticks
 hz=$(getconf CLK_TCK)
 
 declare -A p50 p99 us
@@ -91,18 +91,18 @@ record() { # name round line ticks [calls]
 measure_pair() { # round
   local d0 d1 p0 p1 out
   "$bin/open-loop" "${url[direct]}" "$rate" $warmup --also "${url[proxy]}" "$auth" >/dev/null
-  d0=$(cpu_ticks "$sandbox_pid") p0=$(cpu_ticks "$gateway_pid")
+  d0=$(cpu_total "$sandbox_pid") p0=$(cpu_total "$gateway_pid")
   out=$("$bin/open-loop" "${url[direct]}" "$rate" "$duration" --also "${url[proxy]}" "$auth")
-  d1=$(cpu_ticks "$sandbox_pid") p1=$(cpu_ticks "$gateway_pid")
+  d1=$(cpu_total "$sandbox_pid") p1=$(cpu_total "$gateway_pid")
   record direct "$1" "$(sed -n 1p <<<"$out")" $((d1 - d0)) 2
   record proxy "$1" "$(sed -n 2p <<<"$out")" $((p1 - p0))
 }
 measure_bare() { # round
   local c0 c1 out
   "$bin/open-loop" "${url[bare]}" "$rate" $warmup >/dev/null
-  c0=$(cpu_ticks "$bare_pid")
+  c0=$(cpu_total "$bare_pid")
   out=$("$bin/open-loop" "${url[bare]}" "$rate" "$duration")
-  c1=$(cpu_ticks "$bare_pid")
+  c1=$(cpu_total "$bare_pid")
   record bare "$1" "$out" $((c1 - c0))
 }
 

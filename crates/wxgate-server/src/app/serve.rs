@@ -80,18 +80,26 @@ impl Service<Request> for Dispatch {
     }
 }
 
+/// [`crate::CALLBACK_PATH`] up to its one parameter, the account.
+const PUSH_PREFIX: &str = "/wechat/";
+
 /// Whether the router would take this request to [`crate::callback::push`]: a `POST` on
-/// `/wechat/{account}`, the account being one non-empty path segment.
+/// [`crate::CALLBACK_PATH`], the account being one non-empty path segment.
 fn is_push(method: &Method, path: &str) -> bool {
     method == Method::POST
         && path
-            .strip_prefix("/wechat/")
+            .strip_prefix(PUSH_PREFIX)
             .is_some_and(|account| !account.is_empty() && !account.contains('/'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prefix_is_the_callback_route_s() {
+        assert_eq!(crate::CALLBACK_PATH, format!("{PUSH_PREFIX}{{account}}"));
+    }
 
     #[test]
     fn pushes_are_posts_on_one_account_segment() {
